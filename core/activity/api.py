@@ -1,0 +1,1 @@
+urlpatterns: list = []  # the xAPI statements resource is being written

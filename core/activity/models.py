@@ -1,0 +1,80 @@
+"""The statement store: every meaningful act, once, in the xAPI shape."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class XapiClient(models.Model):
+    """A client that may call /xapi/statements with HTTP Basic credentials (key:secret).
+
+    Only a hash of the secret is kept. Points come only from statements the server recorded
+    itself or from clients an admin marked trusted.
+    """
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    key = models.CharField(_("key"), max_length=40, unique=True)
+    secret_hash = models.CharField(max_length=128)
+    trusted = models.BooleanField(
+        _("trusted"),
+        default=False,
+        help_text=_("Statements from a trusted client count towards contests and dashboards."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("xAPI client")
+        verbose_name_plural = _("xAPI clients")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Statement(models.Model):
+    """One immutable statement. `full` keeps it exactly as GET returns it; the other columns index it."""
+
+    id = models.UUIDField(primary_key=True)
+    actor_ifi = models.CharField(
+        _("actor"), max_length=512, db_index=True, help_text=_("The actor's inverse functional identifier.")
+    )
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="statements",
+    )
+    verb_id = models.CharField(_("verb"), max_length=512)
+    object_id = models.CharField(_("object"), max_length=2048)
+    object_type = models.CharField(_("object type"), max_length=20, default="Activity")
+    activity_type = models.CharField(_("activity type"), max_length=512, blank=True)
+    registration = models.UUIDField(null=True, blank=True)
+    timestamp = models.DateTimeField(_("timestamp"))
+    stored = models.DateTimeField(_("stored"), db_index=True)
+    voided = models.BooleanField(_("voided"), default=False)
+    # For voiding statements: the statement they void.
+    voids = models.UUIDField(null=True, blank=True)
+    client = models.ForeignKey(
+        XapiClient, verbose_name=_("client"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    trusted = models.BooleanField(
+        _("trusted"), default=True, help_text=_("Recorded by the server or by a trusted client.")
+    )
+    full = models.JSONField(_("statement"))
+
+    class Meta:
+        verbose_name = _("statement")
+        verbose_name_plural = _("statements")
+        indexes = [
+            models.Index(fields=["verb_id", "timestamp"], name="stmt_verb_time"),
+            models.Index(fields=["object_id"], name="stmt_object"),
+            models.Index(fields=["actor_user", "timestamp"], name="stmt_user_time"),
+            models.Index(fields=["stored", "id"], name="stmt_stored_id"),
+        ]
+
+    def __str__(self) -> str:
+        verb = self.verb_id.rsplit("/", 1)[-1]
+        return f"{self.actor_ifi} {verb} {self.object_id}"

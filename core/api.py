@@ -1,0 +1,87 @@
+"""The one django-ninja API under /api/: session auth (with CSRF) for the browser, bearer tokens for
+mobile clients, and every error rendered once as {"message": ..., "extra": {...}}."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import SessionAuth
+from wagtail.api.v3.auth import BearerTokenAuth
+
+from core.errors import ApplicationError
+
+# Browser: the session cookie, with CSRF. Mobile: Wagtail's hashed API tokens as bearer tokens.
+# Either way handlers read the person from `request.user`.
+signed_in = [SessionAuth(csrf=True), BearerTokenAuth()]
+
+api = NinjaAPI(
+    title="先锋学苑 API",
+    version="1.0",
+    urls_namespace="api",
+    description="Learning, contests, recommendations and community services of the grass-roots platform.",
+)
+
+
+def _error(request, message: str, status: int, extra: dict | None = None):
+    return api.create_response(request, {"message": message, "extra": extra or {}}, status=status)
+
+
+@api.exception_handler(ApplicationError)
+def on_application_error(request, exc: ApplicationError):
+    return _error(request, exc.message, exc.status, exc.extra)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request, exc: NinjaValidationError):
+    return _error(request, _("The request is not valid."), 422, {"errors": exc.errors})
+
+
+@api.exception_handler(DjangoValidationError)
+def on_django_validation_error(request, exc: DjangoValidationError):
+    detail = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return _error(request, "; ".join(str(m) for m in exc.messages), 400, {"errors": detail})
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request, exc):
+    return _error(request, _("Sign in first."), 401)
+
+
+@api.exception_handler(DjangoPermissionDenied)
+def on_permission_denied(request, exc):
+    return _error(request, str(exc) or _("You may not do this."), 403)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return _error(request, _("Not found."), 404)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    return _error(request, str(exc), exc.status_code)
+
+
+def _mount_routers() -> None:
+    # Each app keeps one Router in its api.py; they are composed here, in one place.
+    from core.people.api import router as people_router
+
+    api.add_router("/", people_router)
+    for module, prefix in (
+        ("content.learning.api", "/learning/"),
+        ("recommender.api", "/"),
+        ("realtime.api", "/"),
+    ):
+        try:
+            router = __import__(module, fromlist=["router"]).router
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        api.add_router(prefix, router)
+
+
+_mount_routers()

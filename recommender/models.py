@@ -1,0 +1,519 @@
+"""The recommendation models: one interface, usable alone or inside the blend.
+
+Every model has ``fit(ds: Dataset) -> self`` and ``score(X, segments=None) -> ndarray``: ``X`` is a
+CSR block of user histories (rows, same item codes as the dataset; an empty row is a user with
+no history) and the result a dense float32 (n_users, n_items) array, higher is better. Scoring
+histories rather than user ids means a user who was not in training (or did something since) is
+scored the same way. Seen items are *not* masked here: ranking does that.
+
+* :class:`Popularity` -- weighted, decayed interaction mass per item.
+* :class:`SegmentPopularity` -- the same within the user's segment (role, organisation unit).
+* :class:`ItemKNN` -- item-to-item cosine neighbourhood, top-N neighbours per item.
+* :class:`EASE` -- Steck's closed-form linear autoencoder (WWW 2019), ridge ``lam``.
+* :class:`Content` -- TF-IDF on item text (character n-grams, which work for Chinese), top-N
+  similar items; gives items nobody has touched a score.
+* :class:`RandomModel` -- the floor.
+* :class:`Blend` -- weighted sum of per-user max-normalised component scores; component
+  hyper-parameters and blend weights are chosen on a validation split carved from the training
+  data by time (coordinate search on NDCG@k).
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse as sp
+
+from .data import Dataset
+from .metrics import ranking_metrics, top_k
+
+log = logging.getLogger(__name__)
+
+
+class Model:
+    name = "model"
+
+    def fit(self, ds: Dataset) -> Model:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def score(self, X: sp.csr_matrix, segments: np.ndarray | None = None) -> np.ndarray:  # pragma: no cover
+        raise NotImplementedError
+
+    def params(self) -> dict:
+        return {}
+
+    def __repr__(self) -> str:
+        p = ", ".join(f"{k}={v}" for k, v in self.params().items())
+        return f"{type(self).__name__}({p})"
+
+
+def _top_n_per_row(S: sp.csr_matrix, n: int) -> sp.csr_matrix:
+    """Keep the ``n`` largest entries of every row of a CSR matrix (vectorised over rows)."""
+    S = S.tocsr()
+    S.sum_duplicates()
+    counts = np.diff(S.indptr)
+    if n <= 0 or counts.max(initial=0) <= n:
+        return S
+    rows = np.repeat(np.arange(S.shape[0]), counts)
+    # sort entries by (row, -value), then keep the first n of each row
+    order = np.lexsort((-S.data, rows))
+    rank_in_row = np.arange(len(order)) - np.repeat(S.indptr[:-1], counts)
+    keep = order[rank_in_row < n]
+    keep.sort()
+    out = sp.csr_matrix((S.data[keep], (rows[keep], S.indices[keep])), shape=S.shape, dtype=S.dtype)
+    return out
+
+
+class Popularity(Model):
+    """Items by their decayed interaction mass (the same list for everybody)."""
+
+    name = "popularity"
+
+    def fit(self, ds: Dataset) -> Popularity:
+        X = ds.X
+        pop = np.asarray(X.sum(axis=0)).ravel().astype(np.float32)
+        # ties (e.g. no data) break towards catalogue order
+        self.pop_ = pop + np.linspace(1e-6, 0, len(pop), dtype=np.float32) * (pop.max(initial=0) or 1)
+        return self
+
+    def score(self, X, segments=None):
+        return np.broadcast_to(self.pop_, (X.shape[0], len(self.pop_))).copy()
+
+
+class SegmentPopularity(Model):
+    """Popularity within the user's segment (role, organisation unit); global for unknown segments."""
+
+    name = "segment_popularity"
+
+    def __init__(self, global_share: float = 0.1):
+        self.global_share = global_share
+
+    def params(self):
+        return {"global_share": self.global_share}
+
+    def fit(self, ds: Dataset) -> SegmentPopularity:
+        X = ds.X
+        glob = np.asarray(X.sum(axis=0)).ravel().astype(np.float32)
+        self.global_ = glob / (glob.max(initial=0) or 1.0)
+        n_seg = 0 if ds.segment_index is None else len(ds.segment_index)
+        self.seg_ = np.zeros((n_seg, ds.n_items), dtype=np.float32)
+        if n_seg and ds.user_segment is not None:
+            seg = ds.user_segment
+            known = np.flatnonzero(seg >= 0)
+            onehot = sp.csr_matrix((np.ones(len(known), np.float32), (seg[known], known)),
+                                   shape=(n_seg, ds.n_users))
+            mass = np.asarray((onehot @ X).todense(), dtype=np.float32)
+            mx = mass.max(axis=1, keepdims=True)
+            self.seg_ = mass / np.where(mx > 0, mx, 1.0)
+        return self
+
+    def score(self, X, segments=None):
+        n = X.shape[0]
+        out = np.broadcast_to(self.global_, (n, len(self.global_))).copy()
+        if segments is not None and len(self.seg_):
+            segments = np.asarray(segments)
+            has = segments >= 0
+            if has.any():
+                out[has] = (1 - self.global_share) * self.seg_[segments[has]] + self.global_share * out[has]
+        return out
+
+
+class ItemKNN(Model):
+    """Item-to-item cosine neighbourhood: score(j) = sum over the user's items i among j's N nearest."""
+
+    name = "itemknn"
+
+    def __init__(self, neighbours: int = 100, shrink: float = 0.0):
+        self.neighbours = neighbours
+        self.shrink = shrink
+
+    def params(self):
+        return {"neighbours": self.neighbours, "shrink": self.shrink}
+
+    def fit(self, ds: Dataset) -> ItemKNN:
+        X = ds.X.tocsc()
+        norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=0)).ravel())
+        inv = np.where(norms > 0, 1.0 / np.maximum(norms, 1e-12), 0.0).astype(np.float32)
+        Xn = (X @ sp.diags(inv)).tocsr()
+        S = (Xn.T @ Xn).tocsr().astype(np.float32)
+        if self.shrink:
+            # shrink similarities supported by little co-occurrence
+            B = (X > 0).astype(np.float32)
+            co = (B.T @ B).tocsr()
+            co.data = co.data / (co.data + self.shrink)
+            S = S.multiply(co).tocsr()
+        S.setdiag(0)
+        S.eliminate_zeros()
+        # rows are candidate items j, columns their neighbours i
+        self.sim_ = _top_n_per_row(S, self.neighbours)
+        self.W_ = self.sim_.T.tocsr()  # score = X @ W
+        return self
+
+    def score(self, X, segments=None):
+        return np.asarray((X @ self.W_).todense(), dtype=np.float32)
+
+
+class EASE(Model):
+    """Embarrassingly Shallow Autoencoder: B = I - P diagMat(1/diag(P)), P = (X'X + lam I)^-1."""
+
+    name = "ease"
+    max_items = 40_000  # a dense items x items inverse: beyond this use a factor model instead
+
+    def __init__(self, lam: float = 200.0):
+        self.lam = lam
+
+    def params(self):
+        return {"lam": self.lam}
+
+    def fit(self, ds: Dataset) -> EASE:
+        if ds.n_items > self.max_items:
+            raise ValueError(f"EASE needs a dense {ds.n_items}x{ds.n_items} matrix; more than "
+                             f"{self.max_items} items is too many for it")
+        X = ds.X
+        active = np.flatnonzero(np.diff(X.tocsc().indptr) > 0)  # only items with data take part
+        self.B_ = None
+        self.active_ = active
+        if len(active) == 0:
+            return self
+        Xa = X[:, active]
+        G = (Xa.T @ Xa).toarray().astype(np.float64)
+        G[np.diag_indices_from(G)] += self.lam
+        # SPD inverse through Cholesky (half the work of a general inverse)
+        c, info = scipy.linalg.lapack.dpotrf(G, lower=False, overwrite_a=True)
+        if info != 0:
+            P = np.linalg.inv(G)
+        else:
+            P, info = scipy.linalg.lapack.dpotri(c, lower=False, overwrite_c=True)
+            P = np.triu(P) + np.triu(P, 1).T
+        del G
+        B = P / (-np.diag(P))
+        np.fill_diagonal(B, 0.0)
+        self.B_ = B.astype(np.float32)
+        self.n_items_ = ds.n_items
+        return self
+
+    def score(self, X, segments=None):
+        n = X.shape[0]
+        out = np.zeros((n, X.shape[1]), dtype=np.float32)
+        if self.B_ is None:
+            return out
+        Xa = X[:, self.active_]
+        out[:, self.active_] = np.asarray(Xa @ self.B_, dtype=np.float32)
+        return out
+
+
+class Content(Model):
+    """TF-IDF on item text, cosine top-N similar items; score(j) = sum of the user's items' similarity.
+
+    Character n-grams inside word boundaries (``char_wb``) need no word segmenter, so Chinese titles
+    match on shared characters and bigrams (卷烟陈列技巧 ~ 陈列与动销) as English ones match on stems.
+    """
+
+    name = "content"
+
+    def __init__(self, neighbours: int = 50, ngram_range: tuple[int, int] = (1, 3), max_features: int = 200_000):
+        self.neighbours = neighbours
+        self.ngram_range = ngram_range
+        self.max_features = max_features
+
+    def params(self):
+        return {"neighbours": self.neighbours, "ngram_range": list(self.ngram_range)}
+
+    def fit(self, ds: Dataset) -> Content:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.neighbors import NearestNeighbors
+
+        n = ds.n_items
+        texts = [t.lower() for t in (ds.item_text or [""] * n)]
+        has_text = np.array([bool(t.strip()) for t in texts])
+        self.sim_ = sp.csr_matrix((n, n), dtype=np.float32)
+        if has_text.sum() >= 2:
+            vec = TfidfVectorizer(analyzer="char_wb", ngram_range=self.ngram_range, sublinear_tf=True,
+                                  max_features=self.max_features, dtype=np.float32)
+            idx = np.flatnonzero(has_text)
+            T = vec.fit_transform([texts[i] for i in idx])
+            nn_k = min(self.neighbours + 1, len(idx))
+            nn = NearestNeighbors(n_neighbors=nn_k, metric="cosine", algorithm="brute").fit(T)
+            dist, ind = nn.kneighbors(T)
+            sim = np.clip(1.0 - dist, 0.0, 1.0).astype(np.float32)
+            rows = np.repeat(idx, nn_k)
+            cols = idx[ind.ravel()]
+            S = sp.csr_matrix((sim.ravel(), (rows, cols)), shape=(n, n), dtype=np.float32)
+            S.setdiag(0)
+            S.eliminate_zeros()
+            self.sim_ = S
+        self.W_ = self.sim_.T.tocsr()
+        return self
+
+    def score(self, X, segments=None):
+        return np.asarray((X @ self.W_).todense(), dtype=np.float32)
+
+
+class RandomModel(Model):
+    name = "random"
+
+    def __init__(self, seed: int = 0):
+        self.seed = seed
+
+    def params(self):
+        return {"seed": self.seed}
+
+    def fit(self, ds: Dataset) -> RandomModel:
+        self.rng_ = np.random.default_rng(self.seed)
+        return self
+
+    def score(self, X, segments=None):
+        return self.rng_.random((X.shape[0], X.shape[1]), dtype=np.float32)
+
+
+# --------------------------------------------------------------------------------------------------
+# ranking helpers shared with the evaluation
+# --------------------------------------------------------------------------------------------------
+def mask_seen(scores: np.ndarray, X: sp.csr_matrix) -> np.ndarray:
+    """Set the scores of items in each row's history to -inf (in place)."""
+    r, c = X.nonzero()
+    scores[r, c] = -np.inf
+    return scores
+
+
+def rank(model: Model, X: sp.csr_matrix, k: int, *, segments=None, exclude_seen: bool = True,
+         allowed: np.ndarray | None = None, block: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+    """Top-k item codes and their scores per row of ``X``, scored in blocks of users.
+
+    Excluded entries score -inf; rows with fewer than k rankable items are padded with -inf
+    scores (callers drop them).
+    """
+    n, m = X.shape
+    kk = min(k, m)
+    codes = np.empty((n, kk), dtype=np.int64)
+    vals = np.empty((n, kk), dtype=np.float32)
+    for start in range(0, n, block):
+        stop = min(start + block, n)
+        Xb = X[start:stop]
+        S = model.score(Xb, None if segments is None else segments[start:stop])
+        if exclude_seen:
+            mask_seen(S, Xb)
+        if allowed is not None:
+            S[:, ~allowed] = -np.inf
+        t = top_k(S, kk)
+        codes[start:stop] = t
+        vals[start:stop] = np.take_along_axis(S, t, axis=1)
+    return codes, vals
+
+
+@dataclass
+class Holdout:
+    """A time split of a dataset: train events before the cut, held-out (user, item) after it."""
+
+    train: Dataset
+    users: np.ndarray  # user codes evaluated (train history and at least one new held-out item)
+    relevant: sp.csr_matrix  # binary (len(users), n_items)
+    cut: float
+
+
+def split_by_time(ds: Dataset, quantile: float = 0.8) -> Holdout:
+    """Global time cut at ``quantile`` of event times: train on the past, test on what users did next.
+
+    Only users with train history and at least one held-out item they had not had before are
+    evaluated. The train part keeps the same user and item codes, and its ``now`` is the cut, so
+    nothing after the cut leaks into it.
+    """
+    if not 0 < quantile < 1:
+        raise ValueError(f"quantile must be between 0 and 1, got {quantile}")
+    if len(ds.timestamps) == 0:
+        return Holdout(ds, np.zeros(0, np.int64), sp.csr_matrix((0, ds.n_items), dtype=np.float32), ds.now)
+    cut = float(np.quantile(ds.timestamps, quantile))
+    before = ds.timestamps < cut
+    train = ds.subset(before, now=cut)
+    Xtr = train.X
+    after_u, after_i = ds.user_codes[~before], ds.item_codes[~before]
+    H = sp.csr_matrix((np.ones(len(after_u), np.float32), (after_u, after_i)),
+                      shape=(ds.n_users, ds.n_items))
+    H.sum_duplicates()
+    H.data[:] = 1.0
+    H = H - H.multiply(Xtr > 0)  # an item already had before the cut is not news
+    H.eliminate_zeros()
+    has_train = np.diff(Xtr.indptr) > 0
+    has_test = np.diff(H.indptr) > 0
+    users = np.flatnonzero(has_train & has_test)
+    return Holdout(train, users, H[users].tocsr(), cut)
+
+
+def evaluate_scores(model: Model, holdout: Holdout, k: int, *, max_users: int | None = None,
+                    seed: int = 0) -> float:
+    """Mean NDCG@k of ``model`` (already fitted on ``holdout.train``) on the held-out users."""
+    users, rel = holdout.users, holdout.relevant
+    if max_users is not None and len(users) > max_users:
+        pick = np.sort(np.random.default_rng(seed).choice(len(users), max_users, replace=False))
+        users, rel = users[pick], rel[pick]
+    X = holdout.train.X[users]
+    seg = None if holdout.train.user_segment is None else holdout.train.user_segment[users]
+    codes, _ = rank(model, X, k, segments=seg)
+    return float(ranking_metrics(codes, rel, k)["ndcg"].mean()) if len(users) else 0.0
+
+
+# --------------------------------------------------------------------------------------------------
+# the blend
+# --------------------------------------------------------------------------------------------------
+def default_candidates(n_items: int | None = None, with_segments: bool = False) -> dict[str, list[Model]]:
+    """The hyper-parameter grid each component is tuned over on the validation split."""
+    cands: dict[str, list[Model]] = {
+        "popularity": [Popularity()],
+        "itemknn": [ItemKNN(n) for n in (50, 200, 1000)],
+        "ease": [EASE(lam) for lam in (25, 100, 400, 1600)],
+        "content": [Content(50)],
+    }
+    if with_segments:
+        cands["segment_popularity"] = [SegmentPopularity()]
+    if n_items is not None and n_items > EASE.max_items:
+        del cands["ease"]
+    return cands
+
+
+DEFAULT_WEIGHTS = {"ease": 1.0, "itemknn": 0.3, "popularity": 0.1, "segment_popularity": 0.1, "content": 0.05}
+WEIGHT_GRID = (0.0, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
+
+
+def normalise_rows(S: np.ndarray, X: sp.csr_matrix) -> np.ndarray:
+    """Divide each row by its largest score among unseen items (in place); rows with no positive
+    score are left as they are."""
+    r, c = X.nonzero()
+    saved = S[r, c]
+    S[r, c] = -np.inf
+    mx = S.max(axis=1)
+    S[r, c] = saved
+    scale = np.where(mx > 0, mx, 1.0).astype(np.float32)
+    S /= scale[:, None]
+    return S
+
+
+class Blend(Model):
+    """A weighted sum of component models' per-user-normalised scores.
+
+    ``fit`` carves a validation split from the training data by time (``validation_quantile`` of
+    its event times), picks each component's hyper-parameters by NDCG@k there, then the blend
+    weights by coordinate search over :data:`WEIGHT_GRID` (starting from the best single component,
+    so the blend is never worse than it on validation), and refits the chosen components on all
+    the data. With too few validation users it keeps the first candidate of each component and
+    :data:`DEFAULT_WEIGHTS`.
+    """
+
+    name = "blend"
+
+    def __init__(self, candidates: dict[str, list[Model]] | None = None, *, k: int = 10,
+                 validation_quantile: float = 0.8, min_validation_users: int = 30,
+                 max_validation_users: int = 10_000, weight_grid=WEIGHT_GRID, rounds: int = 3,
+                 seed: int = 0):
+        self.candidates = candidates
+        self.k = k
+        self.validation_quantile = validation_quantile
+        self.min_validation_users = min_validation_users
+        self.max_validation_users = max_validation_users
+        self.weight_grid = weight_grid
+        self.rounds = rounds
+        self.seed = seed
+
+    def params(self):
+        return {"weights": getattr(self, "weights_", None),
+                "components": {n: m.params() for n, m in getattr(self, "components_", {}).items()}}
+
+    # -- fitting ---------------------------------------------------------------------------------
+    def fit(self, ds: Dataset) -> Blend:
+        t0 = time.perf_counter()
+        cands = self.candidates or default_candidates(
+            ds.n_items, with_segments=ds.segment_index is not None and len(ds.segment_index) > 1)
+        self.validation_ = {"users": 0, "candidates": {}, "weights_ndcg": None}
+        chosen: dict[str, Model] = {}
+        weights = {n: DEFAULT_WEIGHTS.get(n, 0.1) for n in cands}
+        hold = split_by_time(ds, self.validation_quantile) if len(ds.timestamps) else None
+        if hold is not None and len(hold.users) >= self.min_validation_users:
+            users, rel = hold.users, hold.relevant
+            if len(users) > self.max_validation_users:
+                pick = np.sort(np.random.default_rng(self.seed).choice(len(users), self.max_validation_users,
+                                                                      replace=False))
+                users, rel = users[pick], rel[pick]
+            self.validation_["users"] = int(len(users))
+            Xv = hold.train.X[users]
+            segv = None if hold.train.user_segment is None else hold.train.user_segment[users]
+            val_scores: dict[str, np.ndarray] = {}
+            for name, options in cands.items():
+                best = None
+                for cand in options:
+                    m = copy.deepcopy(cand)
+                    t1 = time.perf_counter()
+                    m.fit(hold.train)
+                    S = m.score(Xv, segv)
+                    nd = self._ndcg(S.copy(), Xv, rel)
+                    self.validation_["candidates"][f"{name}{m.params()}"] = {
+                        "ndcg": nd, "seconds": time.perf_counter() - t1}
+                    log.info("validation %s %s NDCG@%d=%.4f", name, m.params(), self.k, nd)
+                    if best is None or nd > best[0]:
+                        best = (nd, cand, S)
+                    del m
+                chosen[name] = best[1]
+                val_scores[name] = normalise_rows(best[2], Xv)
+            weights, nd = self._search_weights(val_scores, Xv, rel)
+            self.validation_["weights_ndcg"] = nd
+            del val_scores
+        else:
+            chosen = {name: options[0] for name, options in cands.items()}
+        self.components_: dict[str, Model] = {}
+        self.fit_seconds_: dict[str, float] = {}
+        for name, cand in chosen.items():
+            t1 = time.perf_counter()
+            self.components_[name] = copy.deepcopy(cand).fit(ds)
+            self.fit_seconds_[name] = time.perf_counter() - t1
+        self.weights_ = {n: float(w) for n, w in weights.items()}
+        self.fit_seconds_["blend_total"] = time.perf_counter() - t0
+        return self
+
+    def _ndcg(self, S: np.ndarray, X: sp.csr_matrix, rel: sp.csr_matrix) -> float:
+        mask_seen(S, X)
+        return float(ranking_metrics(top_k(S, self.k), rel, self.k)["ndcg"].mean())
+
+    def _search_weights(self, val_scores: dict[str, np.ndarray], X, rel) -> tuple[dict[str, float], float]:
+        names = list(val_scores)
+        cache: dict[tuple, float] = {}
+
+        def evaluate(w: dict[str, float]) -> float:
+            key = tuple(round(w[n], 6) for n in names)
+            if key not in cache:
+                S = np.zeros_like(next(iter(val_scores.values())))
+                for n in names:
+                    if w[n]:
+                        S += np.float32(w[n]) * val_scores[n]
+                cache[key] = self._ndcg(S, X, rel)
+            return cache[key]
+
+        singles = {n: evaluate({m: float(m == n) for m in names}) for n in names}
+        start = max(singles, key=singles.get)
+        w = {n: float(n == start) for n in names}
+        best = singles[start]
+        for _ in range(self.rounds):
+            improved = False
+            for n in names:
+                for value in self.weight_grid:
+                    trial = dict(w, **{n: float(value)})
+                    if not any(trial.values()):
+                        continue
+                    nd = evaluate(trial)
+                    if nd > best + 1e-9:
+                        best, w, improved = nd, trial, True
+            if not improved:
+                break
+        log.info("blend weights %s validation NDCG@%d=%.4f", w, self.k, best)
+        return w, best
+
+    # -- scoring ---------------------------------------------------------------------------------
+    def score(self, X, segments=None):
+        out = np.zeros(X.shape, dtype=np.float32)
+        for name, m in self.components_.items():
+            w = self.weights_.get(name, 0.0)
+            if w:
+                out += np.float32(w) * normalise_rows(m.score(X, segments), X)
+        return out
