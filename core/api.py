@@ -72,6 +72,7 @@ def _mount_routers() -> None:
     api.add_router("/", people_router)
     for module, prefix in (
         ("content.learning.api", "/learning/"),
+        ("content.certification.api", "/certification/"),
         ("recommender.api", "/"),
         ("realtime.api", "/"),
     ):

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "core.activity",
     "core.home",
     "content.learning",
+    "content.certification",
     "recommender",
     "realtime",
     "wagtail.contrib.forms",
