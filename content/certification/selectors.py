@@ -1,0 +1,188 @@
+"""Reads about certificates: one certificate for its public page, a person's certificates, and the staff
+dashboard, whose figures come from a fixed handful of aggregate queries whatever the number of shops."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models.fields.json import KT
+from django.db.models.functions import Substr
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.activity.models import Statement
+from core.activity.vocabulary import ActivityType, Verb
+from core.errors import NotFound, PermissionDenied
+from core.people.models import OrgUnit, Role, Shop
+
+from .models import Certificate, Programme
+
+TOP_COURSES = 10
+
+
+def certificate_get(*, uuid) -> Certificate:
+    return get_object_or_404(
+        Certificate.objects.select_related("recipient", "programme", "programme__issuer", "programme__badge_image"),
+        uuid=uuid,
+    )
+
+
+def programme_get(*, slug: str) -> Programme:
+    return get_object_or_404(Programme.objects.select_related("issuer", "badge_image"), slug=slug)
+
+
+def certificates_of(*, user) -> list[Certificate]:
+    """Everything `user` holds or held, newest first."""
+    return list(
+        Certificate.objects.filter(recipient=user)
+        .select_related("programme", "programme__issuer")
+        .order_by("-issued_at")
+    )
+
+
+# --- the staff dashboard ------------------------------------------------------------------------------------
+
+
+def may_see_dashboard(user) -> bool:
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or bool(user.role_codes() & {Role.STAFF, Role.EDITOR})
+
+
+def dashboard_units_allowed(user):
+    """The units `user` may look at: all for editors and administrators, their own subtree for staff."""
+    if user.is_superuser or user.has_role(Role.EDITOR):
+        return OrgUnit.objects.all()
+    if user.org_unit is None:
+        return OrgUnit.objects.none()
+    return user.org_unit.subtree()
+
+
+def dashboard_unit(*, user, unit_id: int | None) -> OrgUnit:
+    """The unit `user` asked for (their own by default), after the permission checks."""
+    if not may_see_dashboard(user):
+        raise PermissionDenied(_("Only staff and editors may see the dashboard."))
+    allowed = dashboard_units_allowed(user)
+    if unit_id is None:
+        unit = user.org_unit if user.org_unit_id else allowed.filter(depth=1).order_by("path").first()
+        if unit is None:
+            raise NotFound(_("No organisation unit to show."))
+        return unit
+    unit = OrgUnit.objects.filter(pk=unit_id).first()
+    if unit is None:
+        raise NotFound(_("No such organisation unit."))
+    if not allowed.filter(pk=unit.pk).exists():
+        raise PermissionDenied(_("You may only see the units you work in."))
+    return unit
+
+
+def dashboard_ancestors(*, user, unit: OrgUnit) -> list[OrgUnit]:
+    """The units above `unit` that `user` may also look at, top first (the dashboard's breadcrumbs)."""
+    above = [ancestor.pk for ancestor in unit.get_ancestors()]
+    return list(dashboard_units_allowed(user).filter(pk__in=above).order_by("depth"))
+
+
+def _share(part: int, whole: int) -> float:
+    return round(part / whole, 4) if whole else 0.0
+
+
+def dashboard_figures(*, unit: OrgUnit, at=None) -> dict:
+    """Certification and learning figures for `unit` and everything under it.
+
+    - shops: how many shops, how many of them have an owner holding a valid certificate, and the share;
+    - children: the same per unit directly below (one grouped query);
+    - programmes: valid certificates per programme held by people of the unit;
+    - courses: per course, people who enrolled and who completed it (from the statement store), the
+      completion rate, most-taken first.
+    """
+    at = at or timezone.now()
+    valid = Certificate.objects.valid(at)
+    shops = Shop.objects.filter(grid__path__startswith=unit.path).annotate(
+        certified=Exists(valid.filter(recipient_id=OuterRef("owner_id")))
+    )
+    totals = shops.aggregate(total=Count("id"), certified=Count("id", filter=Q(certified=True)))
+
+    children = list(unit.get_children().order_by("path").values("id", "name", "path", "kind"))
+    by_prefix: dict[str, dict] = {}
+    if children:
+        prefix_length = (unit.depth + 1) * OrgUnit.steplen
+        rows = (
+            shops.annotate(prefix=Substr("grid__path", 1, prefix_length))
+            .values("prefix")
+            .annotate(total=Count("id"), certified=Count("id", filter=Q(certified=True)))
+            .order_by()
+        )
+        by_prefix = {row["prefix"]: row for row in rows}
+    child_rows = []
+    for child in children:
+        row = by_prefix.get(child["path"], {"total": 0, "certified": 0})
+        child_rows.append(
+            {
+                "id": child["id"],
+                "name": child["name"],
+                "kind": child["kind"],
+                "shops": row["total"],
+                "certified": row["certified"],
+                "share": _share(row["certified"], row["total"]),
+            }
+        )
+
+    people = Q(recipient__org_unit__path__startswith=unit.path)
+    programme_rows = list(
+        Programme.objects.order_by("title")
+        .annotate(
+            holders=Count(
+                "certificates",
+                filter=Q(certificates__in=valid.filter(people).values("pk")),
+            )
+        )
+        .values("slug", "title", "holders")
+    )
+
+    learning = (
+        Statement.objects.filter(
+            activity_type=ActivityType.COURSE,
+            verb_id__in=[Verb.REGISTERED, Verb.COMPLETED],
+            voided=False,
+            actor_user__org_unit__path__startswith=unit.path,
+        )
+        .values("object_id")
+        .annotate(
+            enrolled=Count("actor_user", distinct=True, filter=Q(verb_id=Verb.REGISTERED)),
+            completed=Count("actor_user", distinct=True, filter=Q(verb_id=Verb.COMPLETED)),
+            title=Max(KT("full__object__definition__name__zh-CN")),
+        )
+        .order_by()
+    )
+    courses = sorted(
+        (
+            {
+                "activity": row["object_id"],
+                "title": row["title"] or row["object_id"],
+                "enrolled": row["enrolled"],
+                "completed": row["completed"],
+                "rate": _share(row["completed"], max(row["enrolled"], row["completed"])),
+            }
+            for row in learning
+        ),
+        key=lambda row: (-row["enrolled"], -row["completed"], row["title"]),
+    )
+    enrolled_total = sum(row["enrolled"] for row in courses)
+    completed_total = sum(row["completed"] for row in courses)
+    return {
+        "unit": {"id": unit.pk, "name": unit.name, "kind": unit.kind, "path": unit.path_names},
+        "shops": {
+            "total": totals["total"],
+            "certified": totals["certified"],
+            "share": _share(totals["certified"], totals["total"]),
+        },
+        "children": child_rows,
+        "programmes": programme_rows,
+        "completion": {
+            "enrolments": enrolled_total,
+            "completions": completed_total,
+            "rate": _share(completed_total, max(enrolled_total, completed_total)),
+        },
+        "top_courses": courses[:TOP_COURSES],
+        "at": at.isoformat(timespec="seconds"),
+    }
