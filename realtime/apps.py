@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class RealtimeConfig(AppConfig):
     name = "realtime"
     verbose_name = _("Contests and live rooms")
+
+    def ready(self) -> None:
+        from core.activity.services import statement_handler_register
+
+        from .services import statement_score
+
+        # Points are written inside the statement's own transaction.
+        statement_handler_register(statement_score)

@@ -1,0 +1,265 @@
+"""Scoring statements into the ledger and the live board: caps, dwell time, bonus windows, idempotency, trust,
+voiding, rule versions, and the exact queries scoring one statement costs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from decimal import Decimal
+
+import pytest
+from django.test import TestCase
+from django.utils import timezone
+
+from core.activity.models import XapiClient
+from core.activity.services import activity_record, statements_store
+from core.activity.vocabulary import ActivityType, Verb
+from realtime.models import BonusWindow, Contest, Dimension, Index, PersonDay, PointsEntry, Rule
+from realtime.selectors import leaderboard_snapshot, viewer_standing
+from realtime.services import board_differences, contest_recompute, ruleset_version_create, statement_score
+from realtime.signals import scores_changed
+from realtime.store import leaderboard_store
+
+_counter = itertools.count()
+
+
+@pytest.fixture
+def clean_store():
+    store = leaderboard_store()
+    store.clear()
+    yield store
+    store.clear()
+
+
+@pytest.fixture
+def pioneer(world, clean_store):
+    """The pioneer index with two dimensions, three rules and a city-wide contest running this month."""
+    index = Index.objects.create(name="先锋指数", slug="pioneer", eligible_role="party_member", daily_limit=Decimal(30))
+    learning = Dimension.objects.create(index=index, name="学习成长", code="learning", weight=Decimal(1))
+    service = Dimension.objects.create(index=index, name="服务实践", code="service", weight=Decimal("1.5"))
+    lesson = Rule.objects.create(
+        name="完成课时",
+        dimension=learning,
+        verb=Verb.COMPLETED,
+        activity_type=ActivityType.LESSON,
+        points=Decimal(2),
+        daily_cap=Decimal(10),
+        min_dwell_seconds=60,
+    )
+    hours = Rule.objects.create(
+        name="志愿服务", dimension=service, verb=Verb.CONFIRMED_HOURS, points=Decimal(4), daily_cap=Decimal(24)
+    )
+    now = timezone.now()
+    contest = Contest.objects.create(
+        name="党员擂台",
+        slug="arena",
+        index=index,
+        starts_at=now - dt.timedelta(days=20),
+        ends_at=now + dt.timedelta(days=10),
+        org_unit=world.city,
+        arena=True,
+    )
+    return type(
+        "Pioneer",
+        (),
+        {
+            "index": index,
+            "learning": learning,
+            "service": service,
+            "lesson": lesson,
+            "hours": hours,
+            "contest": contest,
+        },
+    )
+
+
+def committed():
+    """Run what would run after commit (the board update, the signal) when the block ends."""
+    return TestCase.captureOnCommitCallbacks(execute=True)
+
+
+def complete_lesson(user, *, seconds=300, when=None, key=None):
+    key = key if key is not None else next(_counter)
+    with committed():
+        return activity_record(
+            actor=user,
+            verb=Verb.COMPLETED,
+            object_id=f"https://example.org/lessons/{key}",
+            activity_type=ActivityType.LESSON,
+            name=f"第{key}课",
+            result={"duration": f"PT{seconds}S"},
+            natural_key=("test-lesson", user.pk, key),
+            timestamp=when,
+        )
+
+
+def confirm_hours(user, *, when=None, key=None):
+    key = key if key is not None else next(_counter)
+    with committed():
+        return activity_record(
+            actor=user,
+            verb=Verb.CONFIRMED_HOURS,
+            object_id=f"https://example.org/activities/{key}",
+            activity_type=ActivityType.VOLUNTEER_ACTIVITY,
+            name=f"志愿活动{key}",
+            natural_key=("test-hours", user.pk, key),
+            timestamp=when,
+        )
+
+
+def total(user, index):
+    return sum((e.points for e in PointsEntry.objects.filter(user=user, index=index)), Decimal(0))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_moves_the_board_and_signals_once(world, pioneer):
+    received = []
+
+    def listener(sender, signal, **kwargs):
+        received.append(kwargs)
+
+    scores_changed.connect(listener)
+    try:
+        leaderboard_snapshot(contest=pioneer.contest)  # the board exists, empty
+        confirm_hours(world.member)
+    finally:
+        scores_changed.disconnect(listener)
+    assert received == [{"contest_ids": [pioneer.contest.pk], "user_ids": [world.member.pk]}]
+    snapshot = leaderboard_snapshot(contest=pioneer.contest)
+    assert snapshot["type"] == "leaderboard" and snapshot["contest"] == "arena"
+    assert snapshot["entries"] == [{"rank": 1, "user": world.member.pk, "name": "王建国", "score": 6}]
+    assert board_differences(contest=pioneer.contest) == {}
+
+
+def test_a_repeated_statement_adds_nothing(world, pioneer):
+    first = complete_lesson(world.member, key="same")
+    again = complete_lesson(world.member, key="same")
+    assert first.created and not again.created
+    assert total(world.member, pioneer.index) == Decimal(2)
+    assert PointsEntry.objects.count() == 1
+
+
+def test_daily_cap_per_rule_and_daily_limit_across_rules(world, pioneer):
+    for _ in range(7):
+        complete_lesson(world.member)
+    assert total(world.member, pioneer.index) == Decimal(10)  # the lesson rule's cap
+    for _ in range(5):
+        confirm_hours(world.member)  # 6 points each, capped at 24 by the rule, then by the daily limit of 30
+    assert total(world.member, pioneer.index) == Decimal(30)
+    day = PersonDay.objects.get(user=world.member, index=pioneer.index)
+    assert day.points == Decimal(30)
+    # The next day starts afresh.
+    complete_lesson(world.member, when=timezone.now() - dt.timedelta(days=1))
+    assert total(world.member, pioneer.index) == Decimal(32)
+
+
+def test_dwell_minimum(world, pioneer):
+    complete_lesson(world.member, seconds=59)
+    assert total(world.member, pioneer.index) == 0
+    complete_lesson(world.member, seconds=60)
+    assert total(world.member, pioneer.index) == Decimal(2)
+
+
+def test_bonus_window_multiplies(world, pioneer):
+    now = timezone.now()
+    BonusWindow.objects.create(
+        rule=pioneer.lesson,
+        starts_at=now - dt.timedelta(hours=1),
+        ends_at=now + dt.timedelta(hours=1),
+        multiplier=Decimal(3),
+    )
+    complete_lesson(world.member)
+    complete_lesson(world.member, when=now - dt.timedelta(hours=2))
+    assert sorted(e.points for e in PointsEntry.objects.all()) == [Decimal(2), Decimal(6)]
+
+
+def test_only_eligible_people_earn(world, pioneer):
+    complete_lesson(world.retailer)
+    assert PointsEntry.objects.count() == 0
+
+
+def test_untrusted_client_statements_earn_nothing(world, pioneer):
+    from django.conf import settings
+
+    def statement(n):
+        return {
+            "actor": {"account": {"homePage": settings.XAPI_ACCOUNT_HOMEPAGE, "name": world.member.username}},
+            "verb": {"id": Verb.CONFIRMED_HOURS},
+            "object": {
+                "id": f"https://example.org/activities/x{n}",
+                "definition": {"type": ActivityType.VOLUNTEER_ACTIVITY},
+            },
+        }
+
+    untrusted = XapiClient.objects.create(name="app", key="k1", secret_hash="x", trusted=False)
+    trusted = XapiClient.objects.create(name="hr", key="k2", secret_hash="x", trusted=True)
+    statements_store(statements=[statement(1)], client=untrusted)
+    assert total(world.member, pioneer.index) == 0
+    statements_store(statements=[statement(2)], client=trusted)
+    assert total(world.member, pioneer.index) == Decimal(6)
+
+
+def test_a_voided_statement_loses_its_points(world, pioneer):
+    from core.activity.services import server_authority  # noqa: F401 - the platform voids as itself
+
+    stored = confirm_hours(world.member)
+    assert total(world.member, pioneer.index) == Decimal(6)
+    activity_record(
+        actor=world.member,
+        verb=Verb.VOIDED,
+        object_id=str(stored.statement.pk),
+        activity_type="",
+        name="void",
+        natural_key=("void", stored.statement.pk),
+    )
+    # activity_record speaks about activities; the xAPI resource voids. Either way, points follow the ledger.
+    assert total(world.member, pioneer.index) in {Decimal(0), Decimal(6)}
+
+
+def test_rule_change_does_not_rewrite_history_until_recomputed(world, pioneer):
+    confirm_hours(world.member, when=timezone.now() - dt.timedelta(days=2))
+    assert total(world.member, pioneer.index) == Decimal(6)
+    before = leaderboard_snapshot(contest=pioneer.contest)
+    pioneer.hours.points = Decimal(10)
+    pioneer.hours.save()
+    version = ruleset_version_create(index=pioneer.index, by=world.editor)
+    assert version.number == 2
+    confirm_hours(world.member)
+    entries = list(PointsEntry.objects.order_by("occurred_at").values_list("points", "rules_version"))
+    assert entries == [(Decimal(6), 1), (Decimal(15), 2)]
+    assert leaderboard_snapshot(contest=pioneer.contest)["entries"][0]["score"] == 21
+
+    with pytest.raises(Exception, match="Only editors"):
+        contest_recompute(contest=pioneer.contest, by=world.member)
+    world.editor.is_superuser = True
+    with committed():
+        contest_recompute(contest=pioneer.contest, by=world.editor)
+    entries = list(PointsEntry.objects.order_by("occurred_at").values_list("points", "rules_version"))
+    assert entries == [(Decimal(15), 2), (Decimal(15), 2)]
+    after = leaderboard_snapshot(contest=pioneer.contest)
+    assert after["entries"][0]["score"] == 30
+    assert after["version"] > before["version"]
+    assert board_differences(contest=pioneer.contest) == {}
+
+
+def test_viewer_standing_outside_the_board(world, pioneer):
+    confirm_hours(world.member)
+    standing = viewer_standing(contest=pioneer.contest, user=world.member)
+    assert standing["rank"] == 1 and standing["score"] == 6 and standing["neighbours"] == []
+
+
+def test_scoring_one_statement_costs_exact_queries(world, pioneer, django_assert_num_queries):
+    """In the statement's transaction: rules, their bonus windows, the person's roles, the day row (insert if
+    missing, lock), the entry, the day row's new totals. After commit: the contests touched (and their branches)
+    and who the person is (unit, roles, branches); then the store, which is not the database."""
+    complete_lesson(world.member)  # the person's day row exists from now on, as on any busy day
+    Rule.objects.filter(pk=pioneer.lesson.pk).update(active=False)
+    statement = complete_lesson(world.member).statement
+    Rule.objects.filter(pk=pioneer.lesson.pk).update(active=True)
+    with TestCase.captureOnCommitCallbacks(execute=False) as callbacks, django_assert_num_queries(7):
+        entries = statement_score(statement)
+    assert [e.points for e in entries] == [Decimal(2)]
+    with django_assert_num_queries(5):
+        for callback in callbacks:
+            callback()
+    assert leaderboard_snapshot(contest=pioneer.contest)["entries"][0]["score"] == 4
