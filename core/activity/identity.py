@@ -27,3 +27,15 @@ def user_for_actor(agent: dict):
     if not account or account.get("homePage") != settings.XAPI_ACCOUNT_HOMEPAGE:
         return None
     return get_user_model().objects.filter(username=account.get("name")).first()
+
+
+def users_for_actors(agents: list[dict]) -> dict:
+    """Our users named by these agents' accounts, by username, in one query (empty when none is ours)."""
+    names = {
+        agent["account"].get("name")
+        for agent in agents
+        if "account" in agent and agent["account"].get("homePage") == settings.XAPI_ACCOUNT_HOMEPAGE
+    }
+    if not names:
+        return {}
+    return {user.username: user for user in get_user_model().objects.filter(username__in=names)}

@@ -56,7 +56,7 @@ class Statement(models.Model):
     stored = models.DateTimeField(_("stored"), db_index=True)
     voided = models.BooleanField(_("voided"), default=False)
     # For voiding statements: the statement they void.
-    voids = models.UUIDField(null=True, blank=True)
+    voids = models.UUIDField(null=True, blank=True, db_index=True)
     client = models.ForeignKey(
         XapiClient, verbose_name=_("client"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

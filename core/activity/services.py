@@ -9,6 +9,9 @@ runs the statement handlers in the same transaction, so a statement and everythi
 from __future__ import annotations
 
 import copy
+import hashlib
+import hmac
+import secrets
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -17,6 +20,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
 
@@ -126,56 +130,116 @@ def statements_store(*, statements: list[dict], client: XapiClient) -> list[Stor
 
     Raises StatementInvalid (400) for a malformed statement and StatementConflict (409) when an id
     is already stored with other content. A repeated id with the same content is accepted once.
+    Returns one result per statement sent, in order (a statement repeated in the batch, twice).
+
+    The batch costs a fixed number of queries whatever its size: one read of the ids already stored,
+    one of the people the actors name, one of the statements voided, one insert, then the handlers.
     """
     if len(statements) > settings.XAPI_MAX_BATCH:
-        raise StatementInvalid(f"A batch holds at most {settings.XAPI_MAX_BATCH} statements.")
+        raise StatementInvalid(
+            _("A batch holds at most %(limit)d statements.") % {"limit": settings.XAPI_MAX_BATCH},
+            extra={"limit": settings.XAPI_MAX_BATCH},
+        )
     normalised = [normalise_statement(raw, index=i) for i, raw in enumerate(statements)]
     seen: dict[str, dict] = {}
     for statement in normalised:
         earlier = seen.get(statement["id"])
         if earlier is not None and not statements_equivalent(earlier, statement):
             raise StatementConflict(
-                f"Statement id {statement['id']} appears twice in the batch with different content."
+                _("Statement id %(id)s appears twice in the batch with different content.") % {"id": statement["id"]},
+                extra={"id": statement["id"]},
             )
         seen[statement["id"]] = statement
     authority = client_authority(client)
-    results: list[StoreResult] = []
-    try:
-        with transaction.atomic():
-            stored_ids: set[str] = set()
-            existing = {str(row.pk): row for row in Statement.objects.select_for_update().filter(pk__in=list(seen))}
-            for statement in normalised:
-                sid = statement["id"]
-                if sid in existing:
-                    if not statements_equivalent(existing[sid].full, statement):
-                        raise StatementConflict(f"Statement id {sid} is already stored with different content.")
-                    results.append(StoreResult(existing[sid], created=False))
-                    continue
-                if sid in stored_ids:
-                    continue
-                _check_voiding_target(statement)
-                results.append(_store_one(statement, client=client, actor_user=None, authority=authority))
-                stored_ids.add(sid)
-    except IntegrityError as exc:
-        # Another request stored one of these ids between our read and our write.
-        raise StatementConflict("A statement with one of these ids was stored at the same moment; retry.") from exc
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                stored = _store_batch(list(seen.values()), client=client, authority=authority)
+            return [stored[statement["id"]] for statement in normalised]
+        except IntegrityError as exc:
+            # Another request stored one of these ids between our read and our write: read again, so the
+            # same content is accepted and other content is a 409 like any stored id.
+            if attempt == 2:
+                raise StatementConflict(
+                    _("A statement with one of these ids was stored at the same moment; retry.")
+                ) from exc
+    raise AssertionError("unreachable")
+
+
+def _store_batch(unique: list[dict], *, client: XapiClient, authority: dict) -> dict[str, StoreResult]:
+    from .identity import users_for_actors
+
+    ids = [statement["id"] for statement in unique]
+    existing = {str(row.pk): row for row in Statement.objects.filter(pk__in=ids)}
+    results: dict[str, StoreResult] = {}
+    new: list[dict] = []
+    for statement in unique:
+        sid = statement["id"]
+        row = existing.get(sid)
+        if row is None:
+            new.append(statement)
+        elif statements_equivalent(row.full, statement):
+            results[sid] = StoreResult(row, created=False)
+        else:
+            raise StatementConflict(
+                _("Statement id %(id)s is already stored with different content.") % {"id": sid}, extra={"id": sid}
+            )
+    if new:
+        _check_voiding_targets(new)
+        stored = timezone.now()
+        users = users_for_actors([statement["actor"] for statement in new])
+        rows = [
+            _row_for(statement, stored=stored, client=client, actor_user=None, users=users, authority=authority)
+            for statement in new
+        ]
+        _mark_voided(rows)
+        Statement.objects.bulk_create(rows)
+        _void_targets(rows)
+        for row in rows:
+            for handler in _handlers:
+                handler(row)
+            results[str(row.pk)] = StoreResult(row, created=True)
     return results
 
 
-def _check_voiding_target(statement: dict) -> None:
-    if statement["verb"]["id"] != Verb.VOIDED:
+def _check_voiding_targets(new: list[dict]) -> None:
+    targets = {s["object"]["id"] for s in new if s["verb"]["id"] == Verb.VOIDED}
+    if not targets:
         return
-    target_id = statement["object"]["id"]
-    target = Statement.objects.filter(pk=target_id).only("verb_id", "voided").first()
-    if target is not None and target.verb_id == Verb.VOIDED:
-        raise StatementInvalid("A voiding statement cannot itself be voided.")
+    voiding_in_batch = {s["id"] for s in new if s["verb"]["id"] == Verb.VOIDED}
+    stored_voiding = set(Statement.objects.filter(pk__in=targets, verb_id=Verb.VOIDED).values_list("pk", flat=True))
+    for target in sorted(targets):
+        if target in voiding_in_batch or uuid.UUID(target) in stored_voiding:
+            raise StatementInvalid(_("A voiding statement cannot itself be voided."), extra={"id": target})
 
 
-def _store_one(statement: dict, *, client: XapiClient | None, actor_user, authority: dict) -> StoreResult:
+def _mark_voided(rows: list[Statement]) -> None:
+    """A statement whose voiding statement arrived first is stored voided (xAPI lets voiding come first)."""
+    candidates = [row for row in rows if row.verb_id != Verb.VOIDED]
+    if not candidates:
+        return
+    in_batch = {str(row.voids) for row in rows if row.voids is not None}
+    stored = {
+        str(target)
+        for target in Statement.objects.filter(voids__in=[row.pk for row in candidates]).values_list("voids", flat=True)
+    }
+    for row in candidates:
+        if str(row.pk) in in_batch or str(row.pk) in stored:
+            row.voided = True
+
+
+def _void_targets(rows: list[Statement]) -> None:
+    targets = [row.voids for row in rows if row.voids is not None]
+    if targets:
+        Statement.objects.filter(pk__in=targets, voided=False).exclude(verb_id=Verb.VOIDED).update(voided=True)
+
+
+def _row_for(
+    statement: dict, *, stored: datetime, client: XapiClient | None, actor_user, users: dict | None, authority: dict
+) -> Statement:
     from .identity import actor_ifi, user_for_actor
 
-    stored = timezone.now()
-    full = copy.deepcopy(statement)
+    full = dict(statement)
     full.setdefault("timestamp", stored.isoformat())
     full["stored"] = stored.isoformat()
     full["authority"] = authority
@@ -183,10 +247,17 @@ def _store_one(statement: dict, *, client: XapiClient | None, actor_user, author
     obj = full["object"]
     object_type = obj.get("objectType", "Activity")
     is_voiding = full["verb"]["id"] == Verb.VOIDED
-    row = Statement(
+    actor = full["actor"]
+    if actor_user is None:
+        if users is None:
+            actor_user = user_for_actor(actor)
+        else:
+            account = actor.get("account")
+            actor_user = users.get(account.get("name")) if account else None
+    return Statement(
         id=full["id"],
-        actor_ifi=actor_ifi(full["actor"]),
-        actor_user=actor_user if actor_user is not None else user_for_actor(full["actor"]),
+        actor_ifi=actor_ifi(actor),
+        actor_user=actor_user,
         verb_id=full["verb"]["id"],
         object_id=obj.get("id") or actor_ifi(obj),
         object_type=object_type,
@@ -199,9 +270,62 @@ def _store_one(statement: dict, *, client: XapiClient | None, actor_user, author
         trusted=client is None or client.trusted,
         full=full,
     )
+
+
+def _store_one(statement: dict, *, client: XapiClient | None, actor_user, authority: dict) -> StoreResult:
+    row = _row_for(
+        copy.deepcopy(statement),
+        stored=timezone.now(),
+        client=client,
+        actor_user=actor_user,
+        users=None,
+        authority=authority,
+    )
+    _mark_voided([row])
     row.save(force_insert=True)
-    if is_voiding:
-        Statement.objects.filter(pk=obj["id"]).exclude(verb_id=Verb.VOIDED).update(voided=True)
+    _void_targets([row])
     for handler in _handlers:
         handler(row)
     return StoreResult(row, created=True)
+
+
+# --- xAPI clients -----------------------------------------------------------------------------------
+
+SECRET_HASH_PREFIX = "sha256$"
+
+
+def xapi_secret_hash(secret: str) -> str:
+    """The stored form of a client secret.
+
+    Secrets are 256-bit random tokens the server generates, never passwords people choose, so one SHA-256
+    is as safe as a slow password hash against a stolen table, and keeps every request's check cheap.
+    """
+    return SECRET_HASH_PREFIX + hashlib.sha256(secret.encode()).hexdigest()
+
+
+def xapi_client_create(*, name: str, trusted: bool = False, active: bool = True) -> tuple[XapiClient, str]:
+    """Create a client; return it with its secret, which is shown this once and kept only as a hash."""
+    name = name.strip()
+    if not name:
+        raise ApplicationError(_("A client needs a name."))
+    if XapiClient.objects.filter(name=name).exists():
+        raise ApplicationError(_("A client named %(name)s already exists.") % {"name": name}, extra={"name": name})
+    secret = secrets.token_urlsafe(32)
+    client = XapiClient(name=name, trusted=trusted, active=active)
+    xapi_client_credentials_set(client=client, secret=secret)
+    client.save()
+    return client, secret
+
+
+def xapi_client_credentials_set(*, client: XapiClient, secret: str) -> None:
+    """Give an unsaved or existing client a fresh key and the hash of `secret` (the caller saves)."""
+    client.key = secrets.token_hex(16)
+    client.secret_hash = xapi_secret_hash(secret)
+
+
+def xapi_client_authenticate(*, key: str, secret: str) -> XapiClient | None:
+    """The active client these credentials name, or None."""
+    client = XapiClient.objects.filter(key=key, active=True).first()
+    if client is None or not hmac.compare_digest(client.secret_hash, xapi_secret_hash(secret)):
+        return None
+    return client

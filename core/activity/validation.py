@@ -410,3 +410,12 @@ def statements_equivalent(stored: dict, incoming: dict) -> bool:
     """Same content for xAPI's purposes: LRS-set fields do not count, nor a timestamp the LRS filled in."""
     keep_timestamp = "timestamp" in incoming
     return _comparable(stored, keep_timestamp=keep_timestamp) == _comparable(incoming, keep_timestamp=keep_timestamp)
+
+
+def agent_check(value, *, path: str = "agent") -> dict:
+    """Check an Agent or identified Group given as a query parameter; return it."""
+    try:
+        _agent(value, path)
+    except StatementInvalid as exc:
+        raise StatementInvalid(exc.message, extra=exc.extra) from None
+    return value

@@ -1,0 +1,83 @@
+"""The batch write: a fixed number of queries however large the batch, handlers in the same transaction,
+and activity_record still idempotent by natural key."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from activity_xapi_helpers import statement
+
+from core.activity import services
+from core.activity.models import Statement
+from core.activity.services import StatementConflict, activity_record, statements_store
+from core.activity.vocabulary import ActivityType, Verb
+
+pytestmark = pytest.mark.django_db
+
+
+def _batch(size: int) -> list[dict]:
+    return [statement(n, id=str(uuid.uuid4())) for n in range(size)]
+
+
+@pytest.mark.embedded
+def test_batch_of_100_costs_a_fixed_number_of_queries(lrs, django_assert_max_num_queries):
+    with django_assert_max_num_queries(8):
+        results = statements_store(statements=_batch(100), client=lrs.trusted)
+    assert len(results) == Statement.objects.count() == 100
+
+
+def test_handlers_run_once_per_new_statement_in_the_transaction(lrs, monkeypatch):
+    seen = []
+    monkeypatch.setattr(services, "_handlers", [lambda row: seen.append(str(row.pk))])
+    batch = _batch(5)
+    statements_store(statements=batch, client=lrs.trusted)
+    statements_store(statements=batch, client=lrs.trusted)
+    assert seen == [s["id"] for s in batch]
+
+
+def test_failing_handler_rolls_the_batch_back(lrs, monkeypatch):
+    def broken(row):
+        raise RuntimeError("scoring failed")
+
+    monkeypatch.setattr(services, "_handlers", [broken])
+    with pytest.raises(RuntimeError):
+        statements_store(statements=_batch(3), client=lrs.trusted)
+    assert Statement.objects.count() == 0
+
+
+def test_conflict_after_new_ones_in_same_batch_stores_nothing(lrs):
+    stored = _batch(1)
+    statements_store(statements=stored, client=lrs.trusted)
+    clash = dict(stored[0], verb={"id": "http://adlnet.gov/expapi/verbs/completed"})
+    with pytest.raises(StatementConflict):
+        statements_store(statements=[*_batch(3), clash], client=lrs.trusted)
+    assert Statement.objects.count() == 1
+
+
+def test_actor_of_ours_is_linked_to_the_person(lrs, world, settings):
+    body = statement(1, actor={"account": {"homePage": settings.XAPI_ACCOUNT_HOMEPAGE, "name": "li_retailer"}})
+    [result] = statements_store(statements=[body], client=lrs.trusted)
+    assert result.statement.actor_user == world.retailer
+
+
+def test_activity_record_is_idempotent(world):
+    first = activity_record(
+        actor=world.retailer,
+        verb=Verb.COMPLETED,
+        object_id="https://example.com/courses/1",
+        activity_type=ActivityType.COURSE,
+        name="卷烟零售基础",
+        natural_key=("course-completed", world.retailer.pk, 1),
+    )
+    again = activity_record(
+        actor=world.retailer,
+        verb=Verb.COMPLETED,
+        object_id="https://example.com/courses/1",
+        activity_type=ActivityType.COURSE,
+        name="卷烟零售基础",
+        natural_key=("course-completed", world.retailer.pk, 1),
+    )
+    assert first.created is True and again.created is False
+    assert Statement.objects.get().trusted is True
+    assert Statement.objects.get().actor_user == world.retailer
