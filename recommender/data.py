@@ -137,8 +137,9 @@ def read_interactions(path) -> pd.DataFrame:
 def read_items(path) -> pd.DataFrame | None:
     if path is None:
         return None
-    return validate_items(pd.read_csv(path, dtype={"item_id": None}, keep_default_na=False,
-                                      na_values={"item_id": [""]}))
+    return validate_items(
+        pd.read_csv(path, dtype={"item_id": None}, keep_default_na=False, na_values={"item_id": [""]})
+    )
 
 
 def item_texts(items: pd.DataFrame | None, item_ids: pd.Index) -> list[str]:
@@ -149,7 +150,8 @@ def item_texts(items: pd.DataFrame | None, item_ids: pd.Index) -> list[str]:
     if items is None or len(items) == 0:
         return [""] * len(item_ids)
     cols = [
-        c for c in items.columns
+        c
+        for c in items.columns
         if c not in NON_TEXT_ITEM_COLUMNS
         and (pd.api.types.is_string_dtype(items[c]) or pd.api.types.is_object_dtype(items[c]))
     ]
@@ -197,8 +199,13 @@ _ISO_DURATION = re.compile(
     r"(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$"
 )
 _DURATION_SECONDS = {
-    "years": 365.25 * 86400, "months": 30.44 * 86400, "weeks": 7 * 86400, "days": 86400,
-    "hours": 3600, "minutes": 60, "seconds": 1,
+    "years": 365.25 * 86400,
+    "months": 30.44 * 86400,
+    "weeks": 7 * 86400,
+    "days": 86400,
+    "hours": 3600,
+    "minutes": 60,
+    "seconds": 1,
 }
 
 
@@ -305,8 +312,11 @@ def statements_to_interactions(records: Iterable[Mapping]) -> pd.DataFrame:
             continue
         score = _get(r, "score", "result.score.scaled", "result_score")
         if score is None:
-            raw, lo, hi = (_get(r, "result.score.raw"), _get(r, "result.score.min", default=0),
-                           _get(r, "result.score.max"))
+            raw, lo, hi = (
+                _get(r, "result.score.raw"),
+                _get(r, "result.score.min", default=0),
+                _get(r, "result.score.max"),
+            )
             if raw is not None and hi not in (None, lo):
                 score = (float(raw) - float(lo)) / (float(hi) - float(lo))
         w = statement_weight(
@@ -379,7 +389,8 @@ class Dataset:
             w = self.weights * decay_factors(self.timestamps, self.now, self.half_life_days)
             X = sp.csr_matrix(
                 (w.astype(np.float32), (self.user_codes, self.item_codes)),
-                shape=(self.n_users, self.n_items), dtype=np.float32,
+                shape=(self.n_users, self.n_items),
+                dtype=np.float32,
             )
             X.sum_duplicates()
             X.eliminate_zeros()
@@ -405,12 +416,18 @@ class Dataset:
     def subset(self, mask: np.ndarray, now: float | None = None) -> Dataset:
         """Same users and items (same codes), only the events under ``mask``."""
         return Dataset(
-            user_index=self.user_index, item_index=self.item_index,
-            user_codes=self.user_codes[mask], item_codes=self.item_codes[mask],
-            timestamps=self.timestamps[mask], weights=self.weights[mask],
-            now=self.now if now is None else now, half_life_days=self.half_life_days,
-            item_text=self.item_text, item_created=self.item_created,
-            user_segment=self.user_segment, segment_index=self.segment_index,
+            user_index=self.user_index,
+            item_index=self.item_index,
+            user_codes=self.user_codes[mask],
+            item_codes=self.item_codes[mask],
+            timestamps=self.timestamps[mask],
+            weights=self.weights[mask],
+            now=self.now if now is None else now,
+            half_life_days=self.half_life_days,
+            item_text=self.item_text,
+            item_created=self.item_created,
+            user_segment=self.user_segment,
+            segment_index=self.segment_index,
         )
 
     def user_rows(self, user_codes: np.ndarray) -> sp.csr_matrix:
@@ -461,8 +478,12 @@ def build_dataset(
     segment_codes = segment_index = None
     if "segment" in interactions.columns and len(interactions):
         # each user's latest segment
-        last = (pd.DataFrame({"u": user_codes, "t": ts, "s": interactions["segment"].to_numpy()})
-                .dropna(subset=["s"]).sort_values("t", kind="stable").drop_duplicates("u", keep="last"))
+        last = (
+            pd.DataFrame({"u": user_codes, "t": ts, "s": interactions["segment"].to_numpy()})
+            .dropna(subset=["s"])
+            .sort_values("t", kind="stable")
+            .drop_duplicates("u", keep="last")
+        )
         seg_codes, segment_index = pd.factorize(last["s"])
         segment_codes = np.full(len(user_index), -1, dtype=np.int32)
         segment_codes[last["u"].to_numpy()] = seg_codes

@@ -18,6 +18,7 @@ figures are measured in the run; nothing is copied from anywhere.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import os
@@ -28,18 +29,18 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from .algorithms import Model, RandomModel, evaluate_scores, rank, split_by_time
 from .data import build_dataset, read_interactions, read_items, validate_interactions, validate_items
 from .metrics import ranking_metrics
-from .models import Model, RandomModel, evaluate_scores, rank, split_by_time
 from .recommender import DEFAULT_HALF_LIFE_DAYS, Recommender
 
 log = logging.getLogger(__name__)
 
 #: The grid ALS is tuned over on the validation split (18 settings, 15 iterations each).
 ALS_GRID = {
-    "factors": (64, 128, 256),
-    "regularization": (0.01, 0.1, 1.0),
-    "alpha": (1.0, 10.0),
+    "factors": (32, 64, 128),
+    "regularization": (0.1, 1.0),
+    "alpha": (1.0, 10.0, 40.0),
 }
 
 
@@ -57,18 +58,26 @@ class ImplicitALS(Model):
         self.iterations, self.threads, self.seed = iterations, threads, seed
 
     def params(self):
-        return {"factors": self.factors, "regularization": self.regularization, "alpha": self.alpha,
-                "iterations": self.iterations}
+        return {
+            "factors": self.factors,
+            "regularization": self.regularization,
+            "alpha": self.alpha,
+            "iterations": self.iterations,
+        }
 
     def fit(self, ds):
         from implicit.cpu.als import AlternatingLeastSquares
         from threadpoolctl import threadpool_limits
 
-        self.model_ = AlternatingLeastSquares(
-            factors=self.factors, regularization=self.regularization, alpha=self.alpha,
-            iterations=self.iterations, num_threads=self.threads, random_state=self.seed,
-        )
         with threadpool_limits(1, "blas"):  # implicit's advice: its own threads, single-threaded BLAS
+            self.model_ = AlternatingLeastSquares(
+                factors=self.factors,
+                regularization=self.regularization,
+                alpha=self.alpha,
+                iterations=self.iterations,
+                num_threads=self.threads,
+                random_state=self.seed,
+            )
             self.model_.fit(ds.X.astype(np.float32), show_progress=False)
         return self
 
@@ -85,8 +94,9 @@ def implicit_available() -> bool:
     return True
 
 
-def tune_als(train, k: int, validation_quantile: float, grid=None, threads: int = 2,
-             max_users: int = 10_000) -> tuple[ImplicitALS, dict]:
+def tune_als(
+    train, k: int, validation_quantile: float, grid=None, threads: int = 2, max_users: int = 10_000
+) -> tuple[ImplicitALS, dict]:
     """Pick ALS settings by validation NDCG@k on the same time-carved split the blend uses."""
     import itertools
 
@@ -104,12 +114,21 @@ def tune_als(train, k: int, validation_quantile: float, grid=None, threads: int 
         if best is None or nd > best[0]:
             best = (nd, m)
     chosen = best[1]
-    return ImplicitALS(factors=chosen.factors, regularization=chosen.regularization, alpha=chosen.alpha,
-                       threads=threads), results
+    return ImplicitALS(
+        factors=chosen.factors, regularization=chosen.regularization, alpha=chosen.alpha, threads=threads
+    ), results
 
 
-def _measure(name: str, ranker: Callable[[], np.ndarray], relevant, k: int, n_items: int,
-             train_seconds: float, params: dict, role: str) -> dict:
+def _measure(
+    name: str,
+    ranker: Callable[[], np.ndarray],
+    relevant,
+    k: int,
+    n_items: int,
+    train_seconds: float,
+    params: dict,
+    role: str,
+) -> dict:
     t0 = time.perf_counter()
     codes = ranker()
     seconds = time.perf_counter() - t0
@@ -140,6 +159,7 @@ def run_evaluation(
     als_grid: dict | None = None,
     threads: int = 2,
     seed: int = 0,
+    models: list[str] | None = None,
 ) -> dict:
     """Evaluate every model on a time split. ``interactions`` / ``items``: frames or CSV paths.
 
@@ -158,33 +178,46 @@ def run_evaluation(
     if len(df) == 0:
         raise ValueError("interactions is empty: nothing to evaluate")
 
-    ds = build_dataset(df, items_df, half_life_days=half_life_days)
+    ds = build_dataset(df, items_df, half_life_days=None if half_life_days == "auto" else half_life_days)
     hold = split_by_time(ds, quantile)
     if len(hold.users) == 0:
         raise ValueError("the time split left no user with both training history and later items")
     train = hold.train
     users, relevant = hold.users, hold.relevant
-    X_test = train.X[users]
-    seg = None if train.user_segment is None else train.user_segment[users]
     n_items = ds.n_items
     rows: list[dict] = []
 
     # the shipped model: the blend inside Recommender (tuned on a split of the training part)
     t0 = time.perf_counter()
-    rec = Recommender(half_life_days=half_life_days, validation_quantile=validation_quantile, k_tune=k,
-                      random_state=seed)
+    rec = Recommender(
+        half_life_days=half_life_days, validation_quantile=validation_quantile, k_tune=k, random_state=seed
+    )
     rec._fit_dataset(train)
     blend_seconds = time.perf_counter() - t0
     blend = rec.blend_
+    # every model sees the training data as the blend chose to weigh it (its half-life)
+    if rec.half_life_days_ != train.half_life_days:
+        train = dataclasses.replace(train, half_life_days=rec.half_life_days_, _X=None)
+    X_test = train.X[users]
+    seg = None if train.user_segment is None else train.user_segment[users]
 
     def model_ranker(model):
         return lambda: rank(model, X_test, k, segments=seg)[0]
 
-    rnd = RandomModel(seed).fit(train)
-    rows.append(_measure("random", model_ranker(rnd), relevant, k, n_items, 0.0, {}, "baseline"))
+    def wanted(name):
+        return models is None or name in models
+
+    if wanted("random"):
+        rnd = RandomModel(seed).fit(train)
+        rows.append(_measure("random", model_ranker(rnd), relevant, k, n_items, 0.0, {}, "baseline"))
     for name, model in blend.components_.items():
-        rows.append(_measure(name, model_ranker(model), relevant, k, n_items, blend.fit_seconds_[name],
-                             model.params(), "component"))
+        if not wanted(name):
+            continue
+        rows.append(
+            _measure(
+                name, model_ranker(model), relevant, k, n_items, blend.fit_seconds_[name], model.params(), "component"
+            )
+        )
 
     als_validation = None
     if include_als:
@@ -196,22 +229,33 @@ def run_evaluation(
             als.fit(train)
             als_fit = time.perf_counter() - t0
             params = dict(als.params(), tune_seconds=round(tune_seconds, 1), threads=threads)
-            rows.append(_measure("implicit_als", model_ranker(als), relevant, k, n_items, als_fit, params,
-                                 "reference"))
+            rows.append(_measure("implicit_als", model_ranker(als), relevant, k, n_items, als_fit, params, "reference"))
         else:
             log.warning("implicit is not installed: ALS reference skipped (pip install implicit)")
 
-    rows.append(_measure("blend", model_ranker(blend), relevant, k, n_items, blend_seconds,
-                         {"weights": blend.weights_}, "shipped"))
+    rows.append(
+        _measure(
+            "blend", model_ranker(blend), relevant, k, n_items, blend_seconds, {"weights": blend.weights_}, "shipped"
+        )
+    )
     fresh_rec = rec
-    rows.append(_measure(
-        f"blend+fresh({rec.fresh_share:g})",
-        lambda: fresh_rec._rank_codes(users, k, history=X_test, segments=seg, fresh=True)[0],
-        relevant, k, n_items, blend_seconds,
-        {"fresh_share": rec.fresh_share, "fresh_days": rec.fresh_days,
-         "fresh_max_interactions": rec.fresh_max_interactions, "fresh_items": int(rec.fresh_mask_.sum())},
-        "shipped, fresh mixing on",
-    ))
+    rows.append(
+        _measure(
+            f"blend+fresh({rec.fresh_share:g})",
+            lambda: fresh_rec._rank_codes(users, k, history=X_test, segments=seg, fresh=True)[0],
+            relevant,
+            k,
+            n_items,
+            blend_seconds,
+            {
+                "fresh_share": rec.fresh_share,
+                "fresh_days": rec.fresh_days,
+                "fresh_max_interactions": rec.fresh_max_interactions,
+                "fresh_items": int(rec.fresh_mask_.sum()),
+            },
+            "shipped, fresh mixing on",
+        )
+    )
 
     t_all = pd.to_datetime(ds.timestamps, unit="s", utc=True)
     return {
@@ -232,6 +276,7 @@ def run_evaluation(
             "test_pairs": int(relevant.nnz),
             "validation_quantile": validation_quantile,
             "half_life_days": half_life_days,
+            "half_life_days_chosen": rec.half_life_days_,
         },
         "models": rows,
         "validation": {"blend": blend.validation_, "implicit_als": als_validation},

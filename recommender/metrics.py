@@ -73,8 +73,7 @@ def ranking_metrics(topk: np.ndarray, relevant: sp.csr_matrix, k: int) -> dict[s
     topk = np.asarray(topk)[:, :k]
     n, n_items = relevant.shape
     rel = relevant.tocsr()
-    keys_rel = (np.repeat(np.arange(n, dtype=np.int64), np.diff(rel.indptr)) * n_items
-                + rel.indices.astype(np.int64))
+    keys_rel = np.repeat(np.arange(n, dtype=np.int64), np.diff(rel.indptr)) * n_items + rel.indices.astype(np.int64)
     keys_top = np.arange(n, dtype=np.int64)[:, None] * n_items + topk.astype(np.int64)
     hits = np.isin(keys_top, keys_rel) & (topk >= 0)
     n_rel = np.diff(rel.indptr)

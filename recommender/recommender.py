@@ -25,13 +25,15 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .algorithms import Blend, mask_seen
 from .data import SECONDS_PER_DAY, Dataset, build_dataset, validate_interactions, validate_items
 from .metrics import top_k
-from .models import Blend, mask_seen
 
 log = logging.getLogger(__name__)
 
-DEFAULT_HALF_LIFE_DAYS = 180.0
+DEFAULT_HALF_LIFE_DAYS = "auto"
+#: The half-lives ``half_life_days="auto"`` chooses among on the validation split (None: no decay).
+HALF_LIFE_CHOICES = (None, 365.0, 120.0)
 
 REASON_BECAUSE_YOU_LEARNED = "because_you_learned"
 REASON_POPULAR_IN_YOUR_UNIT = "popular_in_your_unit"
@@ -91,7 +93,8 @@ class Recommender:
 
     Parameters
     ----------
-    half_life_days: old events decay with this half-life (None: no decay).
+    half_life_days: old events decay with this half-life in days (None: no decay; "auto": chosen among
+        :data:`HALF_LIFE_CHOICES` on the validation split).
     fresh_share: expected share of slots given to fresh items (0 switches mixing off).
     fresh_days / fresh_max_interactions: an item is fresh when first seen (or created, if the items
         frame has ``created_at`` / ``published_at``) within ``fresh_days`` of the newest event, or
@@ -100,9 +103,18 @@ class Recommender:
     candidates: override the component grid (``{name: [Model, ...]}``), see ``models.default_candidates``.
     """
 
-    def __init__(self, *, half_life_days: float | None = DEFAULT_HALF_LIFE_DAYS, fresh_share: float = 0.1,
-                 fresh_days: float = 30.0, fresh_max_interactions: int = 3, k_tune: int = 10,
-                 validation_quantile: float = 0.8, random_state: int = 0, candidates=None):
+    def __init__(
+        self,
+        *,
+        half_life_days: float | None = DEFAULT_HALF_LIFE_DAYS,
+        fresh_share: float = 0.1,
+        fresh_days: float = 30.0,
+        fresh_max_interactions: int = 3,
+        k_tune: int = 10,
+        validation_quantile: float = 0.8,
+        random_state: int = 0,
+        candidates=None,
+    ):
         if not 0 <= fresh_share <= 1:
             raise ValueError(f"fresh_share must be between 0 and 1, got {fresh_share}")
         self.half_life_days = half_life_days
@@ -122,11 +134,25 @@ class Recommender:
         optional items frame (``item_id`` and text columns; ``kind``, ``created_at`` understood)."""
         df = validate_interactions(interactions)
         items_df = validate_items(items)
-        ds = build_dataset(df, items_df, half_life_days=self.half_life_days)
+        hl = None if self.half_life_days == "auto" else self.half_life_days
+        ds = build_dataset(df, items_df, half_life_days=hl)
         return self._fit_dataset(ds)
 
     def _fit_dataset(self, ds: Dataset) -> Recommender:
         t0 = time.perf_counter()
+        self.blend_ = None
+        if len(ds.timestamps):
+            half_lives = HALF_LIFE_CHOICES if self.half_life_days == "auto" else None
+            self.blend_ = Blend(
+                k=self.k_tune,
+                validation_quantile=self.validation_quantile,
+                candidates=self.candidates,
+                seed=self.random_state,
+                half_lives=half_lives,
+            ).fit(ds)
+            ds = self.blend_.dataset_
+            del self.blend_.dataset_
+        self.half_life_days_ = ds.half_life_days
         self.user_index_ = ds.user_index
         self.item_index_ = ds.item_index
         self.segment_index_ = ds.segment_index
@@ -134,16 +160,14 @@ class Recommender:
         self.X_ = ds.X
         self.now_ = ds.now
         n_items = ds.n_items
-        self.blend_ = None
         self.explain_knn_ = self.explain_content_ = None
-        if len(ds.timestamps):
-            self.blend_ = Blend(k=self.k_tune, validation_quantile=self.validation_quantile,
-                                candidates=self.candidates, seed=self.random_state).fit(ds)
+        if self.blend_ is not None:
             comps = self.blend_.components_
             self.explain_knn_ = getattr(comps.get("itemknn"), "sim_", None)
             self.explain_content_ = getattr(comps.get("content"), "sim_", None)
         if self.explain_knn_ is None and n_items:
-            from .models import ItemKNN
+            from .algorithms import ItemKNN
+
             self.explain_knn_ = ItemKNN(50).fit(ds).sim_ if len(ds.timestamps) else None
         # fallback when there is no data at all: catalogue order
         self.fallback_ = np.linspace(1.0, 0.5, n_items, dtype=np.float32) if n_items else np.zeros(0, np.float32)
@@ -158,8 +182,10 @@ class Recommender:
         self.segment_top_ = None
         if ds.segment_index is not None and len(ds.segment_index) and ds.user_segment is not None:
             known = np.flatnonzero(ds.user_segment >= 0)
-            onehot = sp.csr_matrix((np.ones(len(known), np.float32), (ds.user_segment[known], known)),
-                                   shape=(len(ds.segment_index), ds.n_users))
+            onehot = sp.csr_matrix(
+                (np.ones(len(known), np.float32), (ds.user_segment[known], known)),
+                shape=(len(ds.segment_index), ds.n_users),
+            )
             mass = np.asarray((onehot @ ds.X).todense())
             top = top_k(mass, min(_SEGMENT_TOP, n_items))
             self.segment_top_ = [set(row[mass[i, row] > 0].tolist()) for i, row in enumerate(top)]
@@ -170,6 +196,7 @@ class Recommender:
             "newest_event": float(ds.now),
             "fit_seconds": time.perf_counter() - t0,
             "weights": None if self.blend_ is None else self.blend_.weights_,
+            "half_life_days": ds.half_life_days,
         }
         return self
 
@@ -183,7 +210,18 @@ class Recommender:
     def _score(self, X: sp.csr_matrix, segments) -> np.ndarray:
         if self.blend_ is None:
             return np.broadcast_to(self.fallback_, X.shape).copy()
-        return self.blend_.score(X, segments)
+        S = self.blend_.score(X, segments)
+        empty = np.diff(X.indptr) == 0
+        if empty.any():
+            # no history: popularity within the segment (role / unit) when known, else overall,
+            # whatever weight the blend gives popularity
+            comps = self.blend_.components_
+            cold = comps.get("segment_popularity") or comps.get("popularity")
+            if cold is not None:
+                idx = np.flatnonzero(empty)
+                seg = None if segments is None else np.asarray(segments)[idx]
+                S[idx] = cold.score(X[idx], seg) + self.fallback_ * 1e-6
+        return S
 
     def _item_codes(self, ids) -> np.ndarray:
         if ids is None:
@@ -221,9 +259,19 @@ class Recommender:
         R = self.X_[np.where(known, user_codes, 0)]
         return (sp.diags(known.astype(np.float32)) @ R).tocsr() if not known.all() else R
 
-    def _rank_codes(self, user_codes, k: int, *, history: sp.csr_matrix | None = None, segments=None,
-                    exclude_seen: bool = True, allowed: np.ndarray | None = None, fresh: bool | None = None,
-                    keys=None, block: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+    def _rank_codes(
+        self,
+        user_codes,
+        k: int,
+        *,
+        history: sp.csr_matrix | None = None,
+        segments=None,
+        exclude_seen: bool = True,
+        allowed: np.ndarray | None = None,
+        fresh: bool | None = None,
+        keys=None,
+        block: int = 2048,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Top-k item codes (-1 padding) and a same-shape "fresh slot" mask for users given by code.
 
         ``history`` replaces the stored rows (the evaluation and single-user calls pass it);
@@ -269,12 +317,13 @@ class Recommender:
                     h = int(hashes[start + r])
                     row = t[r]
                     listed = set(row[row >= 0].tolist())
-                    avail = [c for c, ok in zip(pool[r].tolist(), pool_ok[r].tolist(), strict=True)
-                             if ok and c not in listed]
+                    avail = [
+                        c for c, ok in zip(pool[r].tolist(), pool_ok[r].tolist(), strict=True) if ok and c not in listed
+                    ]
                     want = min(int(n_slots[start + r]), len(avail))
                     if not want:
                         continue
-                    avail = avail[:_FRESH_POOL + want - 1]
+                    avail = avail[: _FRESH_POOL + want - 1]
                     off = (h >> 16) % len(avail)
                     picks = [avail[(off + j) % len(avail)] for j in range(want)]
                     ranked = [c for c in row.tolist() if c >= 0][: kk - want]
@@ -303,17 +352,29 @@ class Recommender:
             c = self.item_index_.get_indexer(pd.Index(ids, dtype=object if self.item_index_.dtype == object else None))
             ok = c >= 0
             if ok.any():
-                extra = sp.csr_matrix((w[ok], (np.zeros(ok.sum(), dtype=np.int64), c[ok])),
-                                      shape=(1, len(self.item_index_)), dtype=np.float32)
+                extra = sp.csr_matrix(
+                    (w[ok], (np.zeros(ok.sum(), dtype=np.int64), c[ok])),
+                    shape=(1, len(self.item_index_)),
+                    dtype=np.float32,
+                )
                 row = (row + extra).tocsr()
         return row
 
     # ------------------------------------------------------------------------------------------
     # the public API
     # ------------------------------------------------------------------------------------------
-    def recommend_with_reasons(self, user_id, k: int = 10, exclude_seen: bool = True, *, segment=None,
-                               history=None, exclude: Iterable | None = None, candidates: Iterable | None = None,
-                               fresh: bool | None = None) -> list[Recommendation]:
+    def recommend_with_reasons(
+        self,
+        user_id,
+        k: int = 10,
+        exclude_seen: bool = True,
+        *,
+        segment=None,
+        history=None,
+        exclude: Iterable | None = None,
+        candidates: Iterable | None = None,
+        fresh: bool | None = None,
+    ) -> list[Recommendation]:
         """Like :meth:`recommend`, each item with a reason code and the item that explains it.
 
         Reasons: ``because_you_learned`` (``source_item_id``: the most similar item in the user's
@@ -331,9 +392,16 @@ class Recommender:
         if seg < 0 and code >= 0 and self.user_segment_ is not None:
             seg = int(self.user_segment_[code])
         segments = None if self.segment_index_ is None else np.array([seg])
-        codes, is_fresh = self._rank_codes(np.array([code]), k, history=row, segments=segments,
-                                           exclude_seen=exclude_seen, allowed=self._allowed(candidates, exclude),
-                                           fresh=fresh, keys=[user_id])
+        codes, is_fresh = self._rank_codes(
+            np.array([code]),
+            k,
+            history=row,
+            segments=segments,
+            exclude_seen=exclude_seen,
+            allowed=self._allowed(candidates, exclude),
+            fresh=fresh,
+            keys=[user_id],
+        )
         hist, hist_w = row.indices, row.data
         out = []
         for c, new in zip(codes[0].tolist(), is_fresh[0].tolist(), strict=True):
@@ -370,8 +438,16 @@ class Recommender:
         """
         return [r.item_id for r in self.recommend_with_reasons(user_id, k, exclude_seen, **kwargs)]
 
-    def recommend_many(self, user_ids, k: int = 10, exclude_seen: bool = True, *, segments: Mapping | None = None,
-                       candidates: Iterable | None = None, fresh: bool | None = None) -> dict:
+    def recommend_many(
+        self,
+        user_ids,
+        k: int = 10,
+        exclude_seen: bool = True,
+        *,
+        segments: Mapping | None = None,
+        candidates: Iterable | None = None,
+        fresh: bool | None = None,
+    ) -> dict:
         """``{user_id: [item ids]}`` for many users at once (scored in blocks with matrix products).
 
         ``segments`` optionally maps user ids to their segment (for users the model has not seen).
@@ -394,8 +470,15 @@ class Recommender:
             if segments:
                 given = self.segment_index_.get_indexer(pd.Index([segments.get(u) for u in user_ids], dtype=object))
                 seg = np.where(given >= 0, given, seg)
-        top, _ = self._rank_codes(codes, k, segments=seg, exclude_seen=exclude_seen,
-                                  allowed=self._allowed(candidates, None), fresh=fresh, keys=user_ids)
+        top, _ = self._rank_codes(
+            codes,
+            k,
+            segments=seg,
+            exclude_seen=exclude_seen,
+            allowed=self._allowed(candidates, None),
+            fresh=fresh,
+            keys=user_ids,
+        )
         items = self.item_index_.to_numpy()
         valid = top >= 0
         if valid.all():

@@ -21,7 +21,9 @@ scored the same way. Seen items are *not* masked here: ranking does that.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
+import re
 import time
 from dataclasses import dataclass
 
@@ -105,8 +107,7 @@ class SegmentPopularity(Model):
         if n_seg and ds.user_segment is not None:
             seg = ds.user_segment
             known = np.flatnonzero(seg >= 0)
-            onehot = sp.csr_matrix((np.ones(len(known), np.float32), (seg[known], known)),
-                                   shape=(n_seg, ds.n_users))
+            onehot = sp.csr_matrix((np.ones(len(known), np.float32), (seg[known], known)), shape=(n_seg, ds.n_users))
             mass = np.asarray((onehot @ X).todense(), dtype=np.float32)
             mx = mass.max(axis=1, keepdims=True)
             self.seg_ = mass / np.where(mx > 0, mx, 1.0)
@@ -172,8 +173,10 @@ class EASE(Model):
 
     def fit(self, ds: Dataset) -> EASE:
         if ds.n_items > self.max_items:
-            raise ValueError(f"EASE needs a dense {ds.n_items}x{ds.n_items} matrix; more than "
-                             f"{self.max_items} items is too many for it")
+            raise ValueError(
+                f"EASE needs a dense {ds.n_items}x{ds.n_items} matrix; more than "
+                f"{self.max_items} items is too many for it"
+            )
         X = ds.X
         active = np.flatnonzero(np.diff(X.tocsc().indptr) > 0)  # only items with data take part
         self.B_ = None
@@ -207,44 +210,73 @@ class EASE(Model):
         return out
 
 
+_LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9+#.\-]*[a-z0-9+#]|[a-z0-9]")
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+def text_tokens(text: str) -> list[str]:
+    """Tokens for the content model: Latin words, and character unigrams and bigrams of Chinese runs.
+
+    Character bigrams need no word segmenter and match Chinese titles on shared words
+    (卷烟陈列技巧 ~ 陈列与动销 share 陈列); Latin text is matched on whole words.
+    """
+    text = text.lower()
+    tokens = _LATIN_WORD.findall(text)
+    for run in _CJK_RUN.findall(text):
+        tokens.extend(run)
+        tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return tokens
+
+
 class Content(Model):
     """TF-IDF on item text, cosine top-N similar items; score(j) = sum of the user's items' similarity.
 
-    Character n-grams inside word boundaries (``char_wb``) need no word segmenter, so Chinese titles
-    match on shared characters and bigrams (卷烟陈列技巧 ~ 陈列与动销) as English ones match on stems.
+    Tokens from :func:`text_tokens` (words for Latin text, character uni/bigrams for Chinese).
+    Gives items nobody has touched yet a score through the items they resemble.
     """
 
     name = "content"
 
-    def __init__(self, neighbours: int = 50, ngram_range: tuple[int, int] = (1, 3), max_features: int = 200_000):
+    def __init__(self, neighbours: int = 50, max_df: float = 0.5, block: int = 2048):
         self.neighbours = neighbours
-        self.ngram_range = ngram_range
-        self.max_features = max_features
+        self.max_df = max_df
+        self.block = block
 
     def params(self):
-        return {"neighbours": self.neighbours, "ngram_range": list(self.ngram_range)}
+        return {"neighbours": self.neighbours, "max_df": self.max_df}
 
     def fit(self, ds: Dataset) -> Content:
         from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.neighbors import NearestNeighbors
 
         n = ds.n_items
-        texts = [t.lower() for t in (ds.item_text or [""] * n)]
-        has_text = np.array([bool(t.strip()) for t in texts])
+        texts = list(ds.item_text or [""] * n)
+        has_text = np.array([bool(t.strip()) for t in texts], dtype=bool)
         self.sim_ = sp.csr_matrix((n, n), dtype=np.float32)
-        if has_text.sum() >= 2:
-            vec = TfidfVectorizer(analyzer="char_wb", ngram_range=self.ngram_range, sublinear_tf=True,
-                                  max_features=self.max_features, dtype=np.float32)
-            idx = np.flatnonzero(has_text)
-            T = vec.fit_transform([texts[i] for i in idx])
-            nn_k = min(self.neighbours + 1, len(idx))
-            nn = NearestNeighbors(n_neighbors=nn_k, metric="cosine", algorithm="brute").fit(T)
-            dist, ind = nn.kneighbors(T)
-            sim = np.clip(1.0 - dist, 0.0, 1.0).astype(np.float32)
-            rows = np.repeat(idx, nn_k)
-            cols = idx[ind.ravel()]
-            S = sp.csr_matrix((sim.ravel(), (rows, cols)), shape=(n, n), dtype=np.float32)
-            S.setdiag(0)
+        idx = np.flatnonzero(has_text)
+        T = None
+        if len(idx) >= 2:
+            max_df = self.max_df if len(idx) >= 20 else 1.0
+            vec = TfidfVectorizer(analyzer=text_tokens, sublinear_tf=True, max_df=max_df, dtype=np.float32)
+            try:
+                T = vec.fit_transform([texts[i] for i in idx]).tocsr()
+            except ValueError:  # no token survived
+                T = None
+        if T is not None:
+            TT = T.T.tocsc()
+            nn_k = min(self.neighbours, len(idx) - 1)
+            rows, cols, vals = [], [], []
+            for start in range(0, len(idx), self.block):
+                stop = min(start + self.block, len(idx))
+                D = (T[start:stop] @ TT).toarray()
+                D[np.arange(stop - start), np.arange(start, stop)] = 0.0  # not similar to itself
+                t = top_k(D, nn_k)
+                v = np.take_along_axis(D, t, axis=1)
+                rows.append(np.repeat(idx[start:stop], nn_k))
+                cols.append(idx[t.ravel()])
+                vals.append(v.ravel())
+            S = sp.csr_matrix(
+                (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n), dtype=np.float32
+            )
             S.eliminate_zeros()
             self.sim_ = S
         self.W_ = self.sim_.T.tocsr()
@@ -281,8 +313,16 @@ def mask_seen(scores: np.ndarray, X: sp.csr_matrix) -> np.ndarray:
     return scores
 
 
-def rank(model: Model, X: sp.csr_matrix, k: int, *, segments=None, exclude_seen: bool = True,
-         allowed: np.ndarray | None = None, block: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+def rank(
+    model: Model,
+    X: sp.csr_matrix,
+    k: int,
+    *,
+    segments=None,
+    exclude_seen: bool = True,
+    allowed: np.ndarray | None = None,
+    block: int = 2048,
+) -> tuple[np.ndarray, np.ndarray]:
     """Top-k item codes and their scores per row of ``X``, scored in blocks of users.
 
     Excluded entries score -inf; rows with fewer than k rankable items are padded with -inf
@@ -332,8 +372,7 @@ def split_by_time(ds: Dataset, quantile: float = 0.8) -> Holdout:
     train = ds.subset(before, now=cut)
     Xtr = train.X
     after_u, after_i = ds.user_codes[~before], ds.item_codes[~before]
-    H = sp.csr_matrix((np.ones(len(after_u), np.float32), (after_u, after_i)),
-                      shape=(ds.n_users, ds.n_items))
+    H = sp.csr_matrix((np.ones(len(after_u), np.float32), (after_u, after_i)), shape=(ds.n_users, ds.n_items))
     H.sum_duplicates()
     H.data[:] = 1.0
     H = H - H.multiply(Xtr > 0)  # an item already had before the cut is not news
@@ -344,8 +383,7 @@ def split_by_time(ds: Dataset, quantile: float = 0.8) -> Holdout:
     return Holdout(train, users, H[users].tocsr(), cut)
 
 
-def evaluate_scores(model: Model, holdout: Holdout, k: int, *, max_users: int | None = None,
-                    seed: int = 0) -> float:
+def evaluate_scores(model: Model, holdout: Holdout, k: int, *, max_users: int | None = None, seed: int = 0) -> float:
     """Mean NDCG@k of ``model`` (already fitted on ``holdout.train``) on the held-out users."""
     users, rel = holdout.users, holdout.relevant
     if max_users is not None and len(users) > max_users:
@@ -364,8 +402,8 @@ def default_candidates(n_items: int | None = None, with_segments: bool = False) 
     """The hyper-parameter grid each component is tuned over on the validation split."""
     cands: dict[str, list[Model]] = {
         "popularity": [Popularity()],
-        "itemknn": [ItemKNN(n) for n in (50, 200, 1000)],
-        "ease": [EASE(lam) for lam in (25, 100, 400, 1600)],
+        "itemknn": [ItemKNN(n) for n in (50, 200, 800)],
+        "ease": [EASE(lam) for lam in (50, 200, 800)],
         "content": [Content(50)],
     }
     if with_segments:
@@ -375,7 +413,14 @@ def default_candidates(n_items: int | None = None, with_segments: bool = False) 
     return cands
 
 
-DEFAULT_WEIGHTS = {"ease": 1.0, "itemknn": 0.3, "popularity": 0.1, "segment_popularity": 0.1, "content": 0.05}
+DEFAULT_WEIGHTS = {
+    "ease": 1.0,
+    "itemknn": 0.3,
+    "popularity": 0.1,
+    "segment_popularity": 0.1,
+    "content": 0.2,
+    "content_cold": 1.0,
+}
 WEIGHT_GRID = (0.0, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
 
 
@@ -405,11 +450,21 @@ class Blend(Model):
 
     name = "blend"
 
-    def __init__(self, candidates: dict[str, list[Model]] | None = None, *, k: int = 10,
-                 validation_quantile: float = 0.8, min_validation_users: int = 30,
-                 max_validation_users: int = 10_000, weight_grid=WEIGHT_GRID, rounds: int = 3,
-                 seed: int = 0):
+    def __init__(
+        self,
+        candidates: dict[str, list[Model]] | None = None,
+        *,
+        k: int = 10,
+        validation_quantile: float = 0.8,
+        min_validation_users: int = 30,
+        max_validation_users: int = 10_000,
+        weight_grid=WEIGHT_GRID,
+        rounds: int = 3,
+        seed: int = 0,
+        half_lives: tuple | None = None,
+    ):
         self.candidates = candidates
+        self.half_lives = half_lives
         self.k = k
         self.validation_quantile = validation_quantile
         self.min_validation_users = min_validation_users
@@ -419,25 +474,36 @@ class Blend(Model):
         self.seed = seed
 
     def params(self):
-        return {"weights": getattr(self, "weights_", None),
-                "components": {n: m.params() for n, m in getattr(self, "components_", {}).items()}}
+        return {
+            "weights": getattr(self, "weights_", None),
+            "components": {n: m.params() for n, m in getattr(self, "components_", {}).items()},
+        }
 
     # -- fitting ---------------------------------------------------------------------------------
     def fit(self, ds: Dataset) -> Blend:
         t0 = time.perf_counter()
         cands = self.candidates or default_candidates(
-            ds.n_items, with_segments=ds.segment_index is not None and len(ds.segment_index) > 1)
+            ds.n_items, with_segments=ds.segment_index is not None and len(ds.segment_index) > 1
+        )
         self.validation_ = {"users": 0, "candidates": {}, "weights_ndcg": None}
         chosen: dict[str, Model] = {}
         weights = {n: DEFAULT_WEIGHTS.get(n, 0.1) for n in cands}
         hold = split_by_time(ds, self.validation_quantile) if len(ds.timestamps) else None
+        self.half_life_days_ = ds.half_life_days
         if hold is not None and len(hold.users) >= self.min_validation_users:
             users, rel = hold.users, hold.relevant
             if len(users) > self.max_validation_users:
-                pick = np.sort(np.random.default_rng(self.seed).choice(len(users), self.max_validation_users,
-                                                                      replace=False))
+                pick = np.sort(
+                    np.random.default_rng(self.seed).choice(len(users), self.max_validation_users, replace=False)
+                )
                 users, rel = users[pick], rel[pick]
             self.validation_["users"] = int(len(users))
+            if self.half_lives:
+                hl = self._pick_half_life(hold, users, rel, cands)
+                if hl != ds.half_life_days:
+                    ds = dataclasses.replace(ds, half_life_days=hl, _X=None)
+                    hold.train = dataclasses.replace(hold.train, half_life_days=hl, _X=None)
+                self.half_life_days_ = hl
             Xv = hold.train.X[users]
             segv = None if hold.train.user_segment is None else hold.train.user_segment[users]
             val_scores: dict[str, np.ndarray] = {}
@@ -450,13 +516,20 @@ class Blend(Model):
                     S = m.score(Xv, segv)
                     nd = self._ndcg(S.copy(), Xv, rel)
                     self.validation_["candidates"][f"{name}{m.params()}"] = {
-                        "ndcg": nd, "seconds": time.perf_counter() - t1}
+                        "ndcg": nd,
+                        "seconds": time.perf_counter() - t1,
+                    }
                     log.info("validation %s %s NDCG@%d=%.4f", name, m.params(), self.k, nd)
                     if best is None or nd > best[0]:
                         best = (nd, cand, S)
                     del m
                 chosen[name] = best[1]
                 val_scores[name] = normalise_rows(best[2], Xv)
+            cold = hold.train.item_counts() == 0
+            if "content" in val_scores and cold.any():
+                # items nobody has touched: the CF models cannot score them, so their content score
+                # gets a weight of its own
+                val_scores["content_cold"] = val_scores["content"] * cold.astype(np.float32)
             weights, nd = self._search_weights(val_scores, Xv, rel)
             self.validation_["weights_ndcg"] = nd
             del val_scores
@@ -469,36 +542,93 @@ class Blend(Model):
             self.components_[name] = copy.deepcopy(cand).fit(ds)
             self.fit_seconds_[name] = time.perf_counter() - t1
         self.weights_ = {n: float(w) for n, w in weights.items()}
+        if "content" in self.components_:
+            self.weights_.setdefault("content_cold", DEFAULT_WEIGHTS["content_cold"])
+        self.cold_ = ds.item_counts() == 0
+        self.dataset_ = ds  # the data as fitted (with the chosen half-life)
         self.fit_seconds_["blend_total"] = time.perf_counter() - t0
         return self
+
+    def _pick_half_life(self, hold: Holdout, users, rel, cands) -> float | None:
+        """The decay half-life with the best validation NDCG@k of one proxy model (the middle EASE
+        candidate when EASE is in the grid, else the middle item-kNN one)."""
+        proxy_options = cands.get("ease") or cands.get("itemknn")
+        if not proxy_options:
+            return hold.train.half_life_days
+        proxy = proxy_options[len(proxy_options) // 2]
+        results = {}
+        for hl in self.half_lives:
+            train = dataclasses.replace(hold.train, half_life_days=hl, _X=None)
+            m = copy.deepcopy(proxy).fit(train)
+            Xv = train.X[users]
+            results[hl] = self._ndcg(m.score(Xv), Xv, rel)
+            log.info("validation half-life %s (%s) NDCG@%d=%.4f", hl, m, self.k, results[hl])
+        self.validation_["half_life_days"] = {str(h): v for h, v in results.items()}
+        return max(results, key=results.get)
 
     def _ndcg(self, S: np.ndarray, X: sp.csr_matrix, rel: sp.csr_matrix) -> float:
         mask_seen(S, X)
         return float(ranking_metrics(top_k(S, self.k), rel, self.k)["ndcg"].mean())
 
     def _search_weights(self, val_scores: dict[str, np.ndarray], X, rel) -> tuple[dict[str, float], float]:
+        """Coordinate search over :attr:`weight_grid`, on candidate pools.
+
+        Ranking the whole catalogue for every trial weight vector is what made the search slow
+        (a dense top-k over users x items per trial). Each user's top-k under any non-negative
+        weighting of max-normalised scores comes, in practice, from the union of the components'
+        own top ``pool`` lists, so the scores are gathered there once and every trial is a
+        top-k over a few hundred columns. The final weights are checked once on the full ranking.
+        """
         names = list(val_scores)
+        n = X.shape[0]
+        pool = max(5 * self.k, 50)
+        seen_r, seen_c = X.nonzero()
+        tops = []
+        for S in val_scores.values():
+            saved = S[seen_r, seen_c].copy()
+            S[seen_r, seen_c] = -np.inf
+            tops.append(top_k(S, min(pool, S.shape[1])))
+            S[seen_r, seen_c] = saved
+        cand = np.sort(np.concatenate(tops, axis=1), axis=1)
+        invalid = np.zeros(cand.shape, dtype=bool)
+        invalid[:, 1:] = cand[:, 1:] == cand[:, :-1]
+        Xc = X.tocsr()
+        seen_keys = np.repeat(np.arange(n, dtype=np.int64), np.diff(Xc.indptr)) * X.shape[1] + Xc.indices
+        keys = np.arange(n, dtype=np.int64)[:, None] * X.shape[1] + cand
+        invalid |= np.isin(keys, seen_keys)
+        relc = rel.tocsr()
+        rel_keys = np.repeat(np.arange(n, dtype=np.int64), np.diff(relc.indptr)) * X.shape[1] + relc.indices
+        hit = np.isin(keys, rel_keys)
+        gathered = {name: np.take_along_axis(val_scores[name], cand, axis=1) for name in names}
+        kk = min(self.k, cand.shape[1])
+        discounts = 1.0 / np.log2(np.arange(2, kk + 2))
+        ideal = np.concatenate([[0.0], np.cumsum(discounts)])
+        idcg = ideal[np.minimum(np.diff(relc.indptr), kk)]
+        idcg = np.where(idcg > 0, idcg, np.inf)
         cache: dict[tuple, float] = {}
 
         def evaluate(w: dict[str, float]) -> float:
-            key = tuple(round(w[n], 6) for n in names)
+            key = tuple(round(w[name], 6) for name in names)
             if key not in cache:
-                S = np.zeros_like(next(iter(val_scores.values())))
-                for n in names:
-                    if w[n]:
-                        S += np.float32(w[n]) * val_scores[n]
-                cache[key] = self._ndcg(S, X, rel)
+                B = np.zeros(cand.shape, dtype=np.float32)
+                for name in names:
+                    if w[name]:
+                        B += np.float32(w[name]) * gathered[name]
+                B[invalid] = -np.inf
+                t = top_k(B, kk)
+                h = np.take_along_axis(hit, t, axis=1) & np.isfinite(np.take_along_axis(B, t, axis=1))
+                cache[key] = float(((h * discounts).sum(axis=1) / idcg).mean())
             return cache[key]
 
-        singles = {n: evaluate({m: float(m == n) for m in names}) for n in names}
+        singles = {name: evaluate({m: float(m == name) for m in names}) for name in names}
         start = max(singles, key=singles.get)
-        w = {n: float(n == start) for n in names}
+        w = {name: float(name == start) for name in names}
         best = singles[start]
         for _ in range(self.rounds):
             improved = False
-            for n in names:
+            for name in names:
                 for value in self.weight_grid:
-                    trial = dict(w, **{n: float(value)})
+                    trial = dict(w, **{name: float(value)})
                     if not any(trial.values()):
                         continue
                     nd = evaluate(trial)
@@ -506,14 +636,24 @@ class Blend(Model):
                         best, w, improved = nd, trial, True
             if not improved:
                 break
-        log.info("blend weights %s validation NDCG@%d=%.4f", w, self.k, best)
-        return w, best
+        # the figure on the full ranking, for the record
+        S = np.zeros(X.shape, dtype=np.float32)
+        for name in names:
+            if w[name]:
+                S += np.float32(w[name]) * val_scores[name]
+        full = self._ndcg(S, X, rel)
+        log.info("blend weights %s validation NDCG@%d=%.4f (pooled %.4f)", w, self.k, full, best)
+        return w, full
 
     # -- scoring ---------------------------------------------------------------------------------
     def score(self, X, segments=None):
         out = np.zeros(X.shape, dtype=np.float32)
         for name, m in self.components_.items():
             w = self.weights_.get(name, 0.0)
-            if w:
-                out += np.float32(w) * normalise_rows(m.score(X, segments), X)
+            w_cold = self.weights_.get("content_cold", 0.0) if name == "content" else 0.0
+            if w or w_cold:
+                S = normalise_rows(m.score(X, segments), X)
+                out += np.float32(w) * S
+                if w_cold and self.cold_.any():
+                    out[:, self.cold_] += np.float32(w_cold) * S[:, self.cold_]
         return out

@@ -1,0 +1,17 @@
+"""Demo: train a first model at the end of seeding (when there are learning statements), so the
+"为你推荐" block is full on first start."""
+
+
+def seed(ctx) -> None:
+    from core.activity.models import Statement
+
+    from .selectors import KIND_BY_ACTIVITY_TYPE
+    from .services import current_model_reset, model_train
+
+    if not Statement.objects.filter(activity_type__in=tuple(KIND_BY_ACTIVITY_TYPE)).exists():
+        ctx.stdout.write("  recommender: no learning statements yet, no model trained")
+        return
+    path = model_train(progress=lambda rows, desc, total: ctx.progress(rows, desc=desc, total=total), stdout=ctx.stdout)
+    current_model_reset()
+    if path is not None:
+        ctx.stdout.write(f"  recommender: model {path.name}")

@@ -1,0 +1,279 @@
+"""Reads: activity statements -> training frames, the catalogue of recommendable items, a person's
+segment and completed items.
+
+Items are named ``"<kind>:<page id>"`` (``course:12``, ``lesson:40``, ``livestream:3``), as
+``content.learning.selectors.recommendable_items()`` names them. A statement counts for an item when
+its object is a course / lesson / livestream activity whose IRI ends in the page id, or when one of
+its context parents is (a quiz answered inside a lesson counts for that lesson).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+from core.activity.vocabulary import ActivityType, Verb
+
+KIND_BY_ACTIVITY_TYPE = {
+    ActivityType.COURSE: "course",
+    ActivityType.LESSON: "lesson",
+    ActivityType.LIVESTREAM: "livestream",
+}
+KINDS = ("course", "lesson", "livestream")
+_TRAILING_ID = re.compile(r"(\d+)/?$")
+
+#: Roles in the order a person's segment is chosen by (the first one they hold).
+SEGMENT_ROLE_ORDER = ("retailer", "party_member", "staff", "villager", "volunteer", "editor")
+
+
+def item_id_for_activity(object_id: str, activity_type: str) -> str | None:
+    kind = KIND_BY_ACTIVITY_TYPE.get(activity_type or "")
+    if kind is None:
+        return None
+    m = _TRAILING_ID.search(object_id or "")
+    return f"{kind}:{m.group(1)}" if m else None
+
+
+def item_id_for_statement(object_id: str, activity_type: str, context: dict | None) -> str | None:
+    """The item a statement is about, or None when it is about nothing recommendable."""
+    item = item_id_for_activity(object_id, activity_type)
+    if item is not None or not isinstance(context, dict):
+        return item
+    parents = (context.get("contextActivities") or {}).get("parent") or []
+    if isinstance(parents, dict):
+        parents = [parents]
+    for parent in parents:
+        if isinstance(parent, dict):
+            ptype = (parent.get("definition") or {}).get("type", "")
+            item = item_id_for_activity(parent.get("id", ""), ptype)
+            if item is not None:
+                return item
+    return None
+
+
+def segment_for(role_codes: Iterable[str], org_unit_id) -> str | None:
+    """A person's segment for popularity: their main role within their organisation unit."""
+    roles = set(role_codes)
+    role = next((r for r in SEGMENT_ROLE_ORDER if r in roles), None)
+    if role is None and org_unit_id is None:
+        return None
+    return f"{role or 'person'}@{org_unit_id or '-'}"
+
+
+def user_segment(user) -> str | None:
+    return segment_for(user.role_codes(), user.org_unit_id)
+
+
+def user_main_role(user) -> str | None:
+    roles = user.role_codes()
+    return next((r for r in SEGMENT_ROLE_ORDER if r in roles), None)
+
+
+def recommendable_items() -> list[dict] | None:
+    """The learning catalogue (``content.learning.selectors.recommendable_items``), or None when the
+    learning app does not offer it (then titles come from the statements)."""
+    try:
+        from content.learning.selectors import recommendable_items as learning_items
+    except ImportError:
+        return None
+    return list(learning_items())
+
+
+def _name_of(definition) -> str:
+    names = (definition or {}).get("name") or {}
+    if not isinstance(names, dict) or not names:
+        return ""
+    for lang in ("zh-CN", "zh-Hans", "zh", "en-US", "en"):
+        if names.get(lang):
+            return str(names[lang])
+    return str(next(iter(names.values())))
+
+
+def training_frames(progress: Callable[[Iterable, str, int | None], Iterable] | None = None, chunk_size: int = 20_000):
+    """``(interactions, items, catalogue)`` from the statement store.
+
+    ``interactions``: user_id, item_id, timestamp, weight, segment (see :mod:`recommender.data`);
+    ``items``: one row per item with text columns for the content model; ``catalogue``: item_id ->
+    display dict (kind, title, url) the server shows.
+    """
+    import pandas as pd
+
+    from core.activity.models import Statement
+    from core.people.models import RoleAssignment, User
+
+    from .data import statement_weight
+
+    qs = (
+        Statement.objects.filter(voided=False, actor_user__isnull=False)
+        .exclude(verb_id=Verb.VOIDED)
+        .values_list(
+            "actor_user_id",
+            "verb_id",
+            "object_id",
+            "activity_type",
+            "timestamp",
+            "full__result",
+            "full__context",
+            "full__object__definition",
+        )
+        .order_by()
+    )
+    total = qs.count()
+    rows = qs.iterator(chunk_size=chunk_size)
+    if progress is not None:
+        rows = progress(rows, "statements", total)
+    users, items, times, weights = [], [], [], []
+    titles: dict[str, str] = {}
+    weight_cache: dict[tuple, float] = {}
+    for user_id, verb, object_id, activity_type, ts, result, context, definition in rows:
+        item = item_id_for_statement(object_id, activity_type, context)
+        if item is None:
+            continue
+        if item not in titles and item_id_for_activity(object_id, activity_type) == item:
+            titles[item] = _name_of(definition)
+        if result:
+            score = (result.get("score") or {}).get("scaled") if isinstance(result, dict) else None
+            w = statement_weight(
+                verb,
+                score=score,
+                completion=result.get("completion"),
+                success=result.get("success"),
+                duration=result.get("duration"),
+            )
+        else:
+            w = weight_cache.get(verb)
+            if w is None:
+                w = weight_cache[verb] = statement_weight(verb)
+        if w <= 0:
+            continue
+        users.append(user_id)
+        items.append(item)
+        times.append(ts.timestamp())
+        weights.append(w)
+    interactions = pd.DataFrame({"user_id": users, "item_id": items, "timestamp": times, "weight": weights})
+    if len(interactions):
+        ids = interactions["user_id"].unique().tolist()
+        units = dict(User.objects.filter(pk__in=ids).values_list("pk", "org_unit_id"))
+        roles: dict[int, set[str]] = {}
+        for uid, role in RoleAssignment.objects.filter(user_id__in=ids).values_list("user_id", "role"):
+            roles.setdefault(uid, set()).add(role)
+        seg = {uid: segment_for(roles.get(uid, ()), units.get(uid)) for uid in ids}
+        interactions["segment"] = interactions["user_id"].map(seg)
+
+    catalogue: dict[str, dict] = {}
+    learning = recommendable_items()
+    if learning is not None:
+        for it in learning:
+            item_id = str(it["item_id"])
+            catalogue[item_id] = {
+                "item_id": item_id,
+                "kind": it.get("kind") or item_id.split(":", 1)[0],
+                "title": it.get("title") or "",
+                "url": it.get("url") or "",
+                "summary": it.get("summary") or "",
+                "tags": " ".join(it.get("tags") or []) if not isinstance(it.get("tags"), str) else it["tags"],
+                "category": it.get("category") or "",
+                "first_published_at": it.get("first_published_at"),
+            }
+        # only what is still published can be recommended
+        if len(interactions):
+            interactions = interactions[interactions["item_id"].isin(catalogue.keys())].reset_index(drop=True)
+    else:
+        for item_id, title in titles.items():
+            catalogue[item_id] = {
+                "item_id": item_id,
+                "kind": item_id.split(":", 1)[0],
+                "title": title,
+                "url": "",
+                "summary": "",
+                "tags": "",
+                "category": "",
+                "first_published_at": None,
+            }
+    items = pd.DataFrame(
+        [
+            {
+                "item_id": c["item_id"],
+                "kind": c["kind"],
+                "title": c["title"],
+                "summary": c["summary"],
+                "tags": c["tags"],
+                "category": c["category"],
+                "first_published_at": c["first_published_at"],
+            }
+            for c in catalogue.values()
+        ],
+        columns=["item_id", "kind", "title", "summary", "tags", "category", "first_published_at"],
+    )
+    if items["first_published_at"].isna().all():
+        items = items.drop(columns=["first_published_at"])
+    return interactions, items, catalogue
+
+
+def completed_item_ids(user) -> set[str]:
+    """Items the person completed (or passed), read live from the statement store."""
+    from core.activity.models import Statement
+
+    rows = (
+        Statement.objects.filter(
+            actor_user=user,
+            voided=False,
+            verb_id__in=(Verb.COMPLETED, Verb.PASSED),
+            activity_type__in=tuple(KIND_BY_ACTIVITY_TYPE),
+        )
+        .values_list("object_id", "activity_type")
+        .order_by()
+    )
+    out = set()
+    for object_id, activity_type in rows:
+        item = item_id_for_activity(object_id, activity_type)
+        if item is not None:
+            out.add(item)
+    return out
+
+
+def recent_history(user, since_ts: float) -> dict[str, float]:
+    """What the person did after the model was trained, as ``{item_id: weight}``."""
+    import datetime as dt
+
+    from core.activity.models import Statement
+
+    from .data import statement_weight
+
+    since = dt.datetime.fromtimestamp(since_ts, dt.UTC)
+    rows = (
+        Statement.objects.filter(
+            actor_user=user, voided=False, timestamp__gt=since, activity_type__in=tuple(KIND_BY_ACTIVITY_TYPE)
+        )
+        .values_list("verb_id", "object_id", "activity_type")
+        .order_by()[:200]
+    )
+    out: dict[str, float] = {}
+    for verb, object_id, activity_type in rows:
+        item = item_id_for_activity(object_id, activity_type)
+        if item is not None:
+            out[item] = out.get(item, 0.0) + statement_weight(verb)
+    return out
+
+
+def unit_popularity(segment_filter: dict, kind: str | None, limit: int) -> list[str]:
+    """Without a model: the items most people in a unit / role touched (then everyone's)."""
+    from django.db.models import Count
+
+    from core.activity.models import Statement
+
+    types = [t for t, k in KIND_BY_ACTIVITY_TYPE.items() if kind is None or k == kind]
+    qs = Statement.objects.filter(voided=False, activity_type__in=types)
+    if segment_filter:
+        qs = qs.filter(**segment_filter)
+    rows = (
+        qs.values("object_id", "activity_type")
+        .annotate(n=Count("actor_user", distinct=True))
+        .order_by("-n", "object_id")[: limit * 3]
+    )
+    out = []
+    for r in rows:
+        item = item_id_for_activity(r["object_id"], r["activity_type"])
+        if item is not None and item not in out:
+            out.append(item)
+    return out[:limit]

@@ -1,0 +1,163 @@
+"""Recommendations for a signed-in person, with a reason each: what the API, the home block and the
+template tag show.
+
+With a model: the person's history (the model's, plus what they did since it was trained) scored by
+the blend, completed items left out, a small share of fresh items mixed in. Without a model, or
+for a person with no history: what people of the same role in the same organisation unit use most
+(then everyone).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.cache import cache
+from django.utils.translation import gettext as _
+
+from .selectors import (
+    KINDS,
+    completed_item_ids,
+    recent_history,
+    recommendable_items,
+    unit_popularity,
+    user_main_role,
+    user_segment,
+)
+from .services import current_model
+
+log = logging.getLogger(__name__)
+
+MAX_LIMIT = 50
+# the reason codes of recommender.recommender, repeated so that loading Django does not import NumPy
+REASON_BECAUSE_YOU_LEARNED = "because_you_learned"
+REASON_POPULAR_IN_YOUR_UNIT = "popular_in_your_unit"
+REASON_POPULAR = "popular"
+REASON_NEW = "new"
+
+
+def reason_text(code: str, *, source_title: str | None = None, role: str | None = None) -> str:
+    if code == REASON_BECAUSE_YOU_LEARNED and source_title:
+        return _("Because you learned “%(title)s”") % {"title": source_title}
+    if code == REASON_POPULAR_IN_YOUR_UNIT:
+        if role == "retailer":
+            return _("Retailers in your area are learning this")
+        return _("People in your unit are learning this")
+    if code == REASON_NEW:
+        return _("New")
+    return _("Popular")
+
+
+def _check(kind, limit):
+    from core.errors import ApplicationError
+
+    if kind is not None and kind not in KINDS:
+        raise ApplicationError(_("Unknown kind: %(kind)s.") % {"kind": kind}, extra={"kinds": list(KINDS)})
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise ApplicationError(_("limit must be between 1 and %(max)d.") % {"max": MAX_LIMIT})
+
+
+def _entry(item_id, info: dict | None, reason: str, code: str) -> dict:
+    info = info or {}
+    return {
+        "item_id": str(item_id),
+        "kind": info.get("kind") or str(item_id).split(":", 1)[0],
+        "title": info.get("title") or str(item_id),
+        "url": info.get("url") or "",
+        "reason": reason,
+        "reason_code": code,
+    }
+
+
+def recommendations_for(user, *, kind: str | None = None, limit: int = 10) -> list[dict]:
+    """``[{item_id, kind, title, url, reason, reason_code}]`` for ``user``, best first."""
+    _check(kind, limit)
+    bundle = current_model()
+    completed = completed_item_ids(user)
+    segment = user_segment(user)
+    role = user_main_role(user)
+    if bundle is None:
+        return _without_model(user, kind, limit, completed, segment, role)
+    rec = bundle.recommender
+    history = recent_history(user, rec.now_) if hasattr(rec, "now_") else None
+    recs = rec.recommend_with_reasons(
+        user.pk,
+        limit,
+        exclude_seen=False,
+        segment=segment,
+        history=history,
+        exclude=completed,
+        candidates=bundle.items_of_kind(kind),
+    )
+    catalogue = bundle.catalogue
+    out = []
+    for r in recs:
+        src = catalogue.get(r.source_item_id, {}).get("title") if r.source_item_id is not None else None
+        code = r.reason if (r.reason != REASON_BECAUSE_YOU_LEARNED or src) else REASON_POPULAR
+        out.append(_entry(r.item_id, catalogue.get(r.item_id), reason_text(code, source_title=src, role=role), code))
+    return out
+
+
+def _titles() -> dict[str, dict]:
+    items = cache.get("recommender:titles")
+    if items is None:
+        learning = recommendable_items()
+        if learning is not None:
+            items = {
+                str(it["item_id"]): {"kind": it.get("kind"), "title": it.get("title"), "url": it.get("url")}
+                for it in learning
+            }
+        else:
+            from core.activity.models import Statement
+
+            from .selectors import KIND_BY_ACTIVITY_TYPE, _name_of, item_id_for_activity
+
+            items = {}
+            rows = (
+                Statement.objects.filter(activity_type__in=tuple(KIND_BY_ACTIVITY_TYPE))
+                .values_list("object_id", "activity_type", "full__object__definition")
+                .order_by()[:5000]
+            )
+            for object_id, activity_type, definition in rows:
+                item = item_id_for_activity(object_id, activity_type)
+                if item is not None and item not in items:
+                    items[item] = {"kind": item.split(":", 1)[0], "title": _name_of(definition), "url": ""}
+        cache.set("recommender:titles", items, 300)
+    return items
+
+
+def _without_model(user, kind, limit, completed, segment, role) -> list[dict]:
+    key = f"recommender:pop:{segment}:{kind}:{limit + len(completed)}"
+    ranked = cache.get(key)
+    if ranked is None:
+        in_unit = []
+        if user.org_unit_id is not None:
+            flt = {"actor_user__org_unit_id": user.org_unit_id}
+            if role:
+                flt["actor_user__roles__role"] = role
+            in_unit = unit_popularity(flt, kind, limit + len(completed))
+        overall = unit_popularity({}, kind, limit + len(completed))
+        ranked = [(i, REASON_POPULAR_IN_YOUR_UNIT) for i in in_unit]
+        ranked += [(i, REASON_POPULAR) for i in overall if i not in in_unit]
+        cache.set(key, ranked, 60)
+    titles = _titles()
+    out = []
+    for item_id, code in ranked:
+        if item_id in completed:
+            continue
+        info = titles.get(item_id)
+        if titles and info is None:  # no longer published
+            continue
+        out.append(_entry(item_id, info, reason_text(code, role=role), code))
+        if len(out) >= limit:
+            break
+    if len(out) < limit and titles:
+        # nobody has done anything yet: the catalogue itself
+        for item_id, info in titles.items():
+            if item_id in completed or any(e["item_id"] == item_id for e in out):
+                continue
+            if kind is not None and (info.get("kind") or item_id.split(":", 1)[0]) != kind:
+                continue
+            out.append(_entry(item_id, info, reason_text(REASON_NEW), REASON_NEW))
+            if len(out) >= limit:
+                break
+    return out
