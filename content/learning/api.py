@@ -1,0 +1,289 @@
+"""The learning API under /api/learning/: catalogue, course detail, enrol, lesson progress, quizzes, my learning.
+
+Handlers stay thin: they look pages up, call services and selectors, and shape the answer.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Router, Schema
+
+from core.api import signed_in
+
+from . import selectors, services
+from .models import CoursePage, Enrolment, LessonPage, LessonProgress, QuizPage
+
+router = Router(tags=["learning"])
+
+
+class ErrorOut(Schema):
+    message: str
+    extra: dict
+
+
+class CourseOut(Schema):
+    id: int
+    item_id: str
+    title: str
+    summary: str
+    category: str
+    category_label: str
+    level: str
+    tags: list[str]
+    estimated_minutes: int
+    instructor: str
+    url: str
+
+
+class StepOut(Schema):
+    id: int
+    title: str
+    kind: str = Field(description="video, audio, pictures, text or quiz")
+    url: str
+    duration_seconds: int | None = None
+    done: bool
+    percent: int
+
+
+class CourseDetailOut(CourseOut):
+    enrolled: bool
+    completed: bool
+    progress_percent: int
+    steps: list[StepOut]
+
+
+class CatalogueQuery(Schema):
+    category: str | None = Field(None, description="A category code, e.g. display")
+    q: str | None = Field(None, max_length=100, description="Search words; Chinese is segmented like the index")
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0)
+
+
+class EnrolmentOut(Schema):
+    course_id: int
+    enrolled_at: datetime
+    progress_percent: int
+    completed_at: datetime | None
+
+
+class ProgressIn(Schema):
+    position_seconds: float = Field(..., ge=0, le=86400, description="Where the player is, in seconds")
+
+
+class LessonProgressOut(Schema):
+    lesson_id: int
+    percent: int = Field(description="How far the server credits the learner, in per cent")
+    position_seconds: float
+    completed: bool
+    course_progress_percent: int
+
+
+class ChoiceOut(Schema):
+    id: int
+    label: str
+
+
+class QuestionOut(Schema):
+    id: int
+    number: int
+    kind: str
+    text: str
+    choices: list[ChoiceOut]
+
+
+class QuizOut(Schema):
+    id: int
+    title: str
+    pass_mark: int
+    attempts_left: int | None
+    attempt_id: int
+    questions: list[QuestionOut]
+
+
+class QuizSubmitIn(Schema):
+    attempt_id: int
+    answers: dict[str, list[int]] = Field(..., description="question id -> chosen choice ids")
+
+
+class VerdictOut(Schema):
+    question_id: int
+    text: str
+    correct: bool
+    chosen: list[str]
+    right_answer: list[str] = Field(description="Shown once the quiz is passed or no attempt is left")
+    explanation: str
+
+
+class QuizResultOut(Schema):
+    score_percent: int
+    passed: bool
+    attempts_left: int | None
+    questions: list[VerdictOut]
+
+
+class MyCourseOut(Schema):
+    course: CourseOut
+    progress_percent: int
+    last_activity_at: datetime
+    completed_at: datetime | None
+    resume_url: str
+
+
+class MyLearningOut(Schema):
+    in_progress: list[MyCourseOut]
+    finished: list[MyCourseOut]
+
+
+def _course_out(course: CoursePage) -> dict:
+    return {
+        "id": course.pk,
+        "item_id": course.item_id,
+        "title": course.title,
+        "summary": course.summary,
+        "category": course.category,
+        "category_label": str(course.get_category_display()),
+        "level": course.level,
+        "tags": [tag.name for tag in course.tags.all()],
+        "estimated_minutes": course.estimated_minutes,
+        "instructor": course.instructor,
+        "url": course.url or "",
+    }
+
+
+def _progress_out(progress: LessonProgress) -> dict:
+    enrolment = Enrolment.objects.filter(user_id=progress.user_id, course_id=progress.course_id).first()
+    return {
+        "lesson_id": progress.lesson_id,
+        "percent": progress.percent,
+        "position_seconds": progress.position_seconds,
+        "completed": progress.completed_at is not None,
+        "course_progress_percent": enrolment.progress_percent if enrolment else 0,
+    }
+
+
+def _live(model, pk: int):
+    return get_object_or_404(model.objects.live(), pk=pk)
+
+
+@router.get("/courses", response=list[CourseOut], summary="The course catalogue", auth=None)
+def catalogue(request, filters: Query[CatalogueQuery]):
+    if filters.q:
+        courses = selectors.search_learning(query=filters.q, limit=filters.offset + filters.limit)["courses"]
+    else:
+        courses = selectors.catalogue_courses(category=filters.category)
+    return [_course_out(c) for c in courses[filters.offset : filters.offset + filters.limit]]
+
+
+@router.get("/courses/{course_id}", response={200: CourseDetailOut, 404: ErrorOut}, summary="One course", auth=None)
+def course_detail(request, course_id: int):
+    course = _live(CoursePage, course_id)
+    state = selectors.course_state(course=course, user=request.user)
+    enrolment = state["enrolment"]
+    steps = [
+        {
+            "id": s["page"].pk,
+            "title": s["page"].title,
+            "kind": s["kind"],
+            "url": s["page"].url or "",
+            "duration_seconds": getattr(s["page"], "duration_seconds", None),
+            "done": s["done"],
+            "percent": s["percent"],
+        }
+        for s in state["steps"]
+    ]
+    return {
+        **_course_out(course),
+        "enrolled": enrolment is not None,
+        "completed": bool(enrolment and enrolment.completed_at),
+        "progress_percent": state["progress_percent"],
+        "steps": steps,
+    }
+
+
+@router.post("/courses/{course_id}/enrol", response={200: EnrolmentOut, 404: ErrorOut}, auth=signed_in)
+def enrol(request, course_id: int):
+    enrolment = services.course_enrol(user=request.user, course=_live(CoursePage, course_id))
+    return {
+        "course_id": enrolment.course_id,
+        "enrolled_at": enrolment.enrolled_at,
+        "progress_percent": enrolment.progress_percent,
+        "completed_at": enrolment.completed_at,
+    }
+
+
+@router.post("/lessons/{lesson_id}/view", response={200: LessonProgressOut, 404: ErrorOut}, auth=signed_in)
+def lesson_view(request, lesson_id: int):
+    return _progress_out(services.lesson_view(user=request.user, lesson=_live(LessonPage, lesson_id)))
+
+
+@router.post(
+    "/lessons/{lesson_id}/progress",
+    response={200: LessonProgressOut, 404: ErrorOut, 409: ErrorOut},
+    auth=signed_in,
+    summary="Report the player's position; the server credits progress",
+)
+def lesson_progress(request, lesson_id: int, payload: ProgressIn):
+    lesson = get_object_or_404(LessonPage.objects.live().only("id", "kind", "duration_seconds", "title"), pk=lesson_id)
+    progress = services.lesson_progress_report(
+        user=request.user, lesson=lesson, position_seconds=payload.position_seconds
+    )
+    return _progress_out(progress)
+
+
+@router.post(
+    "/lessons/{lesson_id}/complete",
+    response={200: LessonProgressOut, 404: ErrorOut, 409: ErrorOut},
+    auth=signed_in,
+    summary="Ask to mark a lesson complete; the server decides",
+)
+def lesson_complete(request, lesson_id: int):
+    return _progress_out(services.lesson_complete(user=request.user, lesson=_live(LessonPage, lesson_id)))
+
+
+@router.get("/quizzes/{quiz_id}", response={200: QuizOut, 404: ErrorOut, 409: ErrorOut}, auth=signed_in)
+def quiz_detail(request, quiz_id: int):
+    quiz = _live(QuizPage, quiz_id)
+    attempt = services.quiz_start(user=request.user, quiz=quiz)
+    return {
+        "id": quiz.pk,
+        "title": quiz.title,
+        "pass_mark": quiz.pass_mark,
+        "attempts_left": services.quiz_attempts_left(user=request.user, quiz=quiz),
+        "attempt_id": attempt.pk,
+        "questions": selectors.attempt_questions(attempt=attempt),
+    }
+
+
+@router.post(
+    "/quizzes/{quiz_id}/submit",
+    response={200: QuizResultOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    auth=signed_in,
+)
+def quiz_submit(request, quiz_id: int, payload: QuizSubmitIn):
+    result = services.quiz_submit(
+        user=request.user, quiz=_live(QuizPage, quiz_id), attempt_id=payload.attempt_id, answers=payload.answers
+    )
+    return {
+        "score_percent": result.score_percent,
+        "passed": result.passed,
+        "attempts_left": result.attempts_left,
+        "questions": [vars(q) for q in result.questions],
+    }
+
+
+@router.get("/me", response=MyLearningOut, auth=signed_in, summary="My learning: courses in progress and finished")
+def my_learning(request):
+    state = selectors.my_learning(user=request.user)
+
+    def row(enrolment):
+        return {
+            "course": _course_out(enrolment.course),
+            "progress_percent": enrolment.progress_percent,
+            "last_activity_at": enrolment.last_activity_at,
+            "completed_at": enrolment.completed_at,
+            "resume_url": getattr(enrolment, "resume_url", None) or enrolment.course.url or "",
+        }
+
+    return {"in_progress": [row(e) for e in state["in_progress"]], "finished": [row(e) for e in state["finished"]]}

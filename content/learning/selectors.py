@@ -1,0 +1,239 @@
+"""Reads of the learning app.
+
+Item ids and activity IRIs
+--------------------------
+Other apps (the recommender, contests, certification) name learning items by an *item id* and read
+statements whose object id is the matching *activity IRI*. Both are stable: they only use the page id.
+
+| item | item id | statement object id (activity IRI) | activity type |
+| --- | --- | --- | --- |
+| course | `course:<page id>` | `{SITE_URL}/xapi/activities/course/<page id>` | ActivityType.COURSE |
+| lesson | `lesson:<page id>` | `{SITE_URL}/xapi/activities/lesson/<page id>` | ActivityType.LESSON |
+| quiz | `quiz:<page id>` | `{SITE_URL}/xapi/activities/quiz/<page id>` | ActivityType.ASSESSMENT |
+
+Every statement the app records also carries the item id in
+`context.extensions["https://w3id.org/xapi/xianfeng/extensions/item"]`, and lesson and quiz statements
+name their course in `context.contextActivities.parent`. `item_id_for_iri` maps an IRI back.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Prefetch
+
+from .models import Category, CoursePage, Enrolment, LessonPage, LessonProgress, QuizAttempt, QuizPage
+from .text import segment_query
+
+CATALOGUE_VERSION_KEY = "learning:catalogue-version"
+_IRI = re.compile(r"/xapi/activities/(course|lesson|quiz)/(\d+)$")
+
+
+def activity_iri(item_id: str) -> str:
+    """The statement object id of an item id, e.g. "course:12" -> ".../xapi/activities/course/12"."""
+    kind, _sep, pk = item_id.partition(":")
+    return f"{settings.SITE_URL}/xapi/activities/{kind}/{pk}"
+
+
+def item_id_for_iri(iri: str) -> str | None:
+    """The item id of a learning activity IRI, or None when the IRI is not one of ours."""
+    match = _IRI.search(iri or "")
+    return f"{match.group(1)}:{match.group(2)}" if match else None
+
+
+def catalogue_version() -> int:
+    """Bumped whenever a course, lesson or quiz is published or unpublished (see apps.py)."""
+    version = cache.get(CATALOGUE_VERSION_KEY)
+    if version is None:
+        version = 1
+        cache.add(CATALOGUE_VERSION_KEY, version, None)
+    return version
+
+
+def catalogue_invalidate() -> None:
+    try:
+        cache.incr(CATALOGUE_VERSION_KEY)
+    except ValueError:
+        cache.set(CATALOGUE_VERSION_KEY, 2, None)
+
+
+def catalogue_courses(*, category: str | None = None, catalogue=None):
+    """Live courses, newest first, optionally of one category and under one catalogue page."""
+    courses = CoursePage.objects.live().select_related("cover").prefetch_related("tags")
+    if catalogue is not None:
+        courses = courses.child_of(catalogue)
+    if category and category in Category.values:
+        courses = courses.filter(category=category)
+    return courses.order_by("-first_published_at", "-pk")
+
+
+def search_learning(*, query: str, limit: int = 30) -> dict:
+    """Courses and lessons matching `query`, Chinese words included (the query is cut like the index)."""
+    words = segment_query(query)
+    if not words:
+        return {"query": query, "courses": [], "lessons": []}
+    courses = list(CoursePage.objects.live().search(words, operator="or")[:limit])
+    lessons = list(LessonPage.objects.live().search(words, operator="or")[:limit])
+    return {"query": query, "courses": courses, "lessons": lessons}
+
+
+def recommendable_items() -> list[dict]:
+    """Every live course and lesson as a dict, for the recommender's content model.
+
+    Keys: item_id, kind ("course" or "lesson"), title, summary, tags (space-separated), category
+    (the course's category code), url, first_published_at (aware datetime or None).
+    """
+    items: list[dict] = []
+    courses_by_path = {}
+    for course in CoursePage.objects.live().prefetch_related("tags").order_by("pk"):
+        courses_by_path[course.path] = course
+        tags = " ".join(tag.name for tag in course.tags.all())
+        items.append(
+            {
+                "item_id": course.item_id,
+                "kind": "course",
+                "title": course.title,
+                "summary": course.summary,
+                "tags": tags,
+                "category": course.category,
+                "url": course.url,
+                "first_published_at": course.first_published_at,
+            }
+        )
+    for lesson in LessonPage.objects.live().order_by("path"):
+        parent = courses_by_path.get(lesson.path[: -lesson.steplen])
+        items.append(
+            {
+                "item_id": lesson.item_id,
+                "kind": "lesson",
+                "title": lesson.title,
+                "summary": lesson.summary,
+                "tags": " ".join(t.name for t in parent.tags.all()) if parent else "",
+                "category": parent.category if parent else "",
+                "url": lesson.url,
+                "first_published_at": lesson.first_published_at,
+            }
+        )
+    return items
+
+
+# --- a learner's view -------------------------------------------------------------------------------
+
+
+def course_outline(*, course: CoursePage) -> list:
+    """The course's live lessons and quizzes, in tree order."""
+    return [page.specific for page in course.get_children().live().type(LessonPage, QuizPage).order_by("path")]
+
+
+def course_state(*, course: CoursePage, user) -> dict:
+    """What the course page shows one person: the outline with their state, progress, where to resume."""
+    outline = course_outline(course=course)
+    enrolment = None
+    progress: dict[int, LessonProgress] = {}
+    passed: set[int] = set()
+    if user is not None and user.is_authenticated:
+        enrolment = Enrolment.objects.filter(user=user, course=course).first()
+        progress = {p.lesson_id: p for p in LessonProgress.objects.filter(user=user, course=course)}
+        passed = set(
+            QuizAttempt.objects.filter(
+                user=user, quiz__in=[p for p in outline if isinstance(p, QuizPage)], passed=True
+            ).values_list("quiz_id", flat=True)
+        )
+    steps = []
+    for page in outline:
+        if isinstance(page, LessonPage):
+            p = progress.get(page.pk)
+            p_percent = 0
+            if p is not None:
+                p.lesson = page
+                p_percent = p.percent
+            steps.append({"page": page, "kind": page.kind, "done": bool(p and p.completed_at), "percent": p_percent})
+        else:
+            steps.append(
+                {"page": page, "kind": "quiz", "done": page.pk in passed, "percent": 100 if page.pk in passed else 0}
+            )
+    resume = None
+    if enrolment is not None:
+        resume = next((s["page"] for s in steps if not s["done"]), None)
+    return {
+        "enrolment": enrolment,
+        "steps": steps,
+        "progress_percent": enrolment.progress_percent if enrolment else 0,
+        "resume_page": resume,
+    }
+
+
+def lesson_state(*, lesson: LessonPage, user) -> dict:
+    from .services import MEDIA_COMPLETE_SHARE, reading_seconds_required
+
+    progress = None
+    if user is not None and user.is_authenticated:
+        progress = LessonProgress.objects.filter(user=user, lesson=lesson).first()
+        if progress is not None:
+            progress.lesson = lesson
+    parent = lesson.get_parent()
+    siblings = list(parent.get_children().live().order_by("path").specific())
+    index = next((i for i, p in enumerate(siblings) if p.pk == lesson.pk), 0)
+    return {
+        "progress": progress,
+        "course": parent.specific,
+        "next_page": siblings[index + 1] if index + 1 < len(siblings) else None,
+        "previous_page": siblings[index - 1] if index > 0 else None,
+        "reading_seconds": reading_seconds_required(lesson),
+        "complete_share": MEDIA_COMPLETE_SHARE,
+    }
+
+
+def my_learning(*, user) -> dict:
+    """A person's courses in progress (most recent first, with where to resume) and finished."""
+    enrolments = list(
+        Enrolment.objects.filter(user=user)
+        .select_related("course", "last_page")
+        .prefetch_related(Prefetch("course__tags"))
+        .order_by("-last_activity_at")
+    )
+    in_progress = [e for e in enrolments if e.completed_at is None]
+    finished = sorted((e for e in enrolments if e.completed_at), key=lambda e: e.completed_at, reverse=True)
+    for enrolment in in_progress:
+        enrolment.resume_url = _resume_url(enrolment)
+    return {"in_progress": in_progress, "finished": finished}
+
+
+def _resume_url(enrolment: Enrolment) -> str:
+    state = course_state(course=enrolment.course, user=enrolment.user)
+    page = state["resume_page"]
+    return page.url if page is not None else enrolment.course.url
+
+
+def attempt_questions(*, attempt: QuizAttempt) -> list[dict]:
+    """The attempt's questions in the order shown, with choices but never which are correct."""
+    from .models import QuizQuestion
+
+    questions = {q.pk: q for q in QuizQuestion.objects.filter(page_id=attempt.quiz_id)}
+    shown = []
+    for number, (qid, choice_order) in enumerate(attempt.order, start=1):
+        question = questions.get(qid)
+        if question is None:
+            continue
+        labels = [label for label, _ok in question.parsed_choices()]
+        shown.append(
+            {
+                "id": qid,
+                "number": number,
+                "kind": question.kind,
+                "text": question.text,
+                "choices": [{"id": i, "label": labels[i]} for i in choice_order if i < len(labels)],
+            }
+        )
+    return shown
+
+
+def quiz_best(*, user, quiz: QuizPage) -> QuizAttempt | None:
+    """The learner's best submitted attempt (a passed one first)."""
+    return (
+        QuizAttempt.objects.filter(user=user, quiz=quiz, submitted_at__isnull=False)
+        .order_by("-passed", "-score_percent", "number")
+        .first()
+    )
