@@ -202,15 +202,14 @@ def org_unit_update(*, unit: OrgUnit, name: str, code: str, parent: OrgUnit | No
     current_parent = unit.get_parent()
     new_parent_pk = parent.pk if parent else None
     moved = new_parent_pk != (current_parent.pk if current_parent else None)
-    if moved:
-        if parent is None or current_parent is None or parent.kind != current_parent.kind:
-            raise ApplicationError(
-                _("A %(kind)s can only move under another %(parent_kind)s.")
-                % {
-                    "kind": unit.get_kind_display(),
-                    "parent_kind": current_parent.get_kind_display() if current_parent else _("nothing"),
-                }
-            )
+    if moved and (parent is None or current_parent is None or parent.kind != current_parent.kind):
+        raise ApplicationError(
+            _("A %(kind)s can only move under another %(parent_kind)s.")
+            % {
+                "kind": unit.get_kind_display(),
+                "parent_kind": current_parent.get_kind_display() if current_parent else _("nothing"),
+            }
+        )
     unit.name = name.strip()
     unit.code = _check_unit_code(code, exclude_pk=unit.pk)
     if not unit.name:

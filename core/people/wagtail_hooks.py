@@ -1,0 +1,442 @@
+"""Admin screens for people and organisations: the organisation tree, people, party branches, shops, villages.
+
+Every list searches with the database (icontains on plain columns), so rows the demo seed bulk-creates are
+found without a search index. Writes that have rules (roles, the tree) go through services.py.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.contrib import messages
+from django.db.models import Q
+from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.forms.choosers import BaseFilterForm
+from wagtail.admin.panels import FieldPanel, MultipleChooserPanel, ObjectList
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views.generic import DeleteView
+from wagtail.admin.viewsets.chooser import ChooserViewSet
+from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
+
+from core.errors import ApplicationError
+
+from .models import OrgUnit, PartyBranch, Person, Role, Shop, User, Village
+from .services import (
+    ROLES_CHANGED,
+    UNIT_MOVED,
+    org_unit_create,
+    org_unit_delete_check,
+    org_unit_update,
+    person_create,
+    person_update,
+)
+
+# "People" is a proxy of the user model: without its own policy Wagtail would apply the user model's
+# (user management), and editors, who hold the person permissions, could not open it.
+register_permission_policy(Person, ModelPermissionPolicy(Person), exact_class=True)
+
+
+@hooks.register("register_log_actions")
+def register_people_log_actions(actions):
+    actions.register_action(ROLES_CHANGED, _("Change roles"), _("Roles changed"))
+    actions.register_action(UNIT_MOVED, _("Move unit"), _("Unit moved in the organisation tree"))
+
+
+def _units_of_kind(kind: str):
+    return OrgUnit.objects.filter(kind=kind).order_by("path")
+
+
+# --- choosing a person (34,000 retailers do not fit in a <select>) ------------------------------------------
+
+
+class PersonSearchForm(BaseFilterForm):
+    q = forms.CharField(
+        label=_("Search term"), required=False, widget=forms.TextInput(attrs={"placeholder": _("Name or phone")})
+    )
+
+    def filter(self, objects):
+        objects = super().filter(objects)
+        query = self.cleaned_data.get("q", "").strip()
+        if query:
+            self.is_searching = True
+            self.search_query = query
+            objects = objects.filter(
+                Q(display_name__icontains=query) | Q(username__icontains=query) | Q(phone__icontains=query)
+            )
+        return objects
+
+
+class UserChooserViewSet(ChooserViewSet):
+    model = User
+    icon = "user"
+    choose_one_text = _("Choose a person")
+    choose_another_text = _("Choose another person")
+    edit_item_text = _("Edit this person")
+    filter_form_class = PersonSearchForm
+    ordering = ["display_name", "username"]
+    per_page = 20
+
+
+user_chooser_viewset = UserChooserViewSet("people_user_chooser", url_prefix="people/choose-person")
+
+
+@hooks.register("register_admin_viewset")
+def register_user_chooser():
+    return user_chooser_viewset
+
+
+# --- the organisation tree -----------------------------------------------------------------------------
+
+
+class OrgUnitForm(WagtailAdminModelForm):
+    """Name, code and the parent unit; the kind follows from the parent (services decide)."""
+
+    parent = forms.ModelChoiceField(
+        label=_("parent unit"),
+        queryset=OrgUnit.objects.exclude(kind=OrgUnit.Kind.GRID).order_by("path"),
+        required=False,
+        help_text=_("Leave empty for a province. A unit under a market department is a grid, and so on."),
+    )
+
+    class Meta:
+        model = OrgUnit
+        fields = ["name", "code", "parent"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["parent"].initial = self.instance.get_parent()
+            self.fields["parent"].queryset = self.fields["parent"].queryset.exclude(path__startswith=self.instance.path)
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            if self.instance.pk is None:
+                from .services import org_unit_kind_below
+
+                org_unit_kind_below(cleaned.get("parent"))
+        except ApplicationError as error:
+            self.add_error("parent", error.message)
+        return cleaned
+
+    def _post_clean(self):
+        # The tree fields (path, depth, kind) are set by services when saving, not by the form.
+        pass
+
+    def save(self, commit=True):
+        by = getattr(self, "for_user", None)
+        data = self.cleaned_data
+        try:
+            if self.instance.pk is None:
+                unit = org_unit_create(parent=data["parent"], name=data["name"], code=data["code"], by=by)
+            else:
+                unit = org_unit_update(
+                    unit=self.instance, name=data["name"], code=data["code"], parent=data["parent"], by=by
+                )
+        except ApplicationError as error:
+            raise forms.ValidationError(error.message) from error
+        self.instance = unit
+        return unit
+
+
+class OrgUnitDeleteView(DeleteView):
+    def form_valid(self, form):
+        try:
+            org_unit_delete_check(unit=self.object)
+        except ApplicationError as error:
+            messages.error(self.request, error.message)
+            return redirect(self.index_url_name)
+        return super().form_valid(form)
+
+
+class UnitSubtreeFilter(django_filters.ModelChoiceFilter):
+    """Units of one kind; keeps rows whose unit lies under the chosen one."""
+
+    def __init__(self, *args, kind: str, through: str, **kwargs):
+        kwargs.setdefault("queryset", _units_of_kind(kind))
+        kwargs.setdefault("method", self.under)
+        self.through = through
+        super().__init__(*args, **kwargs)
+
+    def under(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(**{f"{self.through}__path__startswith": value.path})
+
+
+class OrgUnitFilterSet(WagtailFilterSet):
+    kind = django_filters.ChoiceFilter(label=_("kind"), choices=OrgUnit.Kind.choices)
+    within = django_filters.ModelChoiceFilter(
+        label=_("within"),
+        queryset=OrgUnit.objects.exclude(kind=OrgUnit.Kind.GRID).order_by("path"),
+        method="in_subtree",
+    )
+
+    class Meta:
+        model = OrgUnit
+        fields = ["kind"]
+
+    def in_subtree(self, queryset, name, value):
+        return queryset.filter(path__startswith=value.path) if value else queryset
+
+
+class OrgUnitViewSet(ModelViewSet):
+    model = OrgUnit
+    icon = "site"
+    menu_label = _("Organisation")
+    add_to_admin_menu = False
+    copy_view_enabled = False
+    search_fields = ["name", "code"]
+    search_backend_name = None
+    filterset_class = OrgUnitFilterSet
+    ordering = ["path"]
+    list_per_page = 50
+    delete_view_class = OrgUnitDeleteView
+    list_display = [
+        "name",
+        Column("path_names", label=_("Path")),
+        Column("kind", label=_("kind"), accessor="get_kind_display"),
+        "code",
+    ]
+    edit_handler = ObjectList(
+        [FieldPanel("name"), FieldPanel("code"), FieldPanel("parent")], base_form_class=OrgUnitForm
+    )
+
+
+# --- people ---------------------------------------------------------------------------------------------
+
+
+class PersonForm(WagtailAdminModelForm):
+    roles = forms.MultipleChoiceField(
+        label=_("roles"), choices=Role.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = Person
+        fields = ["username", "display_name", "phone", "org_unit", "village", "is_active", "roles"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["username"].disabled = True
+            self.fields["roles"].initial = sorted(self.instance.role_codes())
+
+    def clean(self):
+        cleaned = super().clean()
+        by = getattr(self, "for_user", None)
+        before = self.instance.role_codes() if self.instance.pk else set()
+        changed = before ^ set(cleaned.get("roles") or [])
+        if Role.EDITOR in changed and by is not None and not by.is_superuser:
+            self.add_error("roles", _("Only an administrator may grant or take away the editor role."))
+        if self.instance.pk and self.instance.is_superuser and by is not None and not by.is_superuser:
+            raise forms.ValidationError(_("Only an administrator may change an administrator."))
+        return cleaned
+
+    def save(self, commit=True):
+        by = getattr(self, "for_user", None)
+        data = self.cleaned_data
+        details = dict(
+            display_name=data.get("display_name", ""),
+            phone=data.get("phone", ""),
+            org_unit=data.get("org_unit"),
+            village=data.get("village"),
+            roles=data.get("roles") or [],
+        )
+        try:
+            if self.instance.pk is None:
+                user = person_create(username=data["username"], is_active=data.get("is_active", True), by=by, **details)
+                self.instance.pk = user.pk
+                self.instance._state.adding = False
+            else:
+                person_update(user=self.instance, is_active=data.get("is_active"), by=by, **details)
+        except ApplicationError as error:
+            raise forms.ValidationError(error.message) from error
+        return self.instance
+
+
+class RoleColumn(Column):
+    def get_value(self, instance):
+        return ", ".join(str(assignment.get_role_display()) for assignment in instance.roles.all())
+
+
+class PersonFilterSet(WagtailFilterSet):
+    role = django_filters.ChoiceFilter(label=_("role"), choices=Role.choices, field_name="roles__role", distinct=True)
+    unit = django_filters.ModelChoiceFilter(
+        label=_("organisation unit"),
+        queryset=OrgUnit.objects.exclude(kind=OrgUnit.Kind.GRID).order_by("path"),
+        method="in_unit",
+    )
+
+    class Meta:
+        model = Person
+        fields = ["is_active"]
+
+    def in_unit(self, queryset, name, value):
+        return queryset.filter(org_unit__path__startswith=value.path) if value else queryset
+
+
+class PersonViewSet(ModelViewSet):
+    model = Person
+    icon = "user"
+    menu_label = _("People")
+    copy_view_enabled = False
+    search_fields = ["username", "display_name", "phone"]
+    search_backend_name = None
+    filterset_class = PersonFilterSet
+    ordering = ["username"]
+    list_per_page = 50
+    list_display = [
+        "display_name",
+        "username",
+        RoleColumn("roles", label=_("roles")),
+        "org_unit",
+        "phone",
+        "is_active",
+    ]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("username"),
+            FieldPanel("display_name"),
+            FieldPanel("phone"),
+            FieldPanel("org_unit"),
+            FieldPanel("village"),
+            FieldPanel("roles"),
+            FieldPanel("is_active"),
+        ],
+        base_form_class=PersonForm,
+    )
+
+    def get_queryset(self, request):
+        return Person.objects.select_related("org_unit").prefetch_related("roles")
+
+
+# --- party branches, shops, villages --------------------------------------------------------------------
+
+
+class PartyBranchViewSet(ModelViewSet):
+    model = PartyBranch
+    icon = "group"
+    menu_label = _("Party branches")
+    copy_view_enabled = False
+    search_fields = ["name", "code"]
+    search_backend_name = None
+    list_filter = ["org_unit"]
+    ordering = ["code"]
+    list_display = ["name", "code", "org_unit", "secretary"]
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("code"),
+        FieldPanel("org_unit"),
+        FieldPanel("secretary"),
+        MultipleChooserPanel(
+            "memberships",
+            label=_("members"),
+            chooser_field_name="user",
+            panels=[FieldPanel("user"), FieldPanel("joined_on")],
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return PartyBranch.objects.select_related("org_unit", "secretary")
+
+
+class ShopForm(WagtailAdminModelForm):
+    def clean_licence_number(self):
+        number = self.cleaned_data["licence_number"].strip()
+        holder = Shop.objects.filter(licence_number=number).exclude(pk=self.instance.pk).first()
+        if holder is not None:
+            raise forms.ValidationError(
+                _("Licence number %(number)s is already held by %(shop)s: each shop has its own licence.")
+                % {"number": number, "shop": holder.name}
+            )
+        return number
+
+    def validate_unique(self):
+        # clean_licence_number says it more clearly than the generic "already exists".
+        exclude = self._get_validation_exclusions()
+        exclude.add("licence_number")
+        try:
+            self.instance.validate_unique(exclude=exclude)
+        except forms.ValidationError as error:
+            self._update_errors(error)
+
+
+class ShopFilterSet(WagtailFilterSet):
+    tier_min = django_filters.NumberFilter(label=_("tier from"), field_name="tier", lookup_expr="gte")
+    tier_max = django_filters.NumberFilter(label=_("tier to"), field_name="tier", lookup_expr="lte")
+    county = UnitSubtreeFilter(label=_("county"), kind=OrgUnit.Kind.COUNTY, through="grid")
+    department = UnitSubtreeFilter(label=_("market department"), kind=OrgUnit.Kind.DEPARTMENT, through="grid")
+    grid = django_filters.ModelChoiceFilter(label=_("grid"), queryset=_units_of_kind(OrgUnit.Kind.GRID))
+
+    class Meta:
+        model = Shop
+        fields = ["delivery_cycle"]
+
+
+class ShopViewSet(ModelViewSet):
+    model = Shop
+    icon = "home"
+    menu_label = _("Shops")
+    copy_view_enabled = False
+    search_fields = ["licence_number", "name", "owner__display_name", "owner__username"]
+    search_backend_name = None
+    filterset_class = ShopFilterSet
+    ordering = ["licence_number"]
+    list_per_page = 50
+    list_display = ["name", "licence_number", "tier", "grid", "owner", "village"]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("licence_number"),
+            FieldPanel("name"),
+            FieldPanel("tier"),
+            FieldPanel("delivery_cycle"),
+            FieldPanel("grid"),
+            FieldPanel("owner"),
+            FieldPanel("village"),
+            FieldPanel("address"),
+        ],
+        base_form_class=ShopForm,
+    )
+
+    def get_queryset(self, request):
+        return Shop.objects.select_related("grid", "owner", "village")
+
+
+class VillageViewSet(ModelViewSet):
+    model = Village
+    icon = "globe"
+    menu_label = _("Villages")
+    copy_view_enabled = False
+    search_fields = ["name", "code", "township"]
+    search_backend_name = None
+    list_filter = ["county"]
+    ordering = ["code"]
+    list_display = ["name", "code", "county", "township", "population"]
+    form_fields = ["name", "code", "county", "township", "population"]
+
+    def get_queryset(self, request):
+        return Village.objects.select_related("county")
+
+
+class PeopleGroup(ModelViewSetGroup):
+    menu_label = _("People and organisations")
+    menu_icon = "group"
+    menu_order = 250
+    items = (
+        OrgUnitViewSet("org_units", url_prefix="people/units"),
+        PersonViewSet("people", url_prefix="people/people"),
+        PartyBranchViewSet("party_branches", url_prefix="people/branches"),
+        ShopViewSet("shops", url_prefix="people/shops"),
+        VillageViewSet("villages", url_prefix="people/villages"),
+    )
+
+
+@hooks.register("register_admin_viewset")
+def register_people_admin():
+    return PeopleGroup()
