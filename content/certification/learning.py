@@ -1,8 +1,9 @@
 """What certification needs to know about a person's learning, read from the statement store.
 
 Statements are the contract between learning and certification: the learning app records "completed" for a
-course and "passed"/"failed" with a scaled score for a quiz, with the page's `activity_iri` as the object.
-This module maps pages to those IRIs and reads a person's record; it never touches the learning app's tables.
+course and, for each quiz attempt, "answered" then "passed"/"failed" with a scaled score, with the page's
+`activity_iri` as the object. This module reads a person's record from them; it never touches the learning
+app's tables.
 """
 
 from __future__ import annotations
@@ -31,11 +32,15 @@ def completed_course_ids(*, user, course_ids: dict[str, int]) -> set[int]:
 
 
 def quiz_best_score(*, user, quiz) -> float | None:
-    """The best scaled score (0..1) `user` reached in `quiz`, from passed and failed statements; None if never."""
+    """The best scaled score (0..1) `user` reached in `quiz`; None if never submitted.
+
+    Every submitted attempt is recorded as "answered" with its score (passed/failed follow it, and "passed" is
+    recorded only once), so all three are read."""
     best: float | None = None
     rows = Statement.objects.filter(
         actor_user=user,
-        verb_id__in=[Verb.PASSED, Verb.FAILED],
+        verb_id__in=[Verb.ANSWERED, Verb.PASSED, Verb.FAILED],
+        activity_type=ActivityType.ASSESSMENT,
         object_id=page_activity_id(quiz),
         voided=False,
     ).values_list("full", flat=True)

@@ -97,10 +97,9 @@ def dashboard_figures(*, unit: OrgUnit, at=None) -> dict:
     """
     at = at or timezone.now()
     valid = Certificate.objects.valid(at)
-    shops = Shop.objects.filter(grid__path__startswith=unit.path).annotate(
-        certified=Exists(valid.filter(recipient_id=OuterRef("owner_id")))
-    )
-    totals = shops.aggregate(total=Count("id"), certified=Count("id", filter=Q(certified=True)))
+    shops = Shop.objects.filter(grid__path__startswith=unit.path)
+    owner_certified = Exists(valid.filter(recipient_id=OuterRef("owner_id")))
+    totals = shops.aggregate(total=Count("id"), certified=Count("id", filter=owner_certified))
 
     children = list(unit.get_children().order_by("path").values("id", "name", "path", "kind"))
     by_prefix: dict[str, dict] = {}
@@ -109,7 +108,7 @@ def dashboard_figures(*, unit: OrgUnit, at=None) -> dict:
         rows = (
             shops.annotate(prefix=Substr("grid__path", 1, prefix_length))
             .values("prefix")
-            .annotate(total=Count("id"), certified=Count("id", filter=Q(certified=True)))
+            .annotate(total=Count("id"), certified=Count("id", filter=owner_certified))
             .order_by()
         )
         by_prefix = {row["prefix"]: row for row in rows}

@@ -168,12 +168,16 @@ def _programmes_touching(object_id: str) -> list[Programme]:
 
 
 def on_statement(statement: Statement) -> None:
-    """Statement handler: a completed course or a passed quiz may complete a programme; issue at once."""
+    """Statement handler: a completed course or a scored quiz attempt may complete a programme; issue at once."""
     if statement.actor_user_id is None or statement.voided:
         return
     is_course_completed = statement.verb_id == Verb.COMPLETED and statement.activity_type == ActivityType.COURSE
-    is_quiz_passed = statement.verb_id == Verb.PASSED
-    if not (is_course_completed or is_quiz_passed):
+    # Any scored attempt counts: a programme's pass mark may be above the quiz's own, and "passed" is
+    # recorded once per quiz while every attempt is recorded as "answered".
+    is_quiz_scored = statement.verb_id in (Verb.PASSED, Verb.ANSWERED) and (
+        statement.activity_type == ActivityType.ASSESSMENT
+    )
+    if not (is_course_completed or is_quiz_scored):
         return
     programmes = _programmes_touching(statement.object_id)
     if not programmes:

@@ -31,16 +31,20 @@ def course_enrolled(user, course):
 
 
 def quiz_finished(user, quiz, *, scaled: float, attempt: int = 1):
+    """Like learning's quiz_submit: "answered" for every attempt, then "passed" (once per quiz) or "failed"."""
     passed = scaled * 100 >= quiz.pass_mark
-    return activity_record(
-        actor=user,
-        verb=Verb.PASSED if passed else Verb.FAILED,
-        object_id=quiz.activity_iri,
-        activity_type=ActivityType.ASSESSMENT,
-        name=quiz.title,
-        result={"score": {"scaled": scaled}, "success": passed, "completion": True},
-        natural_key=("test-quiz", user.pk, quiz.pk, attempt),
-    )
+    result = {"score": {"scaled": scaled}, "success": passed, "completion": True}
+    common = {
+        "actor": user,
+        "object_id": quiz.activity_iri,
+        "activity_type": ActivityType.ASSESSMENT,
+        "name": quiz.title,
+        "result": result,
+    }
+    activity_record(verb=Verb.ANSWERED, natural_key=("test-answered", user.pk, quiz.pk, attempt), **common)
+    if passed:
+        return activity_record(verb=Verb.PASSED, natural_key=("test-passed", user.pk, quiz.pk), **common)
+    return activity_record(verb=Verb.FAILED, natural_key=("test-failed", user.pk, quiz.pk, attempt), **common)
 
 
 def meet_programme(cert, user):
