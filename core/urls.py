@@ -24,6 +24,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("me/", home_views.my_page, name="my-page"),
+    path("", include("realtime.urls")),
     path("certificates/", include("content.certification.urls")),
 ]
 

@@ -13,3 +13,4 @@ class RealtimeConfig(AppConfig):
 
         # Points are written inside the statement's own transaction.
         statement_handler_register(statement_score)
+        from . import broadcast  # noqa: F401  (live push: listens to scores_changed)

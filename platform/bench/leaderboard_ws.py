@@ -1,0 +1,659 @@
+"""Live leaderboards under load: N websocket viewers, statements at a steady rate, delay and exactness.
+
+    .venv/bin/python platform/bench/leaderboard_ws.py                      # 2,000 viewers, 500 statements/s
+    .venv/bin/python platform/bench/leaderboard_ws.py --viewers 5000
+
+One run, two phases on the same machine, with the same viewers, rate and messages:
+
+1. platform: two daphne workers (channels_redis pub/sub layer, Redis leaderboard store, PostgreSQL ledger);
+   viewers split across the workers on `ws/contests/<slug>/`.
+2. reference: a minimal broadcaster: a ticker reads the same snapshot at the same pushes per second and
+   PUBLISHes it to Redis; as many plain `websockets` server processes as daphne workers SUBSCRIBE and
+   `broadcast` it to their sockets.
+
+In both, a separate recorder process records statements through `activity_record` (scored in the statement's
+transaction, exactly as in production) at a steady rate, and logs after each commit the time and the board's
+version. A viewer's delay for a statement is the time from that commit to the first message the viewer receives
+with a version at least as new. Viewers are light raw-asyncio clients: they read only `"version"` and keep the
+last frame; at the end each viewer's last board is compared with the ledger (`board_scores`, the source of truth).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import re
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+VERSION = re.compile(rb'"version":(\d+)')
+SLUG = "bench-live"
+
+
+# --- helpers -------------------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def raise_file_limit(needed: int) -> int:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = hard if hard != resource.RLIM_INFINITY else max(needed, soft)
+    if soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings")
+    import django
+
+    django.setup()
+
+
+def percentile(values, q: float) -> float:
+    import numpy as np
+
+    return float(np.percentile(values, q)) if len(values) else float("nan")
+
+
+def wait_http(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - our own loopback server
+                if response.status < 500:
+                    return
+        except Exception:  # noqa: BLE001 - keep polling
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer")
+
+
+def wait_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"port {port}: process exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"port {port} did not open")
+
+
+# --- the world: members, an index, a rule, a public contest ----------------------------------------------------
+
+
+def build_world(members: int) -> tuple[int, list[str]]:
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from core.activity.vocabulary import ActivityType, Verb
+    from core.people.models import Role, RoleAssignment, User
+    from realtime.models import Contest, Dimension, Index, Rule
+    from realtime.services import board_rebuild
+
+    index, _ = Index.objects.get_or_create(slug="bench-pioneer", defaults={"name": "先锋指数（压测）"})
+    dimension, _ = Dimension.objects.get_or_create(index=index, code="learning", defaults={"name": "学习成长"})
+    Rule.objects.get_or_create(
+        name="bench: course completed",
+        defaults={
+            "dimension": dimension,
+            "verb": Verb.COMPLETED,
+            "activity_type": ActivityType.COURSE,
+            "points": Decimal("1.00"),
+        },
+    )
+    now = timezone.now()
+    contest, _ = Contest.objects.get_or_create(
+        slug=SLUG,
+        defaults={
+            "name": "压测擂台",
+            "index": index,
+            "starts_at": now - timedelta(days=1),
+            "ends_at": now + timedelta(days=30),
+            "is_public": True,
+        },
+    )
+    existing = set(User.objects.filter(username__startswith="bench_m").values_list("username", flat=True))
+    new = [
+        User(username=f"bench_m{i:05d}", display_name=f"党员{i:05d}")
+        for i in range(members)
+        if f"bench_m{i:05d}" not in existing
+    ]
+    User.objects.bulk_create(new, batch_size=1000)
+    users = User.objects.filter(username__startswith="bench_m")
+    RoleAssignment.objects.bulk_create(
+        [RoleAssignment(user=u, role=Role.PARTY_MEMBER) for u in users], ignore_conflicts=True
+    )
+    board_rebuild(contest=contest, notify=False)
+    return contest.pk, sorted(users.values_list("username", flat=True))[:members]
+
+
+def ledger_top(contest_id: int, limit: int = 20) -> list[tuple[str, str]]:
+    from realtime.models import Contest
+    from realtime.services import board_scores, ranked
+
+    contest = Contest.objects.get(pk=contest_id)
+    return [(member, f"{score:.2f}") for _rank, member, score in ranked(board_scores(contest=contest))[:limit]]
+
+
+# --- the recorder (its own process) ----------------------------------------------------------------------------
+
+
+def run_recorder(args) -> None:
+    setup_django()
+    import random
+
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from core.activity.services import activity_record
+    from core.activity.vocabulary import ActivityType, Verb
+    from realtime.store import leaderboard_store
+
+    rng = random.Random(args.seed)
+    users = list(get_user_model().objects.filter(username__startswith="bench_m").order_by("username"))
+    store = leaderboard_store()
+    batch = max(1, args.batch)
+    period = batch / args.rate
+    log: list[tuple[float, int]] = []
+    start = time.time()
+    end = start + args.duration
+    tick = 0
+    recorded = 0
+    while True:
+        due = start + tick * period
+        if due >= end:
+            break
+        pause = due - time.time()
+        if pause > 0:
+            time.sleep(pause)
+        with transaction.atomic():
+            for _ in range(batch):
+                user = rng.choice(users)
+                activity_record(
+                    actor=user,
+                    verb=Verb.COMPLETED,
+                    object_id=f"https://bench.example/courses/{args.phase}/{recorded}",
+                    activity_type=ActivityType.COURSE,
+                    name="压测课程",
+                )
+                recorded += 1
+        log.append((time.time(), store.version(args.contest_id)))
+        tick += 1
+    try:
+        from realtime import broadcast
+
+        broadcast.publisher().flush()
+    except Exception:  # noqa: BLE001
+        pass
+    elapsed = time.time() - start
+    Path(args.out).write_text(json.dumps({"log": log, "recorded": recorded, "elapsed": elapsed}))
+
+
+# --- the reference broadcaster ---------------------------------------------------------------------------------
+
+
+def run_reference_server(args) -> None:
+    import redis.asyncio as aredis
+    from websockets.asyncio.server import broadcast, serve
+
+    raise_file_limit(args.viewers * 2 + 1000)
+    clients: set = set()
+
+    async def handler(ws):
+        clients.add(ws)
+        try:
+            if latest:
+                await ws.send(latest[0])
+            await ws.wait_closed()
+        finally:
+            clients.discard(ws)
+
+    latest: list[str] = []
+
+    async def main():
+        client = aredis.Redis.from_url(args.redis_url)
+        pubsub = client.pubsub()
+        await pubsub.subscribe(args.channel)
+        async with serve(handler, "127.0.0.1", args.port, max_queue=None, compression=None, ping_interval=None):
+            async for message in pubsub.listen():
+                if message["type"] != "message":
+                    continue
+                text = message["data"].decode()
+                latest[:] = [text]
+                broadcast(clients, text)
+
+    asyncio.run(main())
+
+
+def run_reference_ticker(args) -> None:
+    setup_django()
+    import redis
+
+    from realtime import broadcast
+    from realtime.models import Contest
+
+    contest = Contest.objects.get(pk=args.contest_id)
+    client = redis.Redis.from_url(args.redis_url)
+    period = 1.0 / args.pushes
+    last = -1
+    stop = time.time() + args.duration
+    while time.time() < stop:
+        started = time.time()
+        message = broadcast.snapshot(contest)
+        if message["version"] > last:
+            last = message["version"]
+            client.publish(args.channel, broadcast.serialise(message))
+        time.sleep(max(0.0, period - (time.time() - started)))
+
+
+# --- the viewers: raw asyncio websocket clients ------------------------------------------------------------------
+
+
+class Viewer(asyncio.Protocol):
+    """A websocket client that parses frames and reads only the version of each message."""
+
+    def __init__(self, path: str, host: str):
+        self.path = path
+        self.host = host
+        self.buffer = bytearray()
+        self.open = asyncio.get_running_loop().create_future()
+        self.handshaken = False
+        self.received: list[tuple[float, int]] = []
+        self.last_board: bytes = b""
+        self.closed = False
+
+    def connection_made(self, transport):
+        self.transport = transport
+        key = base64.b64encode(os.urandom(16)).decode()
+        request = (
+            f"GET {self.path} HTTP/1.1\r\nHost: {self.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nOrigin: http://{self.host}\r\n\r\n"
+        )
+        transport.write(request.encode())
+
+    def data_received(self, data):
+        self.buffer += data
+        if not self.handshaken:
+            end = self.buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            head = bytes(self.buffer[:end])
+            del self.buffer[: end + 4]
+            if b" 101 " not in head.split(b"\r\n", 1)[0]:
+                if not self.open.done():
+                    self.open.set_exception(RuntimeError(head.split(b"\r\n", 1)[0].decode()))
+                self.transport.close()
+                return
+            self.handshaken = True
+            if not self.open.done():
+                self.open.set_result(True)
+        now = time.time()
+        buf = self.buffer
+        while len(buf) >= 2:
+            opcode = buf[0] & 0x0F
+            length = buf[1] & 0x7F
+            offset = 2
+            if length == 126:
+                if len(buf) < 4:
+                    return
+                length = int.from_bytes(buf[2:4], "big")
+                offset = 4
+            elif length == 127:
+                if len(buf) < 10:
+                    return
+                length = int.from_bytes(buf[2:10], "big")
+                offset = 10
+            if len(buf) < offset + length:
+                return
+            payload = bytes(buf[offset : offset + length])
+            del buf[: offset + length]
+            if opcode == 1:
+                match = VERSION.search(payload, 0, 200)
+                if match and payload.startswith(b'{"type":"leaderboard"'):
+                    self.received.append((now, int(match.group(1))))
+                    self.last_board = payload
+            elif opcode == 8:
+                self.closed = True
+                self.transport.close()
+                return
+
+    def connection_lost(self, exc):
+        self.closed = True
+        if not self.open.done():
+            self.open.set_exception(exc or RuntimeError("closed"))
+
+
+async def connect_viewers(ports: list[int], path: str, count: int) -> list[Viewer]:
+    loop = asyncio.get_running_loop()
+    viewers: list[Viewer] = []
+    semaphore = asyncio.Semaphore(100)
+
+    async def one(i: int) -> Viewer:
+        port = ports[i % len(ports)]
+        for attempt in range(8):
+            async with semaphore:
+                try:
+                    _transport, viewer = await loop.create_connection(
+                        lambda: Viewer(path, f"127.0.0.1:{port}"), "127.0.0.1", port
+                    )
+                    await asyncio.wait_for(viewer.open, 30)
+                    return viewer
+                except Exception:  # noqa: BLE001 - a full backlog: try again a little later
+                    await asyncio.sleep(0.2 * (attempt + 1))
+        raise RuntimeError(f"viewer {i} could not connect to port {port}")
+
+    viewers = await asyncio.gather(*(one(i) for i in range(count)))
+    return list(viewers)
+
+
+# --- one phase -------------------------------------------------------------------------------------------------
+
+
+def spawn(role: str, args, env, extra: list[str], log: Path) -> subprocess.Popen:
+    return subprocess.Popen(  # noqa: S603 - this script
+        [sys.executable, __file__, "--role", role, "--redis-url", args.redis_url, *extra],
+        env=env,
+        cwd=ROOT,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+async def phase(name: str, args, env, contest_id: int, workdir: Path) -> dict:
+    from realtime.store import leaderboard_store
+
+    servers: list[subprocess.Popen] = []
+    ports = [free_port() for _ in range(args.workers)]
+    channel = f"{env['REDIS_KEY_PREFIX']}:bench:reference"
+    duration = args.duration
+    try:
+        if name == "platform":
+            for port in ports:
+                process = subprocess.Popen(  # noqa: S603
+                    [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "core.asgi:application"],
+                    env=env,
+                    cwd=ROOT,
+                    stdout=(workdir / f"daphne-{port}.log").open("w"),
+                    stderr=subprocess.STDOUT,
+                )
+                servers.append(process)
+                wait_http(f"http://127.0.0.1:{port}/api/contests/{SLUG}/leaderboard", process)
+        else:
+            for port in ports:
+                process = spawn(
+                    "reference-server",
+                    args,
+                    env,
+                    ["--port", str(port), "--channel", channel, "--viewers", str(args.viewers)],
+                    workdir / f"reference-{port}.log",
+                )
+                servers.append(process)
+                wait_port(port, process)
+            ticker = spawn(
+                "reference-ticker",
+                args,
+                env,
+                [
+                    "--channel",
+                    channel,
+                    "--contest-id",
+                    str(contest_id),
+                    "--pushes",
+                    str(args.pushes),
+                    "--duration",
+                    str(duration + args.settle + 30),
+                ],
+                workdir / "ticker.log",
+            )
+            servers.append(ticker)
+            time.sleep(1)
+        started = time.time()
+        viewers = await connect_viewers(ports, f"/ws/contests/{SLUG}/", args.viewers)
+        connect_seconds = time.time() - started
+        out = workdir / f"recorder-{name}.json"
+        recorder = spawn(
+            "recorder",
+            args,
+            env,
+            [
+                "--contest-id",
+                str(contest_id),
+                "--rate",
+                str(args.rate),
+                "--batch",
+                str(args.batch),
+                "--duration",
+                str(duration),
+                "--out",
+                str(out),
+                "--phase",
+                name,
+                "--seed",
+                str(args.seed + (1 if name == "reference" else 0)),
+            ],
+            workdir / f"recorder-{name}.log",
+        )
+        while recorder.poll() is None:
+            await asyncio.sleep(0.5)
+        if recorder.returncode != 0:
+            raise RuntimeError(f"recorder failed: {(workdir / f'recorder-{name}.log').read_text()[-2000:]}")
+        final_version = await asyncio.to_thread(leaderboard_store().version, contest_id)
+        deadline = time.time() + args.settle
+        while time.time() < deadline:
+            if all(v.received and v.received[-1][1] >= final_version for v in viewers):
+                break
+            await asyncio.sleep(0.2)
+        record = json.loads(out.read_text())
+        truth = await asyncio.to_thread(ledger_top, contest_id)
+        return summarise(name, viewers, record, final_version, truth, connect_seconds)
+    finally:
+        for viewer in locals().get("viewers", []) or []:
+            viewer.transport.close()
+        stop(servers)
+
+
+def summarise(name, viewers, record, final_version, truth, connect_seconds) -> dict:
+    import numpy as np
+
+    log = np.array(record["log"], dtype=float)
+    commit_times, commit_versions = log[:, 0], log[:, 1]
+    delays = []
+    behind = 0
+    wrong_board = 0
+    dropped = sum(1 for v in viewers if v.closed)
+    messages = 0
+    for viewer in viewers:
+        if not viewer.received:
+            behind += 1
+            wrong_board += 1
+            continue
+        got = np.array(viewer.received, dtype=float)
+        times, versions = got[:, 0], got[:, 1]
+        messages += len(times)
+        covered = commit_versions <= versions[-1]
+        idx = np.searchsorted(versions, commit_versions[covered], side="left")
+        delays.append(times[idx] - commit_times[covered])
+        if versions[-1] < final_version:
+            behind += 1
+        board = json.loads(viewer.last_board)
+        seen = [(str(e["user"]), f"{float(e['score']):.2f}") for e in board["entries"]]
+        if seen != [(m, s) for m, s in truth] and seen != [(m[1:], s) for m, s in truth]:
+            wrong_board += 1
+    all_delays = np.concatenate(delays) if delays else np.array([])
+    return {
+        "phase": name,
+        "viewers": len(viewers),
+        "connect_s": round(connect_seconds, 1),
+        "statements": record["recorded"],
+        "rate": round(record["recorded"] / record["elapsed"], 1),
+        "messages_per_viewer": round(messages / max(len(viewers), 1), 1),
+        "p50_ms": round(percentile(all_delays, 50) * 1000, 1),
+        "p99_ms": round(percentile(all_delays, 99) * 1000, 1),
+        "max_ms": round(float(all_delays.max()) * 1000, 1) if len(all_delays) else float("nan"),
+        "behind_final_version": behind,
+        "boards_differing_from_ledger": wrong_board,
+        "dropped_connections": dropped,
+    }
+
+
+# --- main ------------------------------------------------------------------------------------------------------
+
+
+def create_database(url: str) -> str:
+    import dj_database_url
+    import psycopg
+
+    db = dj_database_url.parse(url)
+    name = f"gp_bench_ws_{os.getpid()}"
+    dsn = f"host={db['HOST'] or '127.0.0.1'} port={db['PORT'] or 5432} user={db['USER']} dbname=postgres"
+    if db.get("PASSWORD"):
+        dsn += f" password={db['PASSWORD']}"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}", dsn, name
+
+
+def main(args) -> None:
+    limit = raise_file_limit(args.viewers * 2 + 2000)
+    if limit < args.viewers + 500:
+        sys.exit(f"open-file limit {limit} is too low for {args.viewers} viewers")
+    url, admin_dsn, name = create_database(args.database_url)
+    workdir = Path(tempfile.mkdtemp(prefix="bench-ws-"))
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "REDIS_URL": args.redis_url,
+        "REDIS_KEY_PREFIX": f"benchws{os.getpid()}",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": "bench-only-" + base64.b64encode(os.urandom(24)).decode(),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "LEADERBOARD_PUSHES_PER_SECOND": str(args.pushes),
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+    }
+    os.environ.update(env)
+    setup_django()
+    from django.core.management import call_command
+
+    try:
+        print(f"database {name}, work files in {workdir}", flush=True)
+        call_command("migrate", "--no-input", verbosity=0)
+        contest_id, _users = build_world(args.members)
+        with open("/proc/loadavg") as f:
+            load_before = f.read().split()[:3]
+        results = [asyncio.run(phase("platform", args, env, contest_id, workdir))]
+        print(json.dumps(results[-1], ensure_ascii=False), flush=True)
+        if not args.skip_reference:
+            results.append(asyncio.run(phase("reference", args, env, contest_id, workdir)))
+            print(json.dumps(results[-1], ensure_ascii=False), flush=True)
+        print()
+        print(
+            f"viewers={args.viewers} rate={args.rate}/s pushes={args.pushes}/s duration={args.duration}s "
+            f"members={args.members} workers={args.workers}; load average before: {' '.join(load_before)}"
+        )
+        header = (
+            "phase",
+            "rate",
+            "p50_ms",
+            "p99_ms",
+            "max_ms",
+            "messages_per_viewer",
+            "behind_final_version",
+            "boards_differing_from_ledger",
+            "dropped_connections",
+        )
+        print(" | ".join(header))
+        for r in results:
+            print(" | ".join(str(r[h]) for h in header))
+        if len(results) == 2 and results[1]["p99_ms"] > 0:
+            print(f"p99 ratio platform/reference: {results[0]['p99_ms'] / results[1]['p99_ms']:.2f}")
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if not args.keep_database:
+            import psycopg
+
+            with psycopg.connect(admin_dsn, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        import redis
+
+        client = redis.Redis.from_url(args.redis_url)
+        keys = list(client.scan_iter(f"{env['REDIS_KEY_PREFIX']}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+
+
+def parse(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--viewers", type=int, default=2000)
+    parser.add_argument("--rate", type=float, default=500, help="statements per second")
+    parser.add_argument("--batch", type=int, default=10, help="statements per recorder transaction")
+    parser.add_argument("--duration", type=float, default=30, help="seconds of recording per phase")
+    parser.add_argument("--settle", type=float, default=15, help="seconds to wait for the final version")
+    parser.add_argument("--members", type=int, default=500, help="people competing")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--pushes", type=float, default=4, help="pushes per second per contest")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--skip-reference", action="store_true")
+    parser.add_argument("--keep-database", action="store_true")
+    parser.add_argument(
+        "--database-url", default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    )
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"))
+    # internal roles
+    parser.add_argument("--role", default="main", help=argparse.SUPPRESS)
+    parser.add_argument("--contest-id", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--channel", help=argparse.SUPPRESS)
+    parser.add_argument("--phase", default="platform", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    arguments = parse()
+    {
+        "main": main,
+        "recorder": run_recorder,
+        "reference-server": run_reference_server,
+        "reference-ticker": run_reference_ticker,
+    }[arguments.role](arguments)

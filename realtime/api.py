@@ -1,0 +1,193 @@
+"""Contests in the /api/: the archive, a board (the same entries as the stream), one's own standing, one's own
+index and the branch board. Thin: the reads live in `selectors`, `reports` and `broadcast`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+
+from core.api import signed_in
+
+from . import broadcast, reports
+from .models import Contest, Index
+from .selectors import contest_visible_to, viewer_standing
+
+router = Router(tags=["contests"])
+
+
+class ErrorOut(Schema):
+    message: str
+    extra: dict
+
+
+class ContestOut(Schema):
+    slug: str
+    name: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    ranking: str
+    index: str
+    is_public: bool
+    anonymised: bool
+    winner: str
+
+
+class ContestFilterIn(Schema):
+    status: str | None = None
+
+
+class EntryOut(Schema):
+    rank: int
+    user: int | str
+    name: str
+    score: float
+
+
+class LeaderboardOut(Schema):
+    type: str
+    contest: str
+    version: int
+    entries: list[EntryOut]
+    sent_at: datetime
+
+
+class NeighbourOut(EntryOut):
+    you: bool = False
+
+
+class StandingOut(Schema):
+    type: str
+    contest: str
+    version: int
+    rank: int | None
+    score: float
+    neighbours: list[NeighbourOut]
+
+
+class DimensionOut(Schema):
+    code: str
+    name: str
+    weight: float
+    points: float
+
+
+class WeekOut(Schema):
+    week_start: date
+    points: float
+
+
+class IndexOut(Schema):
+    index: str
+    index_slug: str
+    total: float
+    dimensions: list[DimensionOut]
+    weeks: list[WeekOut]
+
+
+class IndexIn(Schema):
+    index: str | None = None
+
+
+class BranchBoardOut(Schema):
+    index: str
+    contest: str
+    version: int
+    entries: list[EntryOut]
+
+
+def _contest(request, slug: str) -> Contest:
+    contest = get_object_or_404(Contest.objects.select_related("index"), slug=slug)
+    user = request.auth if getattr(request, "auth", None) is not None else request.user
+    if not contest_visible_to(contest, user):
+        raise HttpError(403, _("This board is for the contest's participants only."))
+    return contest
+
+
+@router.get("/contests", response=list[ContestOut], url_name="realtime_contests")
+def contests_list(request, filters: Query[ContestFilterIn]):
+    """The contests you may watch, running first, then upcoming, then the archive of ended ones."""
+    groups = reports.contest_archive(user=request.user)
+    order = [filters.status] if filters.status in groups else ["running", "upcoming", "ended"]
+    return [
+        {
+            "slug": c.slug,
+            "name": c.name,
+            "description": c.description,
+            "starts_at": c.starts_at,
+            "ends_at": c.ends_at,
+            "status": c.status,
+            "ranking": c.ranking,
+            "index": c.index.name,
+            "is_public": c.is_public,
+            "anonymised": c.anonymised,
+            "winner": c.winner,
+        }
+        for status in order
+        for c in groups[status]
+    ]
+
+
+@router.get(
+    "/contests/{slug}/leaderboard",
+    response={200: LeaderboardOut, 403: ErrorOut, 404: ErrorOut},
+    url_name="realtime_contest_leaderboard",
+)
+def contest_leaderboard(request, slug: str):
+    """The board as the stream sends it (same entries, same version); from the ledger when Redis is down."""
+    return broadcast.snapshot(_contest(request, slug))
+
+
+@router.get(
+    "/contests/{slug}/me",
+    response={200: StandingOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 503: ErrorOut},
+    auth=signed_in,
+    url_name="realtime_contest_me",
+)
+def contest_me(request, slug: str):
+    """Your rank and score on this board, with the three people above and below you."""
+    contest = _contest(request, slug)
+    try:
+        standing = viewer_standing(contest=contest, user=request.auth)
+    except Exception as exc:  # noqa: BLE001 - the store (Redis) is down: say so, do not fail with a 500
+        raise HttpError(503, _("Your standing is not available right now; the board still is.")) from exc
+    if standing is None:
+        raise HttpError(404, _("You are not on this board yet."))
+    return standing
+
+
+@router.get(
+    "/me/index",
+    response={200: IndexOut, 401: ErrorOut, 404: ErrorOut},
+    auth=signed_in,
+    url_name="realtime_my_index",
+)
+def my_index(request, filters: Query[IndexIn]):
+    """Your pioneer index: the weighted total, the points of each dimension, and the points of each week."""
+    index = None
+    if filters.index:
+        index = get_object_or_404(Index, slug=filters.index, scope=Index.Scope.PERSON)
+    report = reports.index_report(user=request.auth, index=index)
+    if report is None:
+        raise HttpError(404, _("No index is set up yet."))
+    return report
+
+
+@router.get("/branches/board", response={200: BranchBoardOut, 404: ErrorOut}, url_name="realtime_branch_board")
+def branch_board(request):
+    """The fortress index of the party branches: the board of the running branch contest."""
+    contest = reports.branch_board_contest(user=request.user)
+    if contest is None:
+        raise HttpError(404, _("No branch contest yet."))
+    board = broadcast.snapshot(contest)
+    return {
+        "index": contest.index.name,
+        "contest": contest.slug,
+        "version": board["version"],
+        "entries": board["entries"],
+    }

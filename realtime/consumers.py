@@ -1,0 +1,89 @@
+"""The leaderboard stream `ws/contests/<slug>/` (DESIGN.md, "Leaderboard stream"). Thin: the visibility check
+and the reads live in selectors, the coalesced fan-out in `broadcast`."""
+
+from __future__ import annotations
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from . import broadcast
+
+# Close codes a client can tell apart (4000-4999 are the application's).
+CLOSE_NOT_FOUND = 4404
+CLOSE_FORBIDDEN = 4403
+
+
+def _contest_for(*, slug: str, user):
+    from .models import Contest
+    from .selectors import contest_visible_to
+
+    contest = Contest.objects.filter(slug=slug).first()
+    if contest is None:
+        return None, CLOSE_NOT_FOUND
+    if not contest_visible_to(contest, user):
+        return None, CLOSE_FORBIDDEN
+    return contest, None
+
+
+class LeaderboardConsumer(AsyncWebsocketConsumer):
+    """Sends the snapshot on connect, then every newer version of the board; a signed-in viewer also gets
+    ``{"type": "you", ...}`` when their own rank or score changes. Clients send nothing."""
+
+    # The process's hub holds the one channel-layer subscription; a socket needs no channel of its own.
+    channel_layer_alias = "leaderboard-sockets-have-no-channel"
+
+    contest = None
+    version = -1
+    standing: tuple | None = None
+
+    async def connect(self):
+        user = self.scope.get("user")
+        self.user = user if user is not None and user.is_authenticated else None
+        self.user_id = self.user.pk if self.user is not None else None
+        slug = self.scope["url_route"]["kwargs"]["slug"]
+        contest, refusal = await database_sync_to_async(_contest_for)(slug=slug, user=self.user or user)
+        if contest is None:
+            await self.close(code=refusal)
+            return
+        self.contest = contest
+        self.hub = broadcast.Hub.current()
+        await self.accept()
+        # Join first, so no push between reading the snapshot and joining is missed; versions keep order.
+        await self.hub.join(self)
+        message = await database_sync_to_async(broadcast.snapshot)(contest)
+        await self.push(int(message["version"]), broadcast.serialise(message))
+        latest = self.hub.latest(contest.pk)
+        if latest is not None:
+            await self.push(*latest)
+        if self.user is not None:
+            mine = (await database_sync_to_async(broadcast.standings)(contest, {self.user_id: self.user})).get(
+                self.user_id
+            )
+            key = broadcast.standing_key(mine)
+            if key is not None:
+                await self.push_standing(key, broadcast.serialise(mine))
+
+    async def disconnect(self, code):
+        if self.contest is not None:
+            await self.hub.leave(self)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        """Clients only listen."""
+
+    async def push(self, version: int, text: str) -> None:
+        if version <= self.version:
+            return
+        self.version = version
+        try:
+            await self.send(text_data=text)
+        except Exception:  # noqa: BLE001 - the socket went away; disconnect() cleans up
+            await self.hub.leave(self)
+
+    async def push_standing(self, key: tuple, text: str) -> None:
+        if key == self.standing:
+            return
+        self.standing = key
+        try:
+            await self.send(text_data=text)
+        except Exception:  # noqa: BLE001
+            await self.hub.leave(self)
