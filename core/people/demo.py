@@ -314,13 +314,15 @@ def build_villages(rng: random.Random, departments) -> dict[int, list[Village]]:
 # --- people -----------------------------------------------------------------------------------------------
 
 
-def _create_people(wanted: list[User], roles: dict[str, list[str]]) -> dict[str, int]:
-    """Insert the users of `wanted` whose username is new, with their roles; returns username -> pk."""
-    usernames = [user.username for user in wanted]
-    have = set(User.objects.filter(username__in=usernames).values_list("username", flat=True))
+def _create_people(wanted: list[User], roles: dict[str, list[str]], *, prefix: str) -> dict[str, int]:
+    """Insert the users of `wanted` whose username is new, with their roles; returns username -> pk.
+
+    Every username in `wanted` starts with `prefix`: one range query finds them (an IN list of 34,000
+    names would be slow, and too long for some SQLite builds)."""
+    have = dict(User.objects.filter(username__startswith=prefix).values_list("username", "pk"))
     new = [user for user in wanted if user.username not in have]
     User.objects.bulk_create(new, batch_size=BATCH)
-    pks = dict(User.objects.filter(username__in=usernames).values_list("username", "pk"))
+    pks = dict(User.objects.filter(username__startswith=prefix).values_list("username", "pk")) if new else have
     RoleAssignment.objects.bulk_create(
         [RoleAssignment(user_id=pks[user.username], role=role) for user in new for role in roles[user.username]],
         batch_size=BATCH,
@@ -384,12 +386,10 @@ def build_shops(rng: random.Random, ctx, grids, villages) -> None:
             )
         )
         shops[-1]._owner_username = username
-    pks = _create_people(owners, {user.username: [Role.RETAILER] for user in owners})
-    have = set(
-        Shop.objects.filter(licence_number__in=[shop.licence_number for shop in shops]).values_list(
-            "licence_number", flat=True
-        )
-    )
+    pks = _create_people(owners, {user.username: [Role.RETAILER] for user in owners}, prefix="r" + CITY[0])
+    have = set(Shop.objects.filter(licence_number__startswith=CITY[0]).values_list("licence_number", flat=True)) & {
+        shop.licence_number for shop in shops
+    }
     new = [shop for shop in shops if shop.licence_number not in have]
     for shop in new:
         shop.owner_id = pks[shop._owner_username]
@@ -410,7 +410,7 @@ def build_staff_and_branches(rng: random.Random, departments, grids) -> list[Par
         )
         for grid in grids
     ]
-    _create_people(managers, {user.username: [Role.STAFF] for user in managers})
+    _create_people(managers, {user.username: [Role.STAFF] for user in managers}, prefix="cm" + CITY[0])
 
     chosen = sorted(rng.sample(range(len(departments)), BRANCHES))
     wanted_branches = []
@@ -438,6 +438,7 @@ def build_staff_and_branches(rng: random.Random, departments, grids) -> list[Par
     pks = _create_people(
         [user for _code, user, _joined in members],
         {user.username: [Role.PARTY_MEMBER, Role.STAFF] for _code, user, _joined in members},
+        prefix="pm",
     )
     BranchMembership.objects.bulk_create(
         [
