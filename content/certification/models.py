@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -90,7 +91,10 @@ class Programme(index.Indexed, ClusterableModel):
         _("pass mark (%)"),
         default=80,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
-        help_text=_("The lowest final-quiz score, in per cent, that earns the certificate."),
+        help_text=_(
+            "The lowest final-quiz score, in per cent, that earns the certificate; at most the quiz's own pass "
+            "mark, since a passed quiz cannot be taken again."
+        ),
     )
     validity_months = models.PositiveSmallIntegerField(
         _("validity (months)"),
@@ -142,6 +146,19 @@ class Programme(index.Indexed, ClusterableModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        super().clean()
+        if self.final_quiz_id and self.pass_mark > self.final_quiz.pass_mark:
+            raise ValidationError(
+                {
+                    "pass_mark": _(
+                        "At most %(mark)d: the final quiz's own pass mark. A learner who passes it cannot take it "
+                        "again, so a higher mark could never be reached."
+                    )
+                    % {"mark": self.final_quiz.pass_mark}
+                }
+            )
 
     def get_badge_path(self) -> str:
         return reverse("certification:badge-json", args=[self.slug])

@@ -20,7 +20,7 @@ def cert(world):
         instance=CoursePage(title="卷烟陈列技巧", slug="display", summary="柜台陈列的基本功", category="display")
     )
     law = catalogue.add_child(instance=CoursePage(title="烟草专卖法规", slug="law", summary="依法经营", category="law"))
-    exam = catalogue.add_child(instance=QuizPage(title="初级认证考试", slug="exam", pass_mark=60))
+    exam = catalogue.add_child(instance=QuizPage(title="初级认证考试", slug="exam", pass_mark=80))
     issuer = Issuer.objects.create(
         name="市烟草专卖局（公司）培训中心", url="https://training.example.cn/", email="training@example.cn"
     )

@@ -138,7 +138,7 @@ def test_who_may_see_which_unit(town):
     assert dashboard_unit(user=w.staff, unit_id=w.grid.pk) == w.grid
     with pytest.raises(PermissionDenied) as other:
         dashboard_unit(user=w.staff, unit_id=w.other_department.pk)
-    assert other.value.message == "You may only see the units you work in."
+    assert other.value.message == "你只能查看自己所在的单位。"
     assert dashboard_unit(user=w.editor, unit_id=w.other_department.pk) == w.other_department
 
 
@@ -147,7 +147,7 @@ def test_the_api(town, client):
     url = f"/api/certification/dashboard?unit={w.county.pk}"
     assert client.get(url).status_code == 401
     client.force_login(w.retailer)
-    assert client.get(url).json()["message"] == "Only staff and editors may see the dashboard."
+    assert client.get(url).json()["message"] == "只有员工和编辑可以查看认证看板。"
     client.force_login(w.staff)
     assert client.get(url).status_code == 403
     assert client.get("/api/certification/dashboard").json()["unit"]["name"] == "城西市场部"

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from certification_helpers import course_completed, meet_programme, quiz_finished
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from content.certification.models import Certificate
@@ -66,14 +67,33 @@ def test_exactly_one_certificate_and_one_statement_however_often_the_requirement
     assert earned(retailer).count() == 1
 
 
-def test_a_quiz_pass_below_the_programme_pass_mark_does_not_certify(cert):
+def test_a_failed_final_quiz_does_not_certify_until_passed(cert):
     retailer = cert.world.retailer
     course_completed(retailer, cert.display)
     course_completed(retailer, cert.law)
-    quiz_finished(retailer, cert.exam, scaled=0.7)  # passes the quiz (60) but not the programme (80)
+    quiz_finished(retailer, cert.exam, scaled=0.7)
     assert not Certificate.objects.exists()
     quiz_finished(retailer, cert.exam, scaled=0.8, attempt=2)
     assert Certificate.objects.filter(recipient=retailer).count() == 1
+
+
+def test_a_lower_programme_pass_mark_counts_a_failed_attempt_that_reaches_it(cert):
+    cert.programme.pass_mark = 60
+    cert.programme.save()
+    retailer = cert.world.retailer
+    course_completed(retailer, cert.display)
+    course_completed(retailer, cert.law)
+    quiz_finished(retailer, cert.exam, scaled=0.7)  # fails the quiz (80) but reaches the programme's 60
+    assert Certificate.objects.filter(recipient=retailer).count() == 1
+
+
+def test_the_pass_mark_cannot_be_above_the_final_quiz_own(cert):
+    cert.programme.pass_mark = 90
+    with pytest.raises(ValidationError) as error:
+        cert.programme.full_clean()
+    assert "pass_mark" in error.value.message_dict
+    cert.programme.pass_mark = 80
+    cert.programme.full_clean()
 
 
 def test_an_inactive_programme_issues_nothing(cert):
@@ -127,10 +147,10 @@ def test_revocation_needs_an_editor_and_a_reason(cert):
     certificate, _ = certificate_issue(user=cert.world.retailer, programme=cert.programme)
     with pytest.raises(PermissionDenied) as denied:
         certificate_revoke(certificate=certificate, by=cert.world.staff, reason="弄错了")
-    assert denied.value.message == "You may not revoke certificates."
+    assert denied.value.message == "你无权撤销证书。"
     with pytest.raises(ApplicationError) as no_reason:
         certificate_revoke(certificate=certificate, by=cert.world.editor, reason="  ")
-    assert no_reason.value.message == "Give the reason for the revocation."
+    assert no_reason.value.message == "请填写撤销原因。"
 
     revoked = certificate_revoke(certificate=certificate, by=cert.world.editor, reason="考试作弊")
 

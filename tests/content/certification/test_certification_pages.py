@@ -42,6 +42,7 @@ def test_the_verification_page_shows_a_valid_certificate_and_a_qr_code_of_its_ow
     assert "李春梅" in html
     assert "卷烟零售专业认证（初级）" in html
     assert "市烟草专卖局（公司）培训中心" in html
+    assert "证书有效" in html and "扫码核验" in html
     assert timezone.localtime(certificate.issued_at).strftime("%Y-%m-%d") in html
     assert timezone.localtime(certificate.expires_at).strftime("%Y-%m-%d") in html
     verify_url = f"http://testserver/certificates/{certificate.uuid}/"
