@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -170,7 +170,7 @@ def _store_batch(unique: list[dict], *, client: XapiClient, authority: dict) -> 
     from .identity import users_for_actors
 
     ids = [statement["id"] for statement in unique]
-    existing = {str(row.pk): row for row in Statement.objects.filter(pk__in=ids)}
+    existing = _stored(ids)
     results: dict[str, StoreResult] = {}
     new: list[dict] = []
     for statement in unique:
@@ -193,13 +193,32 @@ def _store_batch(unique: list[dict], *, client: XapiClient, authority: dict) -> 
             for statement in new
         ]
         _mark_voided(rows)
-        Statement.objects.bulk_create(rows)
+        _insert(rows)
         _void_targets(rows)
         for row in rows:
             for handler in _handlers:
                 handler(row)
             results[str(row.pk)] = StoreResult(row, created=True)
     return results
+
+
+def _stored(ids: list[str]) -> dict[str, Statement]:
+    return {str(row.pk): row for row in Statement.objects.filter(pk__in=ids)}
+
+
+def _insert(rows: list[Statement]) -> None:
+    """One bulk insert. On PostgreSQL a COPY: the ORM's bulk INSERT there binds each column as an array whose
+    JSON elements psycopg escapes in Python, which took a quarter of a batch's CPU time (platform/BENCHMARKS.md).
+    Values still go through each field's get_db_prep_save, so they are exactly what the ORM would write."""
+    if connection.vendor != "postgresql" or len(rows) < 2:
+        Statement.objects.bulk_create(rows)
+        return
+    fields = Statement._meta.concrete_fields
+    quote = connection.ops.quote_name
+    sql = f"COPY {quote(Statement._meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) FROM STDIN"
+    with connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row([field.get_db_prep_save(getattr(row, field.attname), connection) for field in fields])
 
 
 def _check_voiding_targets(new: list[dict]) -> None:

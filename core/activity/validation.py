@@ -6,7 +6,6 @@ raises StatementInvalid naming the property and the reason. Nothing here touches
 
 from __future__ import annotations
 
-import copy
 import re
 import uuid
 from datetime import datetime
@@ -91,6 +90,16 @@ _MBOX = re.compile(r"^mailto:[^@\s]+@[^@\s]+$")
 _SHA1 = re.compile(r"^[0-9a-fA-F]{40}$")
 _SHA2 = re.compile(r"^[0-9a-fA-F]{64}$|^[0-9a-fA-F]{96}$|^[0-9a-fA-F]{128}$")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*$")
+_SPACE = re.compile(r"\s")
+
+
+def _copy(value):
+    """A copy of parsed JSON (dicts, lists and scalars), several times faster than copy.deepcopy."""
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy(item) for item in value]
+    return value
 
 
 def _fail(path: str, reason: str):
@@ -100,9 +109,8 @@ def _fail(path: str, reason: str):
 def _object(value, path: str, allowed: set[str]) -> dict:
     if not isinstance(value, dict):
         _fail(path, "must be a JSON object")
-    unknown = sorted(set(value) - allowed)
-    if unknown:
-        _fail(path, f"unknown property {unknown[0]!r}")
+    if not allowed.issuperset(value):
+        _fail(path, f"unknown property {sorted(set(value) - allowed)[0]!r}")
     for key, item in value.items():
         if item is None:
             _fail(f"{path}.{key}", "must not be null")
@@ -110,7 +118,7 @@ def _object(value, path: str, allowed: set[str]) -> dict:
 
 
 def _iri(value, path: str) -> None:
-    if not isinstance(value, str) or not value or any(ch.isspace() for ch in value):
+    if not isinstance(value, str) or not value or _SPACE.search(value):
         _fail(path, "must be an IRI")
     parts = urlsplit(value)
     if not parts.scheme or not _SCHEME.match(parts.scheme) or not (parts.netloc or parts.path):
@@ -377,7 +385,7 @@ def normalise_statement(raw, *, index: int | None = None, statement_id: str | No
         for key, item in raw.items():
             if item is None:
                 _fail(key, "must not be null")
-        statement = copy.deepcopy(raw)
+        statement = _copy(raw)
         for key in ("stored", "authority", "version"):
             statement.pop(key, None)
         if "id" in statement:

@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from activity_xapi_helpers import statement
+from django.utils import translation
 
 from core.activity import services
 from core.activity.models import Statement
@@ -81,3 +82,28 @@ def test_activity_record_is_idempotent(world):
     assert first.created is True and again.created is False
     assert Statement.objects.get().trusted is True
     assert Statement.objects.get().actor_user == world.retailer
+
+
+def test_statement_stored_at_the_same_moment_is_read_again(lrs, monkeypatch):
+    """Another request stores the same ids between our read and our write: the insert fails on the key,
+    the batch is read again, and the same content is accepted while other content is a 409."""
+    batch = _batch(3)
+    statements_store(statements=batch, client=lrs.trusted)
+    real = services._stored
+    calls = []
+
+    def blind_first(ids):
+        calls.append(ids)
+        return {} if len(calls) == 1 else real(ids)
+
+    monkeypatch.setattr(services, "_stored", blind_first)
+    results = statements_store(statements=batch, client=lrs.trusted)
+    assert [r.created for r in results] == [False, False, False]
+    assert len(calls) == 2
+
+    calls.clear()
+    clash = [dict(batch[0], verb={"id": "http://adlnet.gov/expapi/verbs/completed"}), *batch[1:]]
+    with translation.override("en"), pytest.raises(StatementConflict) as raised:
+        statements_store(statements=clash, client=lrs.trusted)
+    assert raised.value.message == f"Statement id {batch[0]['id']} is already stored with different content."
+    assert Statement.objects.count() == 3

@@ -1,0 +1,220 @@
+"""Benchmark: xAPI statements posted in batches of 100 to daphne backed by PostgreSQL.
+
+Creates its own database (gp_bench_statements: dropped and created), migrates it, makes a trusted xAPI client,
+starts one daphne process on a free port with production settings, then from this (second) process posts
+pre-built batches over a few concurrent HTTP connections (httpx) and prints statements per second and the
+p50/p99 request latency. Every run checks the database holds exactly the statements it posted. daphne is
+stopped and the database dropped at the end (--keep keeps it).
+
+    .venv/bin/python platform/bench/statements.py [--statements 40000] [--batch 100] [--connections 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+PYTHON = ROOT / ".venv" / "bin" / "python"
+DAPHNE = ROOT / ".venv" / "bin" / "daphne"
+SERVER = "postgres://postgres@127.0.0.1:5432"
+DATABASE = "gp_bench_statements"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def recreate_database() -> None:
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{DATABASE}"')
+
+
+def drop_database() -> None:
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+
+
+def server_env(workdir: Path) -> dict:
+    return {
+        **os.environ,
+        "DATABASE_URL": f"{SERVER}/{DATABASE}",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": "bench-statements-" + uuid.uuid4().hex,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        # No TLS in front of daphne here: do not redirect plain HTTP to HTTPS.
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "VAR_DIR": str(workdir),
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def manage(env: dict, *args: str) -> str:
+    result = subprocess.run(
+        [str(PYTHON), str(ROOT / "manage.py"), *args], env=env, cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        sys.exit(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+def statement(n: int, batch: int) -> dict:
+    learner = n % 997
+    return {
+        "id": str(uuid.uuid4()),
+        "actor": {"objectType": "Agent", "name": f"学员 {learner}", "mbox": f"mailto:learner{learner}@example.com"},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced", "display": {"en-US": "experienced"}},
+        "object": {
+            "objectType": "Activity",
+            "id": f"https://example.com/courses/{n % 530}/lessons/{n % 17}",
+            "definition": {"type": "http://adlnet.gov/expapi/activities/lesson", "name": {"zh-CN": f"第 {n % 17} 课"}},
+        },
+        "result": {"completion": True, "duration": "PT4M30S"},
+        "context": {
+            "registration": str(uuid.uuid4()),
+            "platform": "bench",
+            "extensions": {"https://example.com/x/batch": batch},
+        },
+        "timestamp": "2026-11-23T08:00:00+08:00",
+    }
+
+
+async def post_all(url: str, auth: tuple[str, str], bodies: list[bytes], connections: int) -> tuple[list[float], float]:
+    queue: asyncio.Queue[bytes] = asyncio.Queue()
+    for body in bodies:
+        queue.put_nowait(body)
+    latencies: list[float] = []
+    headers = {"Content-Type": "application/json", "X-Experience-API-Version": "1.0.3"}
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+
+    async with httpx.AsyncClient(auth=auth, headers=headers, limits=limits, timeout=60) as client:
+
+        async def worker() -> None:
+            while True:
+                try:
+                    body = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                started = time.perf_counter()
+                response = await client.post(url, content=body)
+                latencies.append(time.perf_counter() - started)
+                if response.status_code != 200:
+                    raise RuntimeError(f"POST answered {response.status_code}: {response.text[:300]}")
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(connections)))
+        elapsed = time.perf_counter() - started
+    return latencies, elapsed
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--statements", type=int, default=40_000, help="statements to post in all")
+    parser.add_argument("--batch", type=int, default=100, help="statements per request")
+    parser.add_argument("--connections", type=int, default=4, help="concurrent HTTP connections")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-statements-"))
+    env = server_env(workdir)
+    print(f"database {DATABASE}: dropping and creating, migrating ...", flush=True)
+    recreate_database()
+    manage(env, "migrate", "--no-input", "-v0")
+    created = manage(env, "xapi_client", f"bench-{uuid.uuid4().hex[:8]}", "--trusted")
+    key = re.search(r"^key:\s+(\S+)$", created, re.M).group(1)
+    secret = re.search(r"^secret:\s+(\S+)$", created, re.M).group(1)
+
+    batches = -(-args.statements // args.batch)
+    bodies = [
+        json.dumps([statement(b * args.batch + i, b) for i in range(args.batch)]).encode() for b in range(batches)
+    ]
+    warmup = [json.dumps([statement(i, -1) for i in range(args.batch)]).encode() for _ in range(5)]
+
+    port = free_port()
+    log = open(workdir / "daphne.log", "w")  # noqa: SIM115 - closed below
+    daphne = subprocess.Popen(
+        [str(DAPHNE), "-b", "127.0.0.1", "-p", str(port), "-v", "0", "core.asgi:application"],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if daphne.poll() is not None:
+                sys.exit(f"daphne exited with {daphne.returncode}: see {workdir / 'daphne.log'}")
+            try:
+                if httpx.get(base + "/xapi/about", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                sys.exit("daphne did not answer within 60 s")
+            time.sleep(0.2)
+        url = base + "/xapi/statements"
+        asyncio.run(post_all(url, (key, secret), warmup, 1))
+        load_before = os.getloadavg()
+        print(
+            f"posting {batches * args.batch} statements in {batches} batches of {args.batch} "
+            f"over {args.connections} connections to daphne at {base} ...",
+            flush=True,
+        )
+        latencies, elapsed = asyncio.run(post_all(url, (key, secret), bodies, args.connections))
+        load_after = os.getloadavg()
+    finally:
+        os.killpg(daphne.pid, signal.SIGTERM)
+        try:
+            daphne.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(daphne.pid, signal.SIGKILL)
+        log.close()
+
+    with psycopg.connect(f"{SERVER}/{DATABASE}") as conn:
+        stored = conn.execute("SELECT count(*) FROM activity_statement").fetchone()[0]
+    expected = batches * args.batch + len(warmup) * args.batch
+    if not args.keep:
+        drop_database()
+    posted = batches * args.batch
+    print(f"stored check: {stored} rows, expected {expected}: {'ok' if stored == expected else 'MISMATCH'}")
+    print(f"statements/s: {posted / elapsed:,.0f}  ({posted} statements in {elapsed:.2f} s)")
+    print(
+        f"request latency (batch of {args.batch}): p50 {statistics.median(latencies) * 1000:.1f} ms, "
+        f"p99 {percentile(latencies, 0.99) * 1000:.1f} ms, max {max(latencies) * 1000:.1f} ms"
+    )
+    print(
+        f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} "
+        f"({os.cpu_count()} cores; the load generator shares the machine)"
+    )
+    if stored != expected:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
