@@ -93,8 +93,8 @@ def training_frames(progress: Callable[[Iterable, str, int | None], Iterable] | 
     """``(interactions, items, catalogue)`` from the statement store.
 
     ``interactions``: user_id, item_id, timestamp, weight, segment (see :mod:`recommender.data`);
-    ``items``: one row per item with text columns for the content model; ``catalogue``: item_id ->
-    display dict (kind, title, url) the server shows.
+    ``items``: one row per item with text columns for the content model; ``catalogue``: the items
+    that may be served, item_id -> display dict (kind, title, url).
     """
     import pandas as pd
 
@@ -160,27 +160,30 @@ def training_frames(progress: Callable[[Iterable, str, int | None], Iterable] | 
         seg = {uid: segment_for(roles.get(uid, ()), units.get(uid)) for uid in ids}
         interactions["segment"] = interactions["user_id"].map(seg)
 
+    # What can be served: the learning catalogue when it offers one (only live items), else every
+    # item the statements name. Statements about items no longer live still teach the model.
     catalogue: dict[str, dict] = {}
     learning = recommendable_items()
-    if learning is not None:
+    if learning:
         for it in learning:
             item_id = str(it["item_id"])
+            tags = it.get("tags") or ""
             catalogue[item_id] = {
                 "item_id": item_id,
                 "kind": it.get("kind") or item_id.split(":", 1)[0],
                 "title": it.get("title") or "",
                 "url": it.get("url") or "",
                 "summary": it.get("summary") or "",
-                "tags": " ".join(it.get("tags") or []) if not isinstance(it.get("tags"), str) else it["tags"],
+                "tags": tags if isinstance(tags, str) else " ".join(tags),
                 "category": it.get("category") or "",
                 "first_published_at": it.get("first_published_at"),
             }
-        # only what is still published can be recommended
-        if len(interactions):
-            interactions = interactions[interactions["item_id"].isin(catalogue.keys())].reset_index(drop=True)
+        known = dict(catalogue)
     else:
-        for item_id, title in titles.items():
-            catalogue[item_id] = {
+        known = catalogue
+    for item_id, title in titles.items():
+        if item_id not in known:
+            known[item_id] = {
                 "item_id": item_id,
                 "kind": item_id.split(":", 1)[0],
                 "title": title,
@@ -190,6 +193,7 @@ def training_frames(progress: Callable[[Iterable, str, int | None], Iterable] | 
                 "category": "",
                 "first_published_at": None,
             }
+    catalogue = {k: v for k, v in known.items() if not learning or k in catalogue}
     items = pd.DataFrame(
         [
             {

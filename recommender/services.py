@@ -38,9 +38,9 @@ class ModelBundle:
     statements: int
     kind_items: dict = field(default_factory=dict)  # kind -> [item ids]
 
-    def items_of_kind(self, kind: str | None) -> list | None:
+    def items_of_kind(self, kind: str | None) -> list:
         if kind is None:
-            return None
+            return [i for items in self.kind_items.values() for i in items]
         return self.kind_items.get(kind, [])
 
 
@@ -89,8 +89,8 @@ def model_train(*, progress=None, stdout=None, min_interactions: int = 1) -> Pat
     version = dt.datetime.fromtimestamp(now, dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
     kind_items: dict[str, list] = {}
     for item_id in rec.item_index_:
-        kind = (catalogue.get(item_id) or {}).get("kind") or str(item_id).split(":", 1)[0]
-        kind_items.setdefault(kind, []).append(item_id)
+        if item_id in catalogue:  # only live items are served
+            kind_items.setdefault(catalogue[item_id]["kind"], []).append(item_id)
     bundle = ModelBundle(
         recommender=rec,
         catalogue=catalogue,

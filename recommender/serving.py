@@ -101,7 +101,7 @@ def _titles() -> dict[str, dict]:
     items = cache.get("recommender:titles")
     if items is None:
         learning = recommendable_items()
-        if learning is not None:
+        if learning:
             items = {
                 str(it["item_id"]): {"kind": it.get("kind"), "title": it.get("title"), "url": it.get("url")}
                 for it in learning
