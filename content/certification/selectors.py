@@ -3,7 +3,7 @@ dashboard, whose figures come from a fixed handful of aggregate queries whatever
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models import Count, Max, Q
 from django.db.models.fields.json import KT
 from django.db.models.functions import Substr
 from django.shortcuts import get_object_or_404
@@ -97,32 +97,32 @@ def dashboard_figures(*, unit: OrgUnit, at=None) -> dict:
     """
     at = at or timezone.now()
     valid = Certificate.objects.valid(at)
+    # Two grouped scans of the unit's shops (all of them, and those whose owner is among the valid
+    # certificates' holders: a hashed semi-join), keyed by the unit directly below each shop's grid.
     shops = Shop.objects.filter(grid__path__startswith=unit.path)
-    owner_certified = Exists(valid.filter(recipient_id=OuterRef("owner_id")))
-    totals = shops.aggregate(total=Count("id"), certified=Count("id", filter=owner_certified))
+    prefix_length = (unit.depth + 1) * OrgUnit.steplen
+    by_prefix = Substr("grid__path", 1, prefix_length)
+    all_shops = dict(shops.values_list(by_prefix).annotate(n=Count("id")).order_by())
+    certified_shops = dict(
+        shops.filter(owner_id__in=valid.values("recipient_id"))
+        .values_list(by_prefix)
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    totals = {"total": sum(all_shops.values()), "certified": sum(certified_shops.values())}
 
     children = list(unit.get_children().order_by("path").values("id", "name", "path", "kind"))
-    by_prefix: dict[str, dict] = {}
-    if children:
-        prefix_length = (unit.depth + 1) * OrgUnit.steplen
-        rows = (
-            shops.annotate(prefix=Substr("grid__path", 1, prefix_length))
-            .values("prefix")
-            .annotate(total=Count("id"), certified=Count("id", filter=owner_certified))
-            .order_by()
-        )
-        by_prefix = {row["prefix"]: row for row in rows}
     child_rows = []
     for child in children:
-        row = by_prefix.get(child["path"], {"total": 0, "certified": 0})
+        total, certified = all_shops.get(child["path"], 0), certified_shops.get(child["path"], 0)
         child_rows.append(
             {
                 "id": child["id"],
                 "name": child["name"],
                 "kind": child["kind"],
-                "shops": row["total"],
-                "certified": row["certified"],
-                "share": _share(row["certified"], row["total"]),
+                "shops": total,
+                "certified": certified,
+                "share": _share(certified, total),
             }
         )
 
