@@ -71,6 +71,21 @@ def _top_n_per_row(S: sp.csr_matrix, n: int) -> sp.csr_matrix:
     return out
 
 
+#: Up to this many items, neighbourhood weights are kept dense after fitting (600 items: 1.4 MB):
+#: scoring one person is then one small dense product, not a sparse one.
+DENSE_WEIGHTS_MAX_ITEMS = 3000
+
+
+def _sparse_times_weights(model, X) -> np.ndarray:
+    W = model.W_
+    if W.shape[0] <= DENSE_WEIGHTS_MAX_ITEMS:
+        dense = getattr(model, "W_dense_", None)
+        if dense is None:
+            dense = model.W_dense_ = W.toarray().astype(np.float32)
+        return np.asarray(X @ dense, dtype=np.float32)
+    return np.asarray((X @ W).todense(), dtype=np.float32)
+
+
 class Popularity(Model):
     """Items by their decayed interaction mass (the same list for everybody)."""
 
@@ -156,7 +171,7 @@ class ItemKNN(Model):
         return self
 
     def score(self, X, segments=None):
-        return np.asarray((X @ self.W_).todense(), dtype=np.float32)
+        return _sparse_times_weights(self, X)
 
 
 class EASE(Model):
@@ -283,7 +298,7 @@ class Content(Model):
         return self
 
     def score(self, X, segments=None):
-        return np.asarray((X @ self.W_).todense(), dtype=np.float32)
+        return _sparse_times_weights(self, X)
 
 
 class RandomModel(Model):
@@ -306,9 +321,16 @@ class RandomModel(Model):
 # --------------------------------------------------------------------------------------------------
 # ranking helpers shared with the evaluation
 # --------------------------------------------------------------------------------------------------
+def _csr_entries(X) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, cols) of the stored entries of a CSR matrix, without the COO round trip of ``nonzero``."""
+    if not sp.isspmatrix_csr(X) and not isinstance(X, sp.csr_array):
+        X = sp.csr_matrix(X)
+    return np.repeat(np.arange(X.shape[0]), np.diff(X.indptr)), X.indices
+
+
 def mask_seen(scores: np.ndarray, X: sp.csr_matrix) -> np.ndarray:
     """Set the scores of items in each row's history to -inf (in place)."""
-    r, c = X.nonzero()
+    r, c = _csr_entries(X)
     scores[r, c] = -np.inf
     return scores
 
@@ -427,7 +449,7 @@ WEIGHT_GRID = (0.0, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
 def normalise_rows(S: np.ndarray, X: sp.csr_matrix) -> np.ndarray:
     """Divide each row by its largest score among unseen items (in place); rows with no positive
     score are left as they are."""
-    r, c = X.nonzero()
+    r, c = _csr_entries(X)
     saved = S[r, c]
     S[r, c] = -np.inf
     mx = S.max(axis=1)

@@ -223,21 +223,47 @@ class Recommender:
                 S[idx] = cold.score(X[idx], seg) + self.fallback_ * 1e-6
         return S
 
+    def _lookup(self):
+        """item id -> code and user id -> code dicts (built on first use; single lookups in O(1))."""
+        lk = getattr(self, "_lookup_", None)
+        if lk is None:
+            lk = self._lookup_ = (
+                {item: code for code, item in enumerate(self.item_index_.tolist())},
+                {user: code for code, user in enumerate(self.user_index_.tolist())},
+            )
+        return lk
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_lookup_", None)
+        state.pop("_explain_dense_", None)
+        state.pop("_segment_lookup_", None)
+        return state
+
     def _item_codes(self, ids) -> np.ndarray:
         if ids is None:
             return np.zeros(0, dtype=np.int64)
-        ids = list(ids)
-        if not ids:
-            return np.zeros(0, dtype=np.int64)
-        codes = self.item_index_.get_indexer(pd.Index(ids, dtype=object if self.item_index_.dtype == object else None))
-        return codes[codes >= 0]
+        items = self._lookup()[0]
+        codes = [items.get(i, -1) for i in ids]
+        codes = np.asarray([c for c in codes if c >= 0], dtype=np.int64)
+        return codes
+
+    def allowed_mask(self, candidates) -> np.ndarray:
+        """A boolean mask over the catalogue from item ids (callers cache it and pass it as ``candidates``)."""
+        mask = np.zeros(len(self.item_index_), dtype=bool)
+        mask[self._item_codes(candidates)] = True
+        return mask
 
     def _allowed(self, candidates, exclude) -> np.ndarray | None:
         if candidates is None and not exclude:
             return None
         n = len(self.item_index_)
         allowed = np.ones(n, dtype=bool)
-        if candidates is not None:
+        if isinstance(candidates, np.ndarray) and candidates.dtype == bool:
+            if candidates.shape != (n,):
+                raise ValueError(f"a candidates mask must have one entry per item ({n})")
+            allowed = candidates.copy()
+        elif candidates is not None:
             allowed[:] = False
             allowed[self._item_codes(candidates)] = True
         if exclude:
@@ -247,8 +273,10 @@ class Recommender:
     def _segment_code(self, segment) -> int:
         if segment is None or self.segment_index_ is None:
             return -1
-        code = self.segment_index_.get_indexer([segment])[0]
-        return int(code)
+        lk = getattr(self, "_segment_lookup_", None)
+        if lk is None:
+            lk = self._segment_lookup_ = {seg: code for code, seg in enumerate(self.segment_index_.tolist())}
+        return lk.get(segment, -1)
 
     def _rows_for(self, user_codes: np.ndarray) -> sp.csr_matrix:
         user_codes = np.asarray(user_codes, dtype=np.int64)
@@ -257,7 +285,11 @@ class Recommender:
         if not known.any() or self.X_.shape[0] == 0:
             return sp.csr_matrix((n, len(self.item_index_)), dtype=np.float32)
         R = self.X_[np.where(known, user_codes, 0)]
-        return (sp.diags(known.astype(np.float32)) @ R).tocsr() if not known.all() else R
+        if known.all():
+            return R
+        R = (sp.diags(known.astype(np.float32)) @ R).tocsr()
+        R.eliminate_zeros()
+        return R
 
     def _rank_codes(
         self,
@@ -349,7 +381,8 @@ class Recommender:
             else:
                 ids = list(history)
                 w = np.ones(len(ids), dtype=np.float32)
-            c = self.item_index_.get_indexer(pd.Index(ids, dtype=object if self.item_index_.dtype == object else None))
+            items = self._lookup()[0]
+            c = np.asarray([items.get(i, -1) for i in ids], dtype=np.int64)
             ok = c >= 0
             if ok.any():
                 extra = sp.csr_matrix(
@@ -386,7 +419,7 @@ class Recommender:
         self._check_fitted()
         _check_user_id(user_id)
         k = _check_k(k)
-        code = int(self.user_index_.get_indexer([user_id])[0]) if len(self.user_index_) else -1
+        code = self._lookup()[1].get(user_id, -1)
         row = self._history_row(code, history)
         seg = self._segment_code(segment)
         if seg < 0 and code >= 0 and self.user_segment_ is not None:
@@ -420,13 +453,23 @@ class Recommender:
                 out.append(Recommendation(item, REASON_POPULAR))
         return out
 
+    def _explain_matrices(self):
+        dense = getattr(self, "_explain_dense_", None)
+        if dense is None:
+            from .algorithms import DENSE_WEIGHTS_MAX_ITEMS
+
+            small = len(self.item_index_) <= DENSE_WEIGHTS_MAX_ITEMS
+            dense = self._explain_dense_ = [
+                (m.toarray() if small else m) for m in (self.explain_knn_, self.explain_content_) if m is not None
+            ]
+        return dense
+
     def _explaining_item(self, c: int, hist: np.ndarray, hist_w: np.ndarray):
         if len(hist) == 0:
             return None
-        for sim in (self.explain_knn_, self.explain_content_):
-            if sim is None:
-                continue
-            s = np.asarray(sim[c, hist].todense()).ravel() * hist_w
+        for sim in self._explain_matrices():
+            row = sim[c, hist]
+            s = (np.asarray(row.todense()).ravel() if sp.issparse(row) else row) * hist_w
             if s.size and s.max() > 0:
                 return int(hist[int(np.argmax(s))])
         return None

@@ -43,6 +43,13 @@ class ModelBundle:
             return [i for items in self.kind_items.values() for i in items]
         return self.kind_items.get(kind, [])
 
+    def mask_of_kind(self, kind: str | None):
+        """The servable items of ``kind`` (None: every kind) as a boolean mask, computed once per process."""
+        masks = self.__dict__.setdefault("_masks", {})
+        if kind not in masks:
+            masks[kind] = self.recommender.allowed_mask(self.items_of_kind(kind))
+        return masks[kind]
+
 
 def model_dir() -> Path:
     return Path(settings.RECOMMENDER_MODEL_DIR)

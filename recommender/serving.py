@@ -86,7 +86,7 @@ def recommendations_for(user, *, kind: str | None = None, limit: int = 10) -> li
         segment=segment,
         history=history,
         exclude=completed,
-        candidates=bundle.items_of_kind(kind),
+        candidates=bundle.mask_of_kind(kind),
     )
     catalogue = bundle.catalogue
     out = []
