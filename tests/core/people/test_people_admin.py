@@ -231,3 +231,19 @@ def test_villages_search_and_county_filter(editor_client, world):
     assert listed(editor_client.get("/admin/people/villages/", {"q": "龙坞"})) == [world.village]
     assert listed(editor_client.get("/admin/people/villages/", {"q": "转塘"})) == [world.village]
     assert listed(editor_client.get("/admin/people/villages/", {"county": world.county.pk})) == [world.village]
+
+
+def test_editor_moves_a_grid_to_another_department(editor_client, world):
+    response = editor_client.post(
+        f"/admin/people/units/edit/{world.grid.pk}/",
+        {"name": "城西一网格", "code": world.grid.code, "parent": world.other_department.pk},
+    )
+    assert response.status_code == 302
+    world.grid.refresh_from_db()
+    assert world.grid.path_names == "浙江省 / 杭州市 / 西湖区 / 城东市场部 / 城西一网格"
+
+
+def test_a_unit_in_use_is_not_deleted(admin_client, world):
+    response = admin_client.post(f"/admin/people/units/delete/{world.grid.pk}/", follow=True)
+    assert "还有单位、人员、零售终端、村或党支部" in response.content.decode()
+    assert OrgUnit.objects.filter(pk=world.grid.pk).exists()
