@@ -11,6 +11,8 @@ import uuid
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from django.utils.translation import gettext as _
+
 from core.errors import ApplicationError
 
 
@@ -108,57 +110,57 @@ def _fail(path: str, reason: str):
 
 def _object(value, path: str, allowed: set[str]) -> dict:
     if not isinstance(value, dict):
-        _fail(path, "must be a JSON object")
+        _fail(path, _("must be a JSON object"))
     if not allowed.issuperset(value):
-        _fail(path, f"unknown property {sorted(set(value) - allowed)[0]!r}")
+        _fail(path, _("unknown property %(name)s") % {"name": repr(sorted(set(value) - allowed)[0])})
     for key, item in value.items():
         if item is None:
-            _fail(f"{path}.{key}", "must not be null")
+            _fail(f"{path}.{key}", _("must not be null"))
     return value
 
 
 def _iri(value, path: str) -> None:
     if not isinstance(value, str) or not value or _SPACE.search(value):
-        _fail(path, "must be an IRI")
+        _fail(path, _("must be an IRI"))
     parts = urlsplit(value)
     if not parts.scheme or not _SCHEME.match(parts.scheme) or not (parts.netloc or parts.path):
-        _fail(path, "must be an absolute IRI")
+        _fail(path, _("must be an absolute IRI"))
 
 
 def _uuid(value, path: str) -> str:
     try:
         parsed = uuid.UUID(str(value))
     except (ValueError, AttributeError, TypeError):
-        _fail(path, "must be a UUID")
+        _fail(path, _("must be a UUID"))
     if not isinstance(value, str) or str(parsed) != value.lower():
-        _fail(path, "must be a UUID in its canonical hyphenated form")
+        _fail(path, _("must be a UUID in its canonical hyphenated form"))
     return str(parsed)
 
 
 def _language_map(value, path: str) -> None:
     if not isinstance(value, dict):
-        _fail(path, "must be a language map")
+        _fail(path, _("must be a language map"))
     for tag, text in value.items():
         if not _LANGUAGE_TAG.match(tag):
-            _fail(path, f"{tag!r} is not a language tag")
+            _fail(path, _("%(tag)s is not a language tag") % {"tag": repr(tag)})
         if not isinstance(text, str):
-            _fail(f"{path}.{tag}", "must be a string")
+            _fail(f"{path}.{tag}", _("must be a string"))
 
 
 def _extensions(value, path: str) -> None:
     if not isinstance(value, dict):
-        _fail(path, "must be a JSON object")
+        _fail(path, _("must be a JSON object"))
     for key in value:
         _iri(key, f"{path} key")
 
 
 def _timestamp(value, path: str) -> None:
     if not isinstance(value, str) or not _TIMESTAMP.match(value):
-        _fail(path, "must be an ISO 8601 date-time with a time zone")
+        _fail(path, _("must be an ISO 8601 date-time with a time zone"))
     try:
         datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        _fail(path, "is not a real date and time")
+        _fail(path, _("is not a real date and time"))
 
 
 def _agent(value, path: str, *, group_member: bool = False) -> None:
@@ -168,7 +170,7 @@ def _agent(value, path: str, *, group_member: bool = False) -> None:
         return
     _object(value, path, AGENT_KEYS)
     if kind != "Agent":
-        _fail(f"{path}.objectType", "must be 'Agent'")
+        _fail(f"{path}.objectType", _("must be 'Agent'"))
     _ifi(value, path, required=True)
 
 
@@ -178,10 +180,10 @@ def _group(value, path: str) -> None:
     members = value.get("member")
     if members is None:
         if not has_ifi:
-            _fail(f"{path}.member", "an anonymous group needs members")
+            _fail(f"{path}.member", _("an anonymous group needs members"))
         return
     if not isinstance(members, list) or (not has_ifi and not members):
-        _fail(f"{path}.member", "must be a list of agents")
+        _fail(f"{path}.member", _("must be a list of agents"))
     for i, member in enumerate(members):
         _agent(member, f"{path}.member[{i}]", group_member=True)
 
@@ -189,35 +191,35 @@ def _group(value, path: str) -> None:
 def _ifi(value: dict, path: str, *, required: bool) -> bool:
     present = [key for key in IFI_KEYS if key in value]
     if len(present) > 1:
-        _fail(path, "must have exactly one of mbox, mbox_sha1sum, openid, account")
+        _fail(path, _("must have exactly one of mbox, mbox_sha1sum, openid, account"))
     if not present:
         if required:
-            _fail(path, "must have one of mbox, mbox_sha1sum, openid, account")
+            _fail(path, _("must have one of mbox, mbox_sha1sum, openid, account"))
         return False
     key = present[0]
     ifi = value[key]
     if key == "mbox" and (not isinstance(ifi, str) or not _MBOX.match(ifi)):
-        _fail(f"{path}.mbox", "must be a mailto: IRI")
+        _fail(f"{path}.mbox", _("must be a mailto: IRI"))
     if key == "mbox_sha1sum" and (not isinstance(ifi, str) or not _SHA1.match(ifi)):
-        _fail(f"{path}.mbox_sha1sum", "must be a SHA-1 hex digest")
+        _fail(f"{path}.mbox_sha1sum", _("must be a SHA-1 hex digest"))
     if key == "openid":
         _iri(ifi, f"{path}.openid")
     if key == "account":
         _object(ifi, f"{path}.account", {"homePage", "name"})
         if "homePage" not in ifi or "name" not in ifi:
-            _fail(f"{path}.account", "needs homePage and name")
+            _fail(f"{path}.account", _("needs homePage and name"))
         _iri(ifi["homePage"], f"{path}.account.homePage")
         if not isinstance(ifi["name"], str) or not ifi["name"]:
-            _fail(f"{path}.account.name", "must be a non-empty string")
+            _fail(f"{path}.account.name", _("must be a non-empty string"))
     if "name" in value and not isinstance(value["name"], str):
-        _fail(f"{path}.name", "must be a string")
+        _fail(f"{path}.name", _("must be a string"))
     return True
 
 
 def _verb(value, path: str) -> None:
     _object(value, path, VERB_KEYS)
     if "id" not in value:
-        _fail(f"{path}.id", "is required")
+        _fail(f"{path}.id", _("is required"))
     _iri(value["id"], f"{path}.id")
     if "display" in value:
         _language_map(value["display"], f"{path}.display")
@@ -226,7 +228,7 @@ def _verb(value, path: str) -> None:
 def _activity(value, path: str) -> None:
     _object(value, path, ACTIVITY_KEYS)
     if "id" not in value:
-        _fail(f"{path}.id", "is required")
+        _fail(f"{path}.id", _("is required"))
     _iri(value["id"], f"{path}.id")
     definition = value.get("definition")
     if definition is None:
@@ -241,27 +243,27 @@ def _activity(value, path: str) -> None:
     if "extensions" in definition:
         _extensions(definition["extensions"], f"{path}.definition.extensions")
     if "interactionType" in definition and definition["interactionType"] not in INTERACTION_TYPES:
-        _fail(f"{path}.definition.interactionType", "is not an xAPI interaction type")
+        _fail(f"{path}.definition.interactionType", _("is not an xAPI interaction type"))
     if "correctResponsesPattern" in definition:
         pattern = definition["correctResponsesPattern"]
         if not isinstance(pattern, list) or not all(isinstance(p, str) for p in pattern):
-            _fail(f"{path}.definition.correctResponsesPattern", "must be a list of strings")
+            _fail(f"{path}.definition.correctResponsesPattern", _("must be a list of strings"))
     for key in ("choices", "scale", "source", "target", "steps"):
         if key in definition:
             components = definition[key]
             if not isinstance(components, list):
-                _fail(f"{path}.definition.{key}", "must be a list")
+                _fail(f"{path}.definition.{key}", _("must be a list"))
             for i, component in enumerate(components):
                 _object(component, f"{path}.definition.{key}[{i}]", {"id", "description"})
                 if not isinstance(component.get("id"), str):
-                    _fail(f"{path}.definition.{key}[{i}].id", "must be a string")
+                    _fail(f"{path}.definition.{key}[{i}].id", _("must be a string"))
                 if "description" in component:
                     _language_map(component["description"], f"{path}.definition.{key}[{i}].description")
 
 
 def _statement_object(value, path: str, *, in_substatement: bool) -> None:
     if not isinstance(value, dict):
-        _fail(path, "must be a JSON object")
+        _fail(path, _("must be a JSON object"))
     kind = value.get("objectType", "Activity")
     if kind == "Activity":
         _activity(value, path)
@@ -272,11 +274,11 @@ def _statement_object(value, path: str, *, in_substatement: bool) -> None:
         _uuid(value.get("id"), f"{path}.id")
     elif kind == "SubStatement":
         if in_substatement:
-            _fail(path, "a SubStatement cannot contain a SubStatement")
+            _fail(path, _("a SubStatement cannot contain a SubStatement"))
         _object(value, path, SUBSTATEMENT_KEYS)
         _body(value, path, in_substatement=True)
     else:
-        _fail(f"{path}.objectType", f"unknown object type {kind!r}")
+        _fail(f"{path}.objectType", _("unknown object type %(kind)s") % {"kind": repr(kind)})
 
 
 def _result(value, path: str) -> None:
@@ -285,22 +287,22 @@ def _result(value, path: str) -> None:
         score = _object(value["score"], f"{path}.score", SCORE_KEYS)
         for key, number in score.items():
             if isinstance(number, bool) or not isinstance(number, int | float):
-                _fail(f"{path}.score.{key}", "must be a number")
+                _fail(f"{path}.score.{key}", _("must be a number"))
         if "scaled" in score and not -1 <= score["scaled"] <= 1:
-            _fail(f"{path}.score.scaled", "must lie between -1 and 1")
+            _fail(f"{path}.score.scaled", _("must lie between -1 and 1"))
         low, high = score.get("min"), score.get("max")
         if low is not None and high is not None and low >= high:
-            _fail(f"{path}.score", "min must be less than max")
+            _fail(f"{path}.score", _("min must be less than max"))
         raw = score.get("raw")
         if raw is not None and ((low is not None and raw < low) or (high is not None and raw > high)):
-            _fail(f"{path}.score.raw", "must lie between min and max")
+            _fail(f"{path}.score.raw", _("must lie between min and max"))
     for key in ("success", "completion"):
         if key in value and not isinstance(value[key], bool):
-            _fail(f"{path}.{key}", "must be true or false")
+            _fail(f"{path}.{key}", _("must be true or false"))
     if "response" in value and not isinstance(value["response"], str):
-        _fail(f"{path}.response", "must be a string")
+        _fail(f"{path}.response", _("must be a string"))
     if "duration" in value and (not isinstance(value["duration"], str) or not _DURATION.match(value["duration"])):
-        _fail(f"{path}.duration", "must be an ISO 8601 duration")
+        _fail(f"{path}.duration", _("must be an ISO 8601 duration"))
     if "extensions" in value:
         _extensions(value["extensions"], f"{path}.extensions")
 
@@ -313,21 +315,21 @@ def _context(value, path: str, statement_object: dict) -> None:
         _agent(value["instructor"], f"{path}.instructor")
     if "team" in value:
         if value["team"].get("objectType") != "Group" if isinstance(value["team"], dict) else True:
-            _fail(f"{path}.team", "must be a Group")
+            _fail(f"{path}.team", _("must be a Group"))
         _group(value["team"], f"{path}.team")
     is_activity = statement_object.get("objectType", "Activity") == "Activity"
     for key in ("revision", "platform"):
         if key in value:
             if not is_activity:
-                _fail(f"{path}.{key}", "is only allowed when the object is an Activity")
+                _fail(f"{path}.{key}", _("is only allowed when the object is an Activity"))
             if not isinstance(value[key], str):
-                _fail(f"{path}.{key}", "must be a string")
+                _fail(f"{path}.{key}", _("must be a string"))
     if "language" in value and (not isinstance(value["language"], str) or not _LANGUAGE_TAG.match(value["language"])):
-        _fail(f"{path}.language", "must be a language tag")
+        _fail(f"{path}.language", _("must be a language tag"))
     if "statement" in value:
         ref = _object(value["statement"], f"{path}.statement", {"objectType", "id"})
         if ref.get("objectType") != "StatementRef":
-            _fail(f"{path}.statement.objectType", "must be 'StatementRef'")
+            _fail(f"{path}.statement.objectType", _("must be 'StatementRef'"))
         _uuid(ref.get("id"), f"{path}.statement.id")
     if "contextActivities" in value:
         activities = _object(value["contextActivities"], f"{path}.contextActivities", CONTEXT_ACTIVITY_KEYS)
@@ -342,7 +344,7 @@ def _body(value: dict, path: str, *, in_substatement: bool) -> None:
     prefix = f"{path}." if path else ""
     for key in ("actor", "verb", "object"):
         if key not in value:
-            _fail(f"{prefix}{key}", "is required")
+            _fail(f"{prefix}{key}", _("is required"))
     _agent(value["actor"], f"{prefix}actor")
     _verb(value["verb"], f"{prefix}verb")
     _statement_object(value["object"], f"{prefix}object", in_substatement=in_substatement)
@@ -355,36 +357,36 @@ def _body(value: dict, path: str, *, in_substatement: bool) -> None:
     if "attachments" in value:
         attachments = value["attachments"]
         if not isinstance(attachments, list):
-            _fail(f"{prefix}attachments", "must be a list")
+            _fail(f"{prefix}attachments", _("must be a list"))
         for i, attachment in enumerate(attachments):
             _object(attachment, f"{prefix}attachments[{i}]", ATTACHMENT_KEYS)
             for key in ("usageType", "display", "contentType", "length", "sha2"):
                 if key not in attachment:
-                    _fail(f"{prefix}attachments[{i}].{key}", "is required")
+                    _fail(f"{prefix}attachments[{i}].{key}", _("is required"))
             if not _SHA2.match(str(attachment["sha2"])):
-                _fail(f"{prefix}attachments[{i}].sha2", "must be a SHA-2 hex digest")
+                _fail(f"{prefix}attachments[{i}].sha2", _("must be a SHA-2 hex digest"))
     if value["verb"]["id"] == "http://adlnet.gov/expapi/verbs/voided":
         target = value["object"]
         if target.get("objectType") != "StatementRef":
-            _fail(f"{prefix}object", "a voiding statement's object must be a StatementRef")
+            _fail(f"{prefix}object", _("a voiding statement's object must be a StatementRef"))
 
 
 def normalise_statement(raw, *, index: int | None = None, statement_id: str | None = None) -> dict:
     """Check a statement a client sent; return a copy with its id (assigned when absent)."""
-    where = f"statement {index}: " if index is not None else ""
+    where = _("statement %(index)d: ") % {"index": index} if index is not None else ""
     try:
         if not isinstance(raw, dict):
-            _fail("statement", "must be a JSON object")
+            _fail("statement", _("must be a JSON object"))
         unknown = sorted(set(raw) - TOP_LEVEL)
         if unknown:
-            _fail(unknown[0], "is not an xAPI statement property")
+            _fail(unknown[0], _("is not an xAPI statement property"))
         for key in ("stored", "authority", "version"):
             # A client may echo these back, but they are the LRS's to set.
             if key == "version" and key in raw and not re.match(r"^1\.0(\.\d+)?$", str(raw[key])):
-                _fail("version", "must be 1.0.x")
+                _fail("version", _("must be 1.0.x"))
         for key, item in raw.items():
             if item is None:
-                _fail(key, "must not be null")
+                _fail(key, _("must not be null"))
         statement = _copy(raw)
         for key in ("stored", "authority", "version"):
             statement.pop(key, None)
@@ -392,7 +394,7 @@ def normalise_statement(raw, *, index: int | None = None, statement_id: str | No
             statement["id"] = _uuid(statement["id"], "id")
         if statement_id is not None:
             if "id" in statement and statement["id"] != statement_id:
-                _fail("id", "does not match the statementId parameter")
+                _fail("id", _("does not match the statementId parameter"))
             statement["id"] = statement_id
         statement.setdefault("id", str(uuid.uuid4()))
         _body(statement, "", in_substatement=False)

@@ -126,6 +126,21 @@ async def post_all(url: str, auth: tuple[str, str], bodies: list[bytes], connect
     return latencies, elapsed
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def database_stats() -> tuple[int, float]:
+    """Sessions opened and milliseconds spent executing statements in the benchmark database so far."""
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT sessions, active_time FROM pg_stat_database WHERE datname = %s", [DATABASE]
+        ).fetchone()
+    return int(row[0]), float(row[1])
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
@@ -181,6 +196,8 @@ def main() -> None:
         url = base + "/xapi/statements"
         asyncio.run(post_all(url, (key, secret), warmup, 1))
         load_before = os.getloadavg()
+        sessions_before, active_before = database_stats()
+        daphne_cpu = cpu_seconds(daphne.pid)
         print(
             f"posting {batches * args.batch} statements in {batches} batches of {args.batch} "
             f"over {args.connections} connections to daphne at {base} ...",
@@ -188,6 +205,7 @@ def main() -> None:
         )
         latencies, elapsed = asyncio.run(post_all(url, (key, secret), bodies, args.connections))
         load_after = os.getloadavg()
+        daphne_cpu = cpu_seconds(daphne.pid) - daphne_cpu
     finally:
         os.killpg(daphne.pid, signal.SIGTERM)
         try:
@@ -195,6 +213,8 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             os.killpg(daphne.pid, signal.SIGKILL)
         log.close()
+    time.sleep(1)  # backends report their statistics when they exit
+    sessions_after, active_after = database_stats()
 
     with psycopg.connect(f"{SERVER}/{DATABASE}") as conn:
         stored = conn.execute("SELECT count(*) FROM activity_statement").fetchone()[0]
@@ -211,6 +231,12 @@ def main() -> None:
     print(
         f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} "
         f"({os.cpu_count()} cores; the load generator shares the machine)"
+    )
+    per_batch_daphne = daphne_cpu / batches * 1000
+    per_batch_postgres = (active_after - active_before) / batches
+    print(
+        f"per request of {args.batch}: daphne CPU {per_batch_daphne:.1f} ms; PostgreSQL executing "
+        f"{per_batch_postgres:.1f} ms; database sessions opened {(sessions_after - sessions_before) / batches:.2f}"
     )
     if stored != expected:
         sys.exit(1)

@@ -430,3 +430,11 @@ def test_about_needs_no_credentials(client, db):
     assert response.status_code == 200
     assert response.json() == {"version": ["1.0.3"], "extensions": {}}
     assert response["X-Experience-API-Version"] == "1.0.3"
+
+
+def test_reasons_are_in_chinese_by_default(lrs):
+    chinese = lrs.as_(lrs.trusted.key, lrs.secret, language="zh-hans")
+    response = chinese.post([statement(1), _without_actor()])
+    assert response.status_code == 400
+    assert response.json()["message"] == "第 1 条语句：actor: 为必填项"
+    assert Statement.objects.count() == 0
