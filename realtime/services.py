@@ -8,6 +8,8 @@ is sent.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import logging
 import math
@@ -151,6 +153,19 @@ def _scorable(statement: Statement) -> bool:
 
 # --- the statement handler ------------------------------------------------------------------------------
 
+_scoring_paused = contextvars.ContextVar("realtime_scoring_paused", default=False)
+
+
+@contextlib.contextmanager
+def scoring_paused():
+    """Record statements without scoring them one by one (a bulk import, the demo's history); score them
+    afterwards with `ledger_rescore`, which gives the same ledger."""
+    token = _scoring_paused.set(True)
+    try:
+        yield
+    finally:
+        _scoring_paused.reset(token)
+
 
 def statement_score(statement: Statement) -> list[PointsEntry]:
     """The statement handler: write the points `statement` earns under the current rules (inside its transaction).
@@ -159,6 +174,8 @@ def statement_score(statement: Statement) -> list[PointsEntry]:
     handler runs only for newly stored statements, and entries are unique per statement and rule). Daily caps and
     the daily limit hold under concurrency: the person's day row is locked before it is read.
     """
+    if _scoring_paused.get():
+        return []
     if statement.verb_id == Verb.VOIDED:
         _statement_unscore(statement)
         return []
@@ -552,6 +569,9 @@ def ledger_rescore(*, index_ids: set[int], first_day: dt.date, last_day: dt.date
             .exclude(actor_user=None)
             .order_by("timestamp", "stored", "id")
         )
+        if rules and all(rule.dimension.index.eligible_role for rule in rules):
+            # Only holders of the eligible roles can earn: skip everyone else's statements in the database.
+            statements = statements.filter(actor_user__in=set().union(*holders.values()))
         for statement in statements.iterator(chunk_size=2000):
             for rule in by_verb[statement.verb_id]:
                 index = rule.dimension.index
@@ -650,7 +670,7 @@ def contest_freeze(*, contest: Contest, now: dt.datetime | None = None) -> bool:
     if contest.ends_at > now:
         raise ApplicationError(_("The contest has not ended yet."), extra={"contest": contest.slug})
     with transaction.atomic():
-        locked = Contest.objects.select_for_update().select_related("index", "org_unit").get(pk=contest.pk)
+        locked = Contest.objects.select_for_update(of=("self",)).select_related("index", "org_unit").get(pk=contest.pk)
         if locked.frozen_at is not None:
             contest.frozen_at = locked.frozen_at
             return False

@@ -4,111 +4,25 @@ voiding, rule versions, and the exact queries scoring one statement costs."""
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from decimal import Decimal
 
 import pytest
+import realtime_contest_world as contest_world
 from django.test import TestCase
-from django.utils import timezone
+from django.utils import timezone, translation
+from realtime_contest_world import committed, complete_lesson, confirm_hours, total
 
 from core.activity.models import XapiClient
-from core.activity.services import activity_record, statements_store
+from core.activity.services import statements_store
 from core.activity.vocabulary import ActivityType, Verb
-from realtime.models import BonusWindow, Contest, Dimension, Index, PersonDay, PointsEntry, Rule
+from core.errors import PermissionDenied
+from realtime.models import BonusWindow, PersonDay, PointsEntry, Rule
 from realtime.selectors import leaderboard_snapshot, viewer_standing
 from realtime.services import board_differences, contest_recompute, ruleset_version_create, statement_score
 from realtime.signals import scores_changed
-from realtime.store import leaderboard_store
 
-_counter = itertools.count()
-
-
-@pytest.fixture
-def clean_store():
-    store = leaderboard_store()
-    store.clear()
-    yield store
-    store.clear()
-
-
-@pytest.fixture
-def pioneer(world, clean_store):
-    """The pioneer index with two dimensions, three rules and a city-wide contest running this month."""
-    index = Index.objects.create(name="先锋指数", slug="pioneer", eligible_role="party_member", daily_limit=Decimal(30))
-    learning = Dimension.objects.create(index=index, name="学习成长", code="learning", weight=Decimal(1))
-    service = Dimension.objects.create(index=index, name="服务实践", code="service", weight=Decimal("1.5"))
-    lesson = Rule.objects.create(
-        name="完成课时",
-        dimension=learning,
-        verb=Verb.COMPLETED,
-        activity_type=ActivityType.LESSON,
-        points=Decimal(2),
-        daily_cap=Decimal(10),
-        min_dwell_seconds=60,
-    )
-    hours = Rule.objects.create(
-        name="志愿服务", dimension=service, verb=Verb.CONFIRMED_HOURS, points=Decimal(4), daily_cap=Decimal(24)
-    )
-    now = timezone.now()
-    contest = Contest.objects.create(
-        name="党员擂台",
-        slug="arena",
-        index=index,
-        starts_at=now - dt.timedelta(days=20),
-        ends_at=now + dt.timedelta(days=10),
-        org_unit=world.city,
-        arena=True,
-    )
-    return type(
-        "Pioneer",
-        (),
-        {
-            "index": index,
-            "learning": learning,
-            "service": service,
-            "lesson": lesson,
-            "hours": hours,
-            "contest": contest,
-        },
-    )
-
-
-def committed():
-    """Run what would run after commit (the board update, the signal) when the block ends."""
-    return TestCase.captureOnCommitCallbacks(execute=True)
-
-
-def complete_lesson(user, *, seconds=300, when=None, key=None):
-    key = key if key is not None else next(_counter)
-    with committed():
-        return activity_record(
-            actor=user,
-            verb=Verb.COMPLETED,
-            object_id=f"https://example.org/lessons/{key}",
-            activity_type=ActivityType.LESSON,
-            name=f"第{key}课",
-            result={"duration": f"PT{seconds}S"},
-            natural_key=("test-lesson", user.pk, key),
-            timestamp=when,
-        )
-
-
-def confirm_hours(user, *, when=None, key=None):
-    key = key if key is not None else next(_counter)
-    with committed():
-        return activity_record(
-            actor=user,
-            verb=Verb.CONFIRMED_HOURS,
-            object_id=f"https://example.org/activities/{key}",
-            activity_type=ActivityType.VOLUNTEER_ACTIVITY,
-            name=f"志愿活动{key}",
-            natural_key=("test-hours", user.pk, key),
-            timestamp=when,
-        )
-
-
-def total(user, index):
-    return sum((e.points for e in PointsEntry.objects.filter(user=user, index=index)), Decimal(0))
+clean_store = contest_world.clean_store
+pioneer = contest_world.pioneer
 
 
 @pytest.mark.django_db(transaction=True)
@@ -200,20 +114,26 @@ def test_untrusted_client_statements_earn_nothing(world, pioneer):
 
 
 def test_a_voided_statement_loses_its_points(world, pioneer):
-    from core.activity.services import server_authority  # noqa: F401 - the platform voids as itself
-
+    trusted = XapiClient.objects.create(name="hr", key="k2", secret_hash="x", trusted=True)
     stored = confirm_hours(world.member)
+    confirm_hours(world.member)
+    assert total(world.member, pioneer.index) == Decimal(12)
+    leaderboard_snapshot(contest=pioneer.contest)
+    with committed():
+        statements_store(
+            statements=[
+                {
+                    "actor": {"mbox": "mailto:hr@example.org"},
+                    "verb": {"id": Verb.VOIDED},
+                    "object": {"objectType": "StatementRef", "id": str(stored.statement.pk)},
+                }
+            ],
+            client=trusted,
+        )
     assert total(world.member, pioneer.index) == Decimal(6)
-    activity_record(
-        actor=world.member,
-        verb=Verb.VOIDED,
-        object_id=str(stored.statement.pk),
-        activity_type="",
-        name="void",
-        natural_key=("void", stored.statement.pk),
-    )
-    # activity_record speaks about activities; the xAPI resource voids. Either way, points follow the ledger.
-    assert total(world.member, pioneer.index) in {Decimal(0), Decimal(6)}
+    assert PersonDay.objects.get(user=world.member).points == Decimal(6)
+    assert leaderboard_snapshot(contest=pioneer.contest)["entries"][0]["score"] == 6
+    assert board_differences(contest=pioneer.contest) == {}
 
 
 def test_rule_change_does_not_rewrite_history_until_recomputed(world, pioneer):
@@ -229,7 +149,10 @@ def test_rule_change_does_not_rewrite_history_until_recomputed(world, pioneer):
     assert entries == [(Decimal(6), 1), (Decimal(15), 2)]
     assert leaderboard_snapshot(contest=pioneer.contest)["entries"][0]["score"] == 21
 
-    with pytest.raises(Exception, match="Only editors"):
+    with (
+        translation.override("en"),
+        pytest.raises(PermissionDenied, match="^Only editors of scoring rules can recompute"),
+    ):
         contest_recompute(contest=pioneer.contest, by=world.member)
     world.editor.is_superuser = True
     with committed():

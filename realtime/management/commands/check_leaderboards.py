@@ -1,0 +1,39 @@
+"""Compare the leaderboard store with the ledger; exit 1 on any difference."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from realtime.models import Contest
+from realtime.services import board_differences
+from realtime.store import leaderboard_store
+
+
+class Command(BaseCommand):
+    help = "Compare every contest's board in the store with the points ledger; exits non-zero on a difference."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--contest", help="The contest's slug; all contests when omitted.")
+
+    def handle(self, *args, contest=None, **options):
+        contests = Contest.objects.select_related("index", "org_unit").order_by("pk")
+        if contest:
+            contests = contests.filter(slug=contest)
+            if not contests.exists():
+                raise CommandError(f"No contest with slug {contest!r}.")
+        differing = 0
+        store = leaderboard_store()
+        for item in contests:
+            if not store.exists(item.pk):
+                self.stdout.write(f"{item.slug}: not in the store yet (built from the ledger on first read)")
+                continue
+            differences = board_differences(contest=item)
+            if not differences:
+                self.stdout.write(f"{item.slug}: ok")
+                continue
+            differing += 1
+            self.stdout.write(f"{item.slug}: {len(differences)} difference(s)")
+            for member, (ledger, stored) in list(differences.items())[:20]:
+                self.stdout.write(f"  {member}: ledger {ledger}, store {stored}")
+        if differing:
+            raise CommandError(
+                f"{differing} board(s) differ from the ledger; run `manage.py rebuild_leaderboards`.", returncode=1
+            )
