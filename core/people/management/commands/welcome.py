@@ -48,8 +48,9 @@ class Command(BaseCommand):
                 lines.append("")
                 lines.append(_("The platform is running. Open it at:"))
                 labels = {"Home": _("Home page"), "Admin": _("Admin (Wagtail)"), "API docs": _("API docs")}
+                width = max(_width(str(label)) for label in labels.values())
                 for path, key in places:
-                    lines.append(f"  {_pad(labels[key], 16)} {base}{path}")
+                    lines.append(f"  {_pad(str(labels[key]), width)}  {base}{path}")
                 lines.append("")
                 lines.append(_("Demo logins (all with the same password):"))
                 rows = [
