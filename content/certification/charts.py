@@ -6,9 +6,9 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 ROW = 28
-LABEL_WIDTH = 150
-BAR_WIDTH = 200
-WIDTH = LABEL_WIDTH + BAR_WIDTH + 90
+LABEL_WIDTH = 120
+BAR_WIDTH = 170
+WIDTH = LABEL_WIDTH + BAR_WIDTH + 60
 
 
 def bar_chart_svg(rows: list[tuple[str, float, str]], *, label: str = "") -> SafeString:
@@ -23,7 +23,7 @@ def bar_chart_svg(rows: list[tuple[str, float, str]], *, label: str = "") -> Saf
     for i, (name, share, note) in enumerate(rows):
         y = 4 + i * ROW
         width = round(max(0.0, min(1.0, share)) * BAR_WIDTH, 1)
-        short = name if len(name) <= 11 else name[:10] + "…"
+        short = name if len(name) <= 8 else name[:7] + "…"
         parts.append(
             f'<g class="bar" data-name="{escape(name)}" data-share="{share}">'
             f"<title>{escape(name)}: {share * 100:.1f}% ({escape(note)})</title>"

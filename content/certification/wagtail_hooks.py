@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
@@ -15,6 +16,8 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets import Button
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
@@ -22,6 +25,25 @@ from core.errors import ApplicationError, PermissionDenied
 
 from .models import Certificate, Issuer, Programme
 from .services import MAX_REASON_LENGTH, REVOKED_ACTION, certificate_revoke
+
+
+class CertificatePermissionPolicy(ModelPermissionPolicy):
+    """Certificates are issued by the platform and revoked through their own action: nobody, administrators
+    included, adds, edits or deletes one in the admin."""
+
+    FORBIDDEN = frozenset({"add", "change", "delete"})
+
+    def user_has_permission(self, user, action):
+        return action not in self.FORBIDDEN and super().user_has_permission(user, action)
+
+    def users_with_any_permission(self, actions):
+        allowed = [action for action in actions if action not in self.FORBIDDEN]
+        if not allowed:
+            return get_user_model().objects.none()
+        return super().users_with_any_permission(allowed)
+
+
+register_permission_policy(Certificate, CertificatePermissionPolicy(Certificate))
 
 
 class RevokeForm(forms.Form):

@@ -57,3 +57,18 @@ def test_the_certificate_screens_open_for_an_editor(cert, client):
     inspect = client.get(reverse("wagtailsnippets_certification_certificate:inspect", args=[certificate.pk]))
     assert inspect.status_code == 200
     assert str(certificate.uuid) in inspect.content.decode()
+
+
+def test_nobody_adds_edits_or_deletes_a_certificate_in_the_admin(cert, client, admin_user):
+    certificate, _ = certificate_issue(user=cert.world.retailer, programme=cert.programme)
+    client.force_login(admin_user)
+    assert client.get(reverse("wagtailsnippets_certification_certificate:add")).status_code in {302, 403}
+    assert client.get(reverse("wagtailsnippets_certification_certificate:edit", args=[certificate.pk])).status_code in {
+        302,
+        403,
+    }
+    delete = reverse("wagtailsnippets_certification_certificate:delete", args=[certificate.pk])
+    assert client.post(delete).status_code in {302, 403}
+    certificate.refresh_from_db()
+    listing = client.get(reverse("wagtailsnippets_certification_certificate:list"))
+    assert listing.status_code == 200
