@@ -99,7 +99,8 @@ def _require_live(page) -> None:
 
 
 def _course_of(page) -> CoursePage | None:
-    return CoursePage.objects.filter(pk=page.get_parent().pk).first()
+    """The course a lesson or quiz sits in (its parent page), in one query; None for a standalone quiz."""
+    return CoursePage.objects.filter(path=page.path[: -page.steplen]).first()
 
 
 # --- enrolment --------------------------------------------------------------------------------------

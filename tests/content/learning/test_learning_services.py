@@ -62,7 +62,7 @@ def test_forged_progress_and_completion_change_nothing(world, course_tree):
     assert progress.progress_seconds <= 2
     with pytest.raises(ApplicationError) as raised:
         services.lesson_complete(user=world.retailer, lesson=lesson, now=at(2))
-    assert raised.value.message == "Watch or listen to the end first."
+    assert raised.value.message == "请先看完或听完。"
     assert raised.value.status == 409
     # Going backwards never lowers progress.
     progress = services.lesson_progress_report(user=world.retailer, lesson=lesson, position_seconds=0, now=at(3))
@@ -109,7 +109,7 @@ def test_a_text_lesson_completes_after_its_reading_time(world, course_tree):
 def test_completing_a_lesson_never_opened_is_refused(world, course_tree):
     with pytest.raises(ApplicationError) as raised:
         services.lesson_complete(user=world.retailer, lesson=course_tree.text, now=at(100))
-    assert raised.value.message == "Open the lesson first."
+    assert raised.value.message == "请先打开该课时。"
     assert Statement.objects.count() == 0
 
 
@@ -147,7 +147,7 @@ def test_quiz_is_scored_on_the_server_with_limited_attempts(world, course_tree, 
     }
     with pytest.raises(ApplicationError) as raised:
         services.quiz_start(user=world.retailer, quiz=quiz, now=at(200))
-    assert raised.value.message == "You have already passed this quiz."
+    assert raised.value.message == "你已通过该测验。"
 
 
 def test_no_attempts_left_after_failing_them_all(world, course_tree, answers):
@@ -161,7 +161,7 @@ def test_no_attempts_left_after_failing_them_all(world, course_tree, answers):
     assert result.questions[0].right_answer, "the right answers are shown once no attempt is left"
     with pytest.raises(ApplicationError) as raised:
         services.quiz_start(user=world.retailer, quiz=quiz, now=at(100))
-    assert raised.value.message == "You have used all your attempts at this quiz."
+    assert raised.value.message == "该测验的答题次数已用完。"
     assert QuizAttempt.objects.filter(user=world.retailer).count() == 2
 
 

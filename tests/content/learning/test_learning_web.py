@@ -76,7 +76,7 @@ def test_api_flow_enrol_progress_quiz_and_my_learning(retailer_client, world, co
     assert forged.json()["percent"] < 10
     refused = retailer_client.post(f"{base}/lessons/{course_tree.video.pk}/complete")
     assert refused.status_code == 409
-    assert refused.json()["message"] == "Watch or listen to the end first."
+    assert refused.json()["message"] == "请先看完或听完。"
     bad = retailer_client.post(
         f"{base}/lessons/{course_tree.video.pk}/progress", {"position_seconds": -5}, content_type="application/json"
     )

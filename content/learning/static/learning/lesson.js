@@ -70,7 +70,7 @@
       post(root.dataset.completeUrl).then(function (r) {
         if (r.ok) { show(r.data); return; }
         var left = r.data && r.data.extra && r.data.extra.seconds_left;
-        message.textContent = left ? i18n.left.replace("%s", left) : (r.data && r.data.message) || "";
+        message.textContent = left ? i18n.left.replace("{n}", left) : (r.data && r.data.message) || "";
       });
     });
   }
