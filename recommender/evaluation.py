@@ -168,6 +168,7 @@ def run_evaluation(
     ``validation`` (the tuning figures).
     """
     started = time.perf_counter()
+    cpu_started = time.process_time()
     if isinstance(interactions, str | os.PathLike):
         source = str(interactions)
         df = read_interactions(interactions)
@@ -282,6 +283,8 @@ def run_evaluation(
         "validation": {"blend": blend.validation_, "implicit_als": als_validation},
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "seconds": time.perf_counter() - started,
+        "cpu_seconds": time.process_time() - cpu_started,
+        "load_average": list(os.getloadavg()),
     }
 
 
@@ -309,5 +312,9 @@ def format_table(result: dict) -> str:
     for r in result["models"]:
         if r["params"]:
             lines.append(f"{r['model']}: {r['params']}")
-    lines.append(f"total {result['seconds']:.0f} s")
+    lines.append(f"half-life chosen on the validation split: {result['split'].get('half_life_days_chosen')} days")
+    lines.append(
+        f"total {result['seconds']:.0f} s wall, {result.get('cpu_seconds', 0):.0f} s CPU "
+        f"(load average {', '.join(f'{x:.1f}' for x in result.get('load_average', []))})"
+    )
     return "\n".join(lines)

@@ -139,16 +139,25 @@ def api_p99(rec, catalogue: pd.DataFrame, n_requests: int) -> dict:
     kinds = ["course", "lesson", None]
     for i in range(50):  # warm up
         clients[i % len(clients)].get("/api/recommendations?limit=10")
-    times = []
+    times, cpu = [], []
     for i in range(n_requests):
         kind = kinds[i % 3]
         url = "/api/recommendations?limit=10" + (f"&kind={kind}" if kind else "")
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         r = clients[i % len(clients)].get(url)
         times.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
         assert r.status_code == 200 and r.json()["items"], r.content[:200]
     ms = np.array(times) * 1000
-    return {"requests": n_requests, "p50": np.percentile(ms, 50), "p99": np.percentile(ms, 99), "max": ms.max()}
+    cpu_ms = np.array(cpu) * 1000
+    return {
+        "requests": n_requests,
+        "p50": np.percentile(ms, 50),
+        "p99": np.percentile(ms, 99),
+        "max": ms.max(),
+        "cpu_p50": np.percentile(cpu_ms, 50),
+        "cpu_p99": np.percentile(cpu_ms, 99),
+    }
 
 
 def main():
@@ -163,6 +172,8 @@ def main():
     from recommender import Recommender
 
     print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}, {os.cpu_count()} cpus")
+    print("CPU figures are process CPU time (all threads): on a machine shared with other jobs they, not wall")
+    print("time, say what the work costs.")
     t0 = time.perf_counter()
     frame, catalogue = synthetic(args.statements, args.users, args.items)
     print(
@@ -185,25 +196,31 @@ def main():
     del frame
 
     user_ids = list(range(1, args.users + 1))
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     out = rec.recommend_many(user_ids, k=10)
     many_s = time.perf_counter() - t0
+    many_cpu = time.process_time() - c0
     assert len(out) == args.users and all(len(v) == 10 for v in out.values())
     print(
-        f"recommend_many: {args.users:,} people x 10 in {many_s:.2f} s [goal < 5 s: {'OK' if many_s < 5 else 'MISSED'}]"
+        f"recommend_many: {args.users:,} people x 10 in {many_s:.2f} s ({many_cpu:.2f} s CPU) "
+        f"[goal < 5 s: {'OK' if many_s < 5 else 'MISSED'}]"
     )
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for u in user_ids[:1000]:
         rec.recommend_with_reasons(u, k=10)
-    print(f"recommend_with_reasons: {(time.perf_counter() - t0):.3f} ms per person (1,000 people)")
+    print(
+        f"recommend_with_reasons: {(time.perf_counter() - t0):.3f} ms per person wall, "
+        f"{(time.process_time() - c0):.3f} ms CPU (1,000 people)"
+    )
 
     if not args.no_api:
         r = api_p99(rec, catalogue, args.requests)
         print(
             f"API GET /api/recommendations: {r['requests']} requests in-process, p50 {r['p50']:.2f} ms, "
-            f"p99 {r['p99']:.2f} ms, max {r['max']:.2f} ms [goal p99 < 10 ms: {'OK' if r['p99'] < 10 else 'MISSED'}]"
+            f"p99 {r['p99']:.2f} ms, max {r['max']:.2f} ms [goal p99 < 10 ms: {'OK' if r['p99'] < 10 else 'MISSED'}]; "
+            f"CPU per request p50 {r['cpu_p50']:.2f} ms, p99 {r['cpu_p99']:.2f} ms"
         )
-    print(f"peak RSS {peak_rss_bytes() / GIB:.2f} GiB")
+    print(f"peak RSS {peak_rss_bytes() / GIB:.2f} GiB; load average {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":
