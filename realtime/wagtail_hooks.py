@@ -2,14 +2,23 @@
 contests, and read-only views of the ledger, final standings and awards."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template import engines
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
 from wagtail import hooks
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.button import Button
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from core.errors import ApplicationError
+
 from .models import Award, Contest, Dimension, FinalStanding, Index, PointsEntry, Rule, RuleSetVersion
-from .services import ruleset_version_create
+from .services import contest_recompute, ruleset_version_create
 
 
 class IndexViewSet(SnippetViewSet):
@@ -155,3 +164,69 @@ def rules_deleted(request, instances):
             dimension = Dimension.objects.filter(pk=instance.dimension_id).select_related("index").first()
             if dimension is not None:
                 _new_rules_version(request, dimension)
+
+
+# --- recomputing a contest on purpose ------------------------------------------------------------------------
+
+_CONFIRM = engines["django"].from_string(
+    """{% extends "wagtailadmin/base.html" %}{% load i18n %}
+{% block titletag %}{{ heading }}{% endblock %}
+{% block content %}
+<div class="nice-padding" data-testid="recompute-contest">
+  <h1>{{ heading }}</h1>
+  <p>{{ explanation }}</p>
+  <form method="post">{% csrf_token %}
+    <button type="submit" class="button">{{ confirm }}</button>
+    <a href="{{ back }}" class="button button-secondary">{% translate "Cancel" %}</a>
+  </form>
+</div>
+{% endblock %}"""
+)
+
+
+@require_http_methods(["GET", "POST"])
+def contest_recompute_view(request, pk: int):
+    contest = get_object_or_404(Contest.objects.select_related("index"), pk=pk)
+    if not request.user.has_perm("realtime.change_rule"):
+        raise DjangoPermissionDenied
+    back = reverse("wagtailsnippets_realtime_contest:list")
+    if request.method == "POST":
+        try:
+            written = contest_recompute(contest=contest, by=request.user)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("%(contest)s was recomputed under the current rules: %(count)d points entries.")
+                % {"contest": contest.name, "count": written},
+            )
+        return redirect(back)
+    context = {
+        "heading": _("Recompute %(contest)s") % {"contest": contest.name},
+        "explanation": _(
+            "Every statement in the contest's period is scored again under the current rules of %(index)s; "
+            "points earned under earlier versions are replaced, in this contest and in any other contest on the "
+            "same days."
+        )
+        % {"index": contest.index.name},
+        "confirm": _("Recompute"),
+        "back": back,
+    }
+    return HttpResponse(_CONFIRM.render(context, request))
+
+
+@hooks.register("register_admin_urls")
+def recompute_urls():
+    return [path("contests/<int:pk>/recompute/", contest_recompute_view, name="realtime_contest_recompute")]
+
+
+@hooks.register("register_snippet_listing_buttons")
+def recompute_button(snippet, user, next_url=None):
+    if isinstance(snippet, Contest) and snippet.frozen_at is None and user.has_perm("realtime.change_rule"):
+        yield Button(
+            _("Recompute under the current rules"),
+            url=reverse("realtime_contest_recompute", args=[snippet.pk]),
+            icon_name="resubmit",
+            priority=50,
+        )

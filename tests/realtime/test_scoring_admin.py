@@ -50,3 +50,30 @@ def test_editing_a_rule_in_the_admin_makes_a_new_version(client, world, pioneer)
     confirm_hours(world.member)
     assert sorted(PointsEntry.objects.values_list("points", "rules_version")) == [(Decimal(6), 1), (Decimal(12), 2)]
     assert total(world.member, pioneer.index) == Decimal(18)
+
+
+def test_an_editor_recomputes_a_contest_from_the_admin(client, world, pioneer):
+    world.editor.is_superuser = True
+    world.editor.save()
+    client.force_login(world.editor)
+    confirm_hours(world.member)
+    Rule.objects.filter(pk=pioneer.hours.pk).update(points=Decimal(2))
+    listing = client.get(reverse("wagtailsnippets_realtime_contest:list"))
+    url = reverse("realtime_contest_recompute", args=[pioneer.contest.pk])
+    assert url in listing.content.decode()
+    page = client.get(url)
+    assert page.status_code == 200 and 'data-testid="recompute-contest"' in page.content.decode()
+    assert total(world.member, pioneer.index) == Decimal(6)  # nothing changes before the editor confirms
+    response = client.post(url)
+    assert response.status_code == 302
+    assert total(world.member, pioneer.index) == Decimal(3)
+
+
+def test_people_without_rule_rights_cannot_recompute(client, world, pioneer):
+    confirm_hours(world.member)
+    Rule.objects.filter(pk=pioneer.hours.pk).update(points=Decimal(2))
+    for person in (world.member, world.staff):
+        client.force_login(person)
+        response = client.post(reverse("realtime_contest_recompute", args=[pioneer.contest.pk]))
+        assert response.status_code in {302, 403}
+    assert total(world.member, pioneer.index) == Decimal(6)
