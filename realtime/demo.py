@@ -143,7 +143,7 @@ def _record_history(ctx, people: list[User], branches: list[PartyBranch]) -> int
     today = timezone.localtime(ctx.now).replace(hour=0, minute=0, second=0, microsecond=0)
     recorded = 0
     # Some people are keen, most are steady, a few rarely show up: boards with a head, a body and a tail.
-    keenness = {user.pk: min(0.5, rng.lognormvariate(-4.2, 0.8)) for user in people}
+    keenness = {user.pk: min(0.5, rng.lognormvariate(-4.6, 0.8)) for user in people}
     kinds = [kind for kind, _weight in ACTS]
     weights = [weight for _kind, weight in ACTS]
     plan = []
