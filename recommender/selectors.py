@@ -236,6 +236,54 @@ def completed_item_ids(user) -> set[str]:
     return out
 
 
+def person_state(user, since_ts: float | None) -> tuple[set[str], dict[str, float]]:
+    """In one query: the items the person completed (or passed), and what they did after ``since_ts``
+    (the model's newest event) as ``{item_id: weight}``."""
+    import datetime as dt
+
+    from django.db.models import Q
+
+    from core.activity.models import Statement
+
+    from .data import statement_weight
+
+    done_verbs = (Verb.COMPLETED, Verb.PASSED)
+    wanted = Q(verb_id__in=done_verbs)
+    since = None
+    if since_ts is not None:
+        since = dt.datetime.fromtimestamp(since_ts, dt.UTC)
+        wanted |= Q(timestamp__gt=since)
+    rows = (
+        Statement.objects.filter(actor_user=user, voided=False, activity_type__in=tuple(KIND_BY_ACTIVITY_TYPE))
+        .filter(wanted)
+        .values_list("verb_id", "object_id", "activity_type", "timestamp")
+        .order_by()[:2000]
+    )
+    completed: set[str] = set()
+    recent: dict[str, float] = {}
+    for verb, object_id, activity_type, ts in rows:
+        item = item_id_for_activity(object_id, activity_type)
+        if item is None:
+            continue
+        if verb in done_verbs:
+            completed.add(item)
+        if since is not None and ts > since:
+            recent[item] = recent.get(item, 0.0) + statement_weight(verb)
+    return completed, recent
+
+
+def user_segment_cached(user) -> tuple[str | None, str | None]:
+    """(segment, main role) of a person, cached for a few minutes (roles and units rarely change)."""
+    from django.core.cache import cache
+
+    key = f"recommender:segment:{user.pk}"
+    value = cache.get(key)
+    if value is None:
+        value = (user_segment(user), user_main_role(user))
+        cache.set(key, value, 300)
+    return tuple(value)
+
+
 def recent_history(user, since_ts: float) -> dict[str, float]:
     """What the person did after the model was trained, as ``{item_id: weight}``."""
     import datetime as dt

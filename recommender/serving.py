@@ -14,15 +14,7 @@ import logging
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
-from .selectors import (
-    KINDS,
-    completed_item_ids,
-    recent_history,
-    recommendable_items,
-    unit_popularity,
-    user_main_role,
-    user_segment,
-)
+from .selectors import KINDS, person_state, recommendable_items, unit_popularity, user_segment_cached
 from .services import current_model
 
 log = logging.getLogger(__name__)
@@ -72,13 +64,11 @@ def recommendations_for(user, *, kind: str | None = None, limit: int = 10) -> li
     """``[{item_id, kind, title, url, reason, reason_code}]`` for ``user``, best first."""
     _check(kind, limit)
     bundle = current_model()
-    completed = completed_item_ids(user)
-    segment = user_segment(user)
-    role = user_main_role(user)
+    rec = bundle.recommender if bundle is not None else None
+    completed, history = person_state(user, getattr(rec, "now_", None))
+    segment, role = user_segment_cached(user)
     if bundle is None:
         return _without_model(user, kind, limit, completed, segment, role)
-    rec = bundle.recommender
-    history = recent_history(user, rec.now_) if hasattr(rec, "now_") else None
     recs = rec.recommend_with_reasons(
         user.pk,
         limit,
