@@ -216,9 +216,10 @@ def _insert(rows: list[Statement]) -> None:
     fields = Statement._meta.concrete_fields
     quote = connection.ops.quote_name
     sql = f"COPY {quote(Statement._meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) FROM STDIN"
+    values = [[field.get_db_prep_save(getattr(row, field.attname), connection) for field in fields] for row in rows]
     with connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
-        for row in rows:
-            copy.write_row([field.get_db_prep_save(getattr(row, field.attname), connection) for field in fields])
+        for row_values in values:
+            copy.write_row(row_values)
 
 
 def _check_voiding_targets(new: list[dict]) -> None:
