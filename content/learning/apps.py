@@ -11,6 +11,8 @@ class LearningConfig(AppConfig):
         from django.db.models.signals import post_delete
         from wagtail.signals import page_published, page_unpublished
 
+        from core.home.models import home_block_register
+
         from . import models
         from .selectors import catalogue_invalidate
 
@@ -22,3 +24,24 @@ class LearningConfig(AppConfig):
             page_published.connect(invalidate, sender=model, dispatch_uid=f"learning-published-{model.__name__}")
             page_unpublished.connect(invalidate, sender=model, dispatch_uid=f"learning-unpublished-{model.__name__}")
             post_delete.connect(invalidate, sender=model, dispatch_uid=f"learning-deleted-{model.__name__}")
+
+        home_block_register(continue_learning_home_block)
+
+
+def continue_learning_home_block(request):
+    """The home page's "continue learning" block: the signed-in person's three most recent courses."""
+    from .models import CourseIndexPage
+    from .selectors import my_learning
+
+    if not request.user.is_authenticated:
+        return None
+    catalogue = CourseIndexPage.objects.live().first()
+    if catalogue is None:
+        return None
+    in_progress = my_learning(user=request.user, limit=3)["in_progress"]
+    if not in_progress:
+        return None
+    return {
+        "template": "learning/includes/home_block.html",
+        "context": {"in_progress": in_progress, "my_url": catalogue.url + "my/", "catalogue_url": catalogue.url},
+    }

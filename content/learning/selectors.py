@@ -186,7 +186,7 @@ def lesson_state(*, lesson: LessonPage, user) -> dict:
     }
 
 
-def my_learning(*, user) -> dict:
+def my_learning(*, user, limit: int | None = None) -> dict:
     """A person's courses in progress (most recent first, with where to resume) and finished."""
     enrolments = list(
         Enrolment.objects.filter(user=user)
@@ -194,7 +194,7 @@ def my_learning(*, user) -> dict:
         .prefetch_related(Prefetch("course__tags"))
         .order_by("-last_activity_at")
     )
-    in_progress = [e for e in enrolments if e.completed_at is None]
+    in_progress = [e for e in enrolments if e.completed_at is None][:limit]
     finished = sorted((e for e in enrolments if e.completed_at), key=lambda e: e.completed_at, reverse=True)
     for enrolment in in_progress:
         enrolment.resume_url = _resume_url(enrolment)

@@ -131,3 +131,10 @@ def test_uploaded_media_is_served_with_range_requests(client, course_tree, setti
     assert client.get(url, HTTP_RANGE="bytes=20000-").status_code == 416
     assert lesson.media_url == url
     assert url in client.get(lesson.url).content.decode()
+
+
+def test_home_page_offers_to_continue_learning(retailer_client, client, world, course_tree):
+    assert 'data-testid="continue-learning"' not in retailer_client.get("/").content.decode()
+    retailer_client.post(course_tree.course.url + "enrol/")
+    html = retailer_client.get("/").content.decode()
+    assert 'data-testid="continue-learning"' in html and "卷烟陈列技巧" in html
