@@ -9,7 +9,8 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.contrib import messages
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.functions import Substr
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -18,7 +19,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.forms.choosers import BaseFilterForm
 from wagtail.admin.panels import FieldPanel, MultipleChooserPanel, ObjectList
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.views.generic import DeleteView
+from wagtail.admin.views.generic import DeleteView, IndexView
 from wagtail.admin.viewsets.chooser import ChooserViewSet
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permission_policies import ModelPermissionPolicy
@@ -46,6 +47,16 @@ register_permission_policy(Person, ModelPermissionPolicy(Person), exact_class=Tr
 def register_people_log_actions(actions):
     actions.register_action(ROLES_CHANGED, _("Change roles"), _("Roles changed"))
     actions.register_action(UNIT_MOVED, _("Move unit"), _("Unit moved in the organisation tree"))
+
+
+def _list_view(queryset):
+    """An index view whose rows come from `queryset()` (select/prefetch what the columns show)."""
+
+    class ListView(IndexView):
+        def get_base_queryset(self):
+            return queryset()
+
+    return ListView
 
 
 def _units_of_kind(kind: str):
@@ -186,6 +197,30 @@ class OrgUnitFilterSet(WagtailFilterSet):
         return queryset.filter(path__startswith=value.path) if value else queryset
 
 
+MAX_DEPTH = 5  # province > city > county > department > grid
+
+
+def org_units_with_ancestor_names():
+    """Units annotated with the names of their ancestors (ancestor_1 is the province), so a list shows
+    each unit's path without a query per row."""
+    return OrgUnit.objects.annotate(
+        **{
+            f"ancestor_{level}": Subquery(
+                OrgUnit.objects.filter(path=Substr(OuterRef("path"), 1, OrgUnit.steplen * level)).values("name")[:1]
+            )
+            for level in range(1, MAX_DEPTH)
+        }
+    )
+
+
+class UnitPathColumn(Column):
+    def get_value(self, instance):
+        if not hasattr(instance, "ancestor_1"):
+            return instance.path_names
+        names = [getattr(instance, f"ancestor_{level}", None) for level in range(1, min(instance.depth, MAX_DEPTH))]
+        return " / ".join([*(name for name in names if name), instance.name])
+
+
 class OrgUnitViewSet(ModelViewSet):
     model = OrgUnit
     icon = "site"
@@ -200,13 +235,15 @@ class OrgUnitViewSet(ModelViewSet):
     delete_view_class = OrgUnitDeleteView
     list_display = [
         "name",
-        Column("path_names", label=_("Path")),
+        UnitPathColumn("path_names", label=_("Path")),
         Column("kind", label=_("kind"), accessor="get_kind_display"),
         "code",
     ]
     edit_handler = ObjectList(
         [FieldPanel("name"), FieldPanel("code"), FieldPanel("parent")], base_form_class=OrgUnitForm
     )
+
+    index_view_class = _list_view(lambda: org_units_with_ancestor_names())
 
 
 # --- people ---------------------------------------------------------------------------------------------
@@ -312,8 +349,7 @@ class PersonViewSet(ModelViewSet):
         base_form_class=PersonForm,
     )
 
-    def get_queryset(self, request):
-        return Person.objects.select_related("org_unit").prefetch_related("roles")
+    index_view_class = _list_view(lambda: Person.objects.select_related("org_unit").prefetch_related("roles"))
 
 
 # --- party branches, shops, villages --------------------------------------------------------------------
@@ -342,8 +378,7 @@ class PartyBranchViewSet(ModelViewSet):
         ),
     ]
 
-    def get_queryset(self, request):
-        return PartyBranch.objects.select_related("org_unit", "secretary")
+    index_view_class = _list_view(lambda: PartyBranch.objects.select_related("org_unit", "secretary"))
 
 
 class ShopForm(WagtailAdminModelForm):
@@ -404,8 +439,7 @@ class ShopViewSet(ModelViewSet):
         base_form_class=ShopForm,
     )
 
-    def get_queryset(self, request):
-        return Shop.objects.select_related("grid", "owner", "village")
+    index_view_class = _list_view(lambda: Shop.objects.select_related("grid", "owner", "village"))
 
 
 class VillageViewSet(ModelViewSet):
@@ -420,8 +454,7 @@ class VillageViewSet(ModelViewSet):
     list_display = ["name", "code", "county", "township", "population"]
     form_fields = ["name", "code", "county", "township", "population"]
 
-    def get_queryset(self, request):
-        return Village.objects.select_related("county")
+    index_view_class = _list_view(lambda: Village.objects.select_related("county"))
 
 
 class PeopleGroup(ModelViewSetGroup):

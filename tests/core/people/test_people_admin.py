@@ -247,3 +247,24 @@ def test_a_unit_in_use_is_not_deleted(admin_client, world):
     response = admin_client.post(f"/admin/people/units/delete/{world.grid.pk}/", follow=True)
     assert "还有单位、人员、零售终端、村或党支部" in response.content.decode()
     assert OrgUnit.objects.filter(pk=world.grid.pk).exists()
+
+
+def test_the_unit_list_shows_paths_without_a_query_per_row(editor_client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as context:
+            response = editor_client.get("/admin/people/units/")
+        assert response.status_code == 200
+        return len(context.captured_queries)
+
+    queries()  # warm the session and permission caches
+    few = queries()
+    for number in range(2, 12):
+        OrgUnit.objects.get(pk=world.department.pk).add_child(
+            name=f"城西{number}号网格", code=f"330106-01-{number:02d}", kind=OrgUnit.Kind.GRID
+        )
+    assert queries() == few
+    html = editor_client.get("/admin/people/units/").content.decode()
+    assert "浙江省 / 杭州市 / 西湖区 / 城西市场部 / 城西11号网格" in html
