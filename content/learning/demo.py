@@ -348,8 +348,8 @@ def _history(ctx, courses: list[CoursePage]) -> int:
     now = ctx.now
     demo = ctx.demo_users or {}
     learners = [demo[k] for k in ("retailer", "member", "staff", "volunteer") if k in demo]
-    # A sample of shop owners (replaying all of them would take too long): 12 at 200 shops, 120 at 34,000.
-    sample = min(120, max(12, ctx.shops // 280))
+    # A sample of shop owners (replaying all of them would take too long): 12 at 200 shops, 60 at 34,000.
+    sample = min(60, max(12, ctx.shops // 280))
     owners = list(
         Shop.objects.filter(owner__isnull=False)
         .order_by("licence_number")

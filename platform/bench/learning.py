@@ -1,0 +1,274 @@
+"""Learning under load: the catalogue page and the lesson-progress endpoint, against daphne and PostgreSQL.
+
+    .venv/bin/python platform/bench/learning.py                   # 34,000 shops, 50 users, 20 s per phase
+    .venv/bin/python platform/bench/learning.py --users 50 --seconds 20 --workers 2
+
+The demo city at 34,000 shops lives in its own database (gp_bench_learning), seeded once and reused. Two
+daphne workers (DEBUG off, Redis cache, static files collected once) serve it; a second process (this one)
+plays N concurrent users with an asyncio HTTP client:
+
+1. catalogue: each user GETs the course catalogue page (the category filter rotates), pausing --think seconds
+   between pages like a person reading (default 1 s); then again back to back, for the saturation throughput;
+2. progress: each user is a signed-in shop owner who opened a video lesson; they POST their player position
+   to /api/learning/lessons/<id>/progress (with session and CSRF, as the browser does).
+
+It prints p50/p99 latency and requests per second for each phase. Goals: catalogue p99 < 100 ms at 50 users,
+at least 500 progress updates per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+DB_NAME = "gp_bench_learning"
+SHOPS = 34000
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def percentile(values: list[float], q: float) -> float:
+    import numpy as np
+
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+def base_env(database_url: str) -> dict:
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "REDIS_KEY_PREFIX": "benchlearning",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": "bench-learning-not-secret",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "STATIC_ROOT": str(Path(tempfile.gettempdir()) / "gp_bench_learning_static"),
+        "MEDIA_ROOT": str(Path(tempfile.gettempdir()) / "gp_bench_learning_media"),
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def manage(env: dict, *args: str) -> str:
+    result = subprocess.run(  # noqa: S603 - our own manage.py
+        [sys.executable, str(ROOT / "manage.py"), *args], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+def prepare(database_url: str, admin_dsn: str, env: dict) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    started = time.monotonic()
+    manage(env, "migrate", "--no-input", "-v0")
+    seeded = manage(
+        env, "shell", "-c", "from content.learning.models import CoursePage; print(CoursePage.objects.count())"
+    )
+    if int(seeded.strip().splitlines()[-1]) < 60:
+        print(f"seeding the demo at {SHOPS} shops into {DB_NAME} (once) ...", flush=True)
+        manage(env, "seed_demo", "--shops", str(SHOPS), "--seed", "42", "--no-progress")
+    if not (Path(env["STATIC_ROOT"]) / "staticfiles.json").exists():
+        manage(env, "collectstatic", "--no-input", "-v0")
+    print(f"database ready in {time.monotonic() - started:.0f} s", flush=True)
+
+
+SETUP_SESSIONS = """
+import json
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.sessions.backends.db import SessionStore
+from django.middleware.csrf import _get_new_csrf_string
+from content.learning import services
+from content.learning.models import CourseIndexPage, LessonPage
+from core.people.models import Shop
+
+n = USERS
+lesson = LessonPage.objects.live().filter(kind="video").order_by("pk").first()
+owners = list(Shop.objects.filter(owner__isnull=False).order_by("licence_number").values_list("owner", flat=True)[:n])
+users = list(get_user_model().objects.filter(pk__in=owners))
+out = []
+for user in users:
+    services.lesson_view(user=user, lesson=lesson)
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    out.append({"session": session.session_key, "csrf": _get_new_csrf_string()})
+print(json.dumps({"lesson": lesson.pk, "catalogue": CourseIndexPage.objects.first().url, "users": out}))
+"""
+
+
+def start_workers(env: dict, count: int) -> list[tuple[subprocess.Popen, str]]:
+    import urllib.request
+
+    workers = []
+    for _ in range(count):
+        port = free_port()
+        process = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "core.asgi:application"],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        workers.append((process, f"http://127.0.0.1:{port}"))
+    for process, url in workers:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"daphne at {url} exited")
+            try:
+                with urllib.request.urlopen(url + "/", timeout=5):  # noqa: S310 - our own loopback server
+                    break
+            except Exception:  # noqa: BLE001
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
+    return workers
+
+
+async def run_phase(name: str, urls: list[str], users: int, seconds: float, make_request, think: float = 0) -> dict:
+    from collections import Counter
+
+    import httpx
+
+    latencies: list[float] = []
+    errors = 0
+    statuses: Counter = Counter()
+    limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        # Warm up every worker (templates, caches) before measuring.
+        for i in range(len(urls) * 5):
+            await make_request(client, urls[i % len(urls)], i)
+        stop_at = time.monotonic() + seconds
+
+        async def user(number: int):
+            nonlocal errors
+            count = 0
+            while time.monotonic() < stop_at:
+                url = urls[(number + count) % len(urls)]
+                started = time.perf_counter()
+                try:
+                    status = await make_request(client, url, number * 100000 + count)
+                except httpx.HTTPError as exc:
+                    status = 599
+                    statuses[type(exc).__name__] += 1
+                latencies.append(time.perf_counter() - started)
+                statuses[status] += 1
+                if status >= 400:
+                    errors += 1
+                count += 1
+                if think:
+                    await asyncio.sleep(think)
+
+        started = time.monotonic()
+        await asyncio.gather(*(user(n) for n in range(users)))
+        elapsed = time.monotonic() - started
+    result = {
+        "phase": name,
+        "requests": len(latencies),
+        "errors": errors,
+        "per_second": len(latencies) / elapsed,
+        "p50_ms": percentile(latencies, 50) * 1000,
+        "p99_ms": percentile(latencies, 99) * 1000,
+    }
+    print(
+        f"{name:>24}: {result['requests']} requests, {errors} errors, {result['per_second']:.0f}/s, "
+        f"p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms; statuses {dict(statuses)}",
+        flush=True,
+    )
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--think", type=float, default=1.0, help="Seconds a catalogue user pauses between pages (0: back to back)."
+    )
+    parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432"))
+    args = parser.parse_args()
+
+    import json
+
+    import dj_database_url
+
+    database_url = f"{args.postgres.rstrip('/')}/{DB_NAME}"
+    db = dj_database_url.parse(database_url)
+    admin_dsn = f"host={db['HOST']} port={db['PORT'] or 5432} user={db['USER']} dbname=postgres"
+    if db.get("PASSWORD"):
+        admin_dsn += f" password={db['PASSWORD']}"
+    env = base_env(database_url)
+    prepare(database_url, admin_dsn, env)
+    script = SETUP_SESSIONS.replace("USERS", str(args.users))
+    setup = json.loads(manage(env, "shell", "-c", script).strip().splitlines()[-1])
+    workers = start_workers(env, args.workers)
+    urls = [url for _process, url in workers]
+    categories = ["", "?category=display", "?category=analysis", "?category=digital", "?category=law"]
+    catalogue = setup["catalogue"]
+    lesson = setup["lesson"]
+    sessions = setup["users"]
+
+    async def catalogue_request(client, url, n):
+        response = await client.get(url + catalogue + categories[n % len(categories)])
+        return response.status_code
+
+    positions: dict[int, float] = {}
+
+    async def progress_request(client, url, n):
+        user = sessions[(n // 100000) % len(sessions)]
+        key = (n // 100000) % len(sessions)
+        positions[key] = positions.get(key, 0.0) + 0.5
+        response = await client.post(
+            f"{url}/api/learning/lessons/{lesson}/progress",
+            json={"position_seconds": positions[key]},
+            headers={"X-CSRFToken": user["csrf"], "Referer": url + "/"},
+            cookies={"sessionid": user["session"], "csrftoken": user["csrf"]},
+        )
+        return response.status_code
+
+    try:
+        load = os.getloadavg()
+        print(f"load before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {args.workers} daphne workers", flush=True)
+        asyncio.run(
+            run_phase(
+                f"catalogue (think {args.think:g} s)", urls, args.users, args.seconds, catalogue_request, args.think
+            )
+        )
+        asyncio.run(run_phase("catalogue (back to back)", urls, args.users, args.seconds, catalogue_request))
+        asyncio.run(run_phase("progress", urls, args.users, args.seconds, progress_request))
+        load = os.getloadavg()
+        print(f"load after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
+    finally:
+        for process, _url in workers:
+            process.terminate()
+        for process, _url in workers:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+if __name__ == "__main__":
+    main()
