@@ -220,6 +220,9 @@ def _insert(rows: list[Statement]) -> None:
     with connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
         for row_values in values:
             copy.write_row(row_values)
+    for row in rows:  # as bulk_create leaves them: saved rows of this database
+        row._state.adding = False
+        row._state.db = connection.alias
 
 
 def _check_voiding_targets(new: list[dict]) -> None:
@@ -301,7 +304,6 @@ def _store_one(statement: dict, *, client: XapiClient | None, actor_user, author
         users=None,
         authority=authority,
     )
-    _mark_voided([row])
     row.save(force_insert=True)
     _void_targets([row])
     for handler in _handlers:
