@@ -15,7 +15,7 @@ import time
 from types import SimpleNamespace
 
 from django.apps import apps
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
@@ -44,8 +44,14 @@ class Command(BaseCommand):
         parser.add_argument("--shops", type=int, default=2000, help="How many retail shops (default 2000).")
         parser.add_argument("--seed", type=int, default=42, help="Random seed: the same seed builds the same city.")
         parser.add_argument("--no-progress", action="store_true", help="Do not draw progress bars.")
+        parser.add_argument(
+            "--only",
+            action="append",
+            metavar="APP_LABEL",
+            help="Seed only these apps (repeatable, e.g. --only people); by default every app with a demo module.",
+        )
 
-    def handle(self, *args, shops: int, seed: int, no_progress: bool, **options):
+    def handle(self, *args, shops: int, seed: int, no_progress: bool, only: list[str] | None = None, **options):
         if shops < 0:
             shops = 0
         show_bars = not no_progress and options.get("verbosity", 1) > 0
@@ -73,6 +79,11 @@ class Command(BaseCommand):
             shops=shops,
         )
         modules = demo_modules()
+        if only:
+            unknown = set(only) - {app_config.label for app_config, _module in modules}
+            if unknown:
+                raise CommandError(f"No demo module in: {', '.join(sorted(unknown))}")
+            modules = [(app_config, module) for app_config, module in modules if app_config.label in only]
         started = time.monotonic()
         for app_config, module in progress(modules, desc="demo"):
             ctx.rng = random.Random(f"{seed}:{app_config.label}")
