@@ -207,6 +207,12 @@ def main() -> None:
     parser.add_argument(
         "--think", type=float, default=1.0, help="Seconds a catalogue user pauses between pages (0: back to back)."
     )
+    parser.add_argument(
+        "--no-persistent",
+        action="store_true",
+        help="Run the workers with CONN_MAX_AGE=0 instead of the settings' persistent connections, which under "
+        "ASGI keep one connection per request thread open.",
+    )
     parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432"))
     args = parser.parse_args()
 
@@ -221,6 +227,18 @@ def main() -> None:
         admin_dsn += f" password={db['PASSWORD']}"
     env = base_env(database_url)
     prepare(database_url, admin_dsn, env)
+    if args.no_persistent:
+        pooled = Path(tempfile.mkdtemp(prefix="gp_bench_settings_"))
+        (pooled / "bench_pooled_settings.py").write_text(
+            "from core.settings import *  # noqa: F403\n"
+            "DATABASES['default']['CONN_MAX_AGE'] = 0\n"
+            "DATABASES['default']['CONN_HEALTH_CHECKS'] = False\n"
+        )
+        env = {
+            **env,
+            "DJANGO_SETTINGS_MODULE": "bench_pooled_settings",
+            "PYTHONPATH": os.pathsep.join(p for p in (str(pooled), env.get("PYTHONPATH", "")) if p),
+        }
     script = SETUP_SESSIONS.replace("USERS", str(args.users))
     setup = json.loads(manage(env, "shell", "-c", script).strip().splitlines()[-1])
     workers = start_workers(env, args.workers)
@@ -250,7 +268,8 @@ def main() -> None:
 
     try:
         load = os.getloadavg()
-        print(f"load before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {args.workers} daphne workers", flush=True)
+        mode = "CONN_MAX_AGE=0" if args.no_persistent else "settings as they are"
+        print(f"load before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {args.workers} daphne workers; {mode}")
         asyncio.run(
             run_phase(
                 f"catalogue (think {args.think:g} s)", urls, args.users, args.seconds, catalogue_request, args.think
