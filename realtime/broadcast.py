@@ -191,8 +191,10 @@ class Hub:
             except Exception as exc:  # noqa: BLE001
                 logger.warning("leaving the group of contest %s failed: %s", contest_id, exc)
         if not self.viewers and self.receiver is not None:
+            # Cancelling a pub/sub receive drops its channel: the next viewer makes a new one.
             self.receiver.cancel()
             self.receiver = None
+            self.channel = None
 
     async def _subscribe(self, contest_id: int) -> None:
         if self.channel is None:

@@ -185,14 +185,15 @@ def run_recorder(args) -> None:
     recorded = 0
     while True:
         due = start + tick * period
-        if due >= end:
+        if due >= end or time.time() >= end:  # a machine that cannot keep the rate records fewer, in time
             break
         pause = due - time.time()
         if pause > 0:
             time.sleep(pause)
+        # One transaction per batch; people in id order, so concurrent recorders lock person-days in one order.
+        chosen = sorted((rng.choice(users) for _ in range(batch)), key=lambda u: u.pk)
         with transaction.atomic():
-            for _ in range(batch):
-                user = rng.choice(users)
+            for user in chosen:
                 activity_record(
                     actor=user,
                     verb=Verb.COMPLETED,
@@ -273,6 +274,12 @@ def run_reference_ticker(args) -> None:
 # --- the viewers: raw asyncio websocket clients ------------------------------------------------------------------
 
 
+def masked_frame(opcode: int, payload: bytes) -> bytes:
+    """A client frame (clients must mask): FIN + opcode, length, mask, masked payload. Control frames are short."""
+    mask = os.urandom(4)
+    return bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
 class Viewer(asyncio.Protocol):
     """A websocket client that parses frames and reads only the version of each message."""
 
@@ -336,6 +343,8 @@ class Viewer(asyncio.Protocol):
                 if match and payload.startswith(b'{"type":"leaderboard"'):
                     self.received.append((now, int(match.group(1))))
                     self.last_board = payload
+            elif opcode == 9:  # ping: answer, or the server drops us (daphne pings every 20 s)
+                self.transport.write(masked_frame(0xA, payload))
             elif opcode == 8:
                 self.closed = True
                 self.transport.close()
@@ -436,7 +445,7 @@ async def phase(name: str, args, env, contest_id: int, workdir: Path) -> dict:
                     "--pushes",
                     str(args.pushes),
                     "--duration",
-                    str(duration + args.settle + 30),
+                    str(10**6),  # until stopped
                 ],
                 workdir / "ticker.log",
             )
@@ -445,40 +454,51 @@ async def phase(name: str, args, env, contest_id: int, workdir: Path) -> dict:
         started = time.time()
         viewers = await connect_viewers(ports, f"/ws/contests/{SLUG}/", args.viewers)
         connect_seconds = time.time() - started
-        out = workdir / f"recorder-{name}.json"
-        recorder = spawn(
-            "recorder",
-            args,
-            env,
-            [
-                "--contest-id",
-                str(contest_id),
-                "--rate",
-                str(args.rate),
-                "--batch",
-                str(args.batch),
-                "--duration",
-                str(duration),
-                "--out",
-                str(out),
-                "--phase",
-                name,
-                "--seed",
-                str(args.seed + (1 if name == "reference" else 0)),
-            ],
-            workdir / f"recorder-{name}.log",
-        )
-        while recorder.poll() is None:
+        outs, recorders = [], []
+        for n in range(args.recorders):
+            out = workdir / f"recorder-{name}-{n}.json"
+            outs.append(out)
+            recorders.append(
+                spawn(
+                    "recorder",
+                    args,
+                    env,
+                    [
+                        "--contest-id",
+                        str(contest_id),
+                        "--rate",
+                        str(args.rate / args.recorders),
+                        "--batch",
+                        str(args.batch),
+                        "--duration",
+                        str(duration),
+                        "--out",
+                        str(out),
+                        "--phase",
+                        f"{name}-{n}",
+                        "--seed",
+                        str(args.seed * 100 + n + (50 if name == "reference" else 0)),
+                    ],
+                    workdir / f"recorder-{name}-{n}.log",
+                )
+            )
+        while any(r.poll() is None for r in recorders):
             await asyncio.sleep(0.5)
-        if recorder.returncode != 0:
-            raise RuntimeError(f"recorder failed: {(workdir / f'recorder-{name}.log').read_text()[-2000:]}")
+        for n, recorder in enumerate(recorders):
+            if recorder.returncode != 0:
+                raise RuntimeError(f"recorder failed: {(workdir / f'recorder-{name}-{n}.log').read_text()[-2000:]}")
         final_version = await asyncio.to_thread(leaderboard_store().version, contest_id)
         deadline = time.time() + args.settle
         while time.time() < deadline:
             if all(v.received and v.received[-1][1] >= final_version for v in viewers):
                 break
             await asyncio.sleep(0.2)
-        record = json.loads(out.read_text())
+        parts = [json.loads(out.read_text()) for out in outs]
+        record = {
+            "log": sorted(entry for part in parts for entry in part["log"]),
+            "recorded": sum(part["recorded"] for part in parts),
+            "elapsed": max(part["elapsed"] for part in parts),
+        }
         truth = await asyncio.to_thread(ledger_top, contest_id)
         return summarise(name, viewers, record, final_version, truth, connect_seconds)
     finally:
@@ -521,6 +541,7 @@ def summarise(name, viewers, record, final_version, truth, connect_seconds) -> d
         "connect_s": round(connect_seconds, 1),
         "statements": record["recorded"],
         "rate": round(record["recorded"] / record["elapsed"], 1),
+        "recorder_s": round(record["elapsed"], 1),
         "messages_per_viewer": round(messages / max(len(viewers), 1), 1),
         "p50_ms": round(percentile(all_delays, 50) * 1000, 1),
         "p99_ms": round(percentile(all_delays, 99) * 1000, 1),
@@ -627,6 +648,7 @@ def parse(argv=None):
     parser.add_argument("--viewers", type=int, default=2000)
     parser.add_argument("--rate", type=float, default=500, help="statements per second")
     parser.add_argument("--batch", type=int, default=10, help="statements per recorder transaction")
+    parser.add_argument("--recorders", type=int, default=2, help="recorder processes sharing the rate")
     parser.add_argument("--duration", type=float, default=30, help="seconds of recording per phase")
     parser.add_argument("--settle", type=float, default=15, help="seconds to wait for the final version")
     parser.add_argument("--members", type=int, default=500, help="people competing")
