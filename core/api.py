@@ -67,22 +67,17 @@ def on_http_error(request, exc: HttpError):
 
 def _mount_routers() -> None:
     # Each app keeps one Router in its api.py; they are composed here, in one place.
+    from content.certification.api import router as certification_router
+    from content.learning.api import router as learning_router
     from core.people.api import router as people_router
+    from realtime.api import router as realtime_router
+    from recommender.api import router as recommender_router
 
     api.add_router("/", people_router)
-    for module, prefix in (
-        ("content.learning.api", "/learning/"),
-        ("content.certification.api", "/certification/"),
-        ("recommender.api", "/"),
-        ("realtime.api", "/"),
-    ):
-        try:
-            router = __import__(module, fromlist=["router"]).router
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        api.add_router(prefix, router)
+    api.add_router("/learning/", learning_router)
+    api.add_router("/certification/", certification_router)
+    api.add_router("/", recommender_router)
+    api.add_router("/", realtime_router)
 
 
 _mount_routers()

@@ -49,7 +49,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.settings",
     "wagtail.embeds",
     "wagtail.sites",
-    "wagtail.users",
+    "core.people.users_app.PeopleUsersAppConfig",  # Wagtail's user admin with our people fields
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",
@@ -107,7 +107,16 @@ TEMPLATES = [
 # Database: SQLite file unless DATABASE_URL is set.
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    # Under ASGI every request runs in a fresh thread, so persistent connections pile up per thread until
+    # PostgreSQL refuses clients: close them per request, or hand them back to a pool (DATABASE_POOL_MAX_SIZE).
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    DATABASE_POOL_MAX_SIZE = int(os.environ.get("DATABASE_POOL_MAX_SIZE", "0"))
+    if DATABASE_POOL_MAX_SIZE:
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": min(2, DATABASE_POOL_MAX_SIZE),
+            "max_size": DATABASE_POOL_MAX_SIZE,
+            "timeout": 10,
+        }
 else:
     DATABASES = {
         "default": {

@@ -2,7 +2,8 @@
 organisation unit, village and roles. Roles change through services.person_roles_set, so the editor role
 keeps the editors' group in step and the change is logged with who made it.
 
-To use it, INSTALLED_APPS names `core.people.wagtail_users.PeopleUsersAppConfig` instead of `wagtail.users`.
+INSTALLED_APPS names `core.people.users_app.PeopleUsersAppConfig` instead of `wagtail.users` to use it (the app
+config lives apart because this module imports models, which an app config module must not).
 Editors without user-management permission use the "People" screen (wagtail_hooks.PersonViewSet) instead.
 """
 
@@ -11,7 +12,6 @@ from __future__ import annotations
 from django import forms
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
-from wagtail.users.apps import WagtailUsersAppConfig
 from wagtail.users.forms import UserCreationForm, UserEditForm
 from wagtail.users.views import users as user_views
 
@@ -73,6 +73,3 @@ class PeopleUserViewSet(user_views.UserViewSet):
     def get_form_class(self, for_update=False):
         return PeopleUserEditForm if for_update else PeopleUserCreationForm
 
-
-class PeopleUsersAppConfig(WagtailUsersAppConfig):
-    user_viewset = "core.people.wagtail_users.PeopleUserViewSet"
