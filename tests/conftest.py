@@ -70,6 +70,12 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+def pytest_collection_modifyitems(config, items):
+    # Browser tests last: Playwright's sync API keeps an event loop running in the main thread, which the
+    # asyncio tests after it could not start theirs in; and the cheap tests fail first.
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 def pytest_runtest_setup(item):
     needs_real_services = item.get_closest_marker("integration") or item.get_closest_marker("browser")
     if needs_real_services:
