@@ -3,7 +3,8 @@
 The editor (demo_editor) builds a course in the Wagtail admin with a video, an audio, a picture and a
 text lesson and a quiz, and publishes it. The retailer (demo_retailer), on a phone-sized page, enrols,
 plays the video (its clock must really advance), completes every lesson, passes the quiz and sees the
-course progress bar reach 100 %.
+course progress bar reach 100 %. The course belongs to a certification programme, so the retailer then holds
+its certificate; the QR code on it encodes the certificate's public verification page, which says it is valid.
 """
 
 from __future__ import annotations
@@ -164,6 +165,69 @@ def learn_as_retailer(page, base: str) -> None:
     expect(page.get_by_test_id("course-completed")).to_be_visible(timeout=WAIT)
 
 
+# --- the certificate (certification) ------------------------------------------------------------------
+
+PROGRAMME_SLUG = "checkout-display"
+PROGRAMME_TITLE = "收银台陈列能手"
+QR_MODULE = re.compile(r"M(\d+(?:\.\d+)?),(\d+(?:\.\d+)?)H")
+
+
+def define_programme(e2e) -> None:
+    """The certification programme of the new course: the course and its quiz (set up as an editor would)."""
+    e2e.manage(
+        "shell",
+        "-c",
+        "from content.certification.models import Issuer, Programme, ProgrammeCourse\n"
+        "from content.learning.models import CoursePage, QuizPage\n"
+        f"course = CoursePage.objects.get(title='{COURSE_TITLE}')\n"
+        "quiz = QuizPage.objects.descendant_of(course).get()\n"
+        f"programme, _ = Programme.objects.get_or_create(slug='{PROGRAMME_SLUG}', defaults=dict(\n"
+        f"    title='{PROGRAMME_TITLE}', description='会做收银台陈列的零售户。', criteria='学完本课并通过测验。',\n"
+        "    final_quiz=quiz, pass_mark=60, validity_months=12, issuer=Issuer.objects.order_by('pk').first()))\n"
+        "ProgrammeCourse.objects.get_or_create(programme=programme, course=course)\n",
+    )
+
+
+def _qr_modules(svg: str) -> set[tuple[int, int]]:
+    path = re.search(r'<path d="([^"]+)"', svg).group(1)
+    return {(int(float(x)), int(float(y))) for x, y in QR_MODULE.findall(path)}
+
+
+def receive_certificate(page, base: str) -> None:
+    """The certificate is there the moment the course is done; its QR code opens the verification page."""
+    from playwright.sync_api import expect
+
+    from content.certification.qr import qr_matrix
+
+    page.goto(f"{base}/certificates/mine/", wait_until="domcontentloaded", timeout=60_000)
+    card = page.locator(f"[data-testid=my-certificate][data-programme={PROGRAMME_SLUG}]")
+    expect(card).to_have_attribute("data-status", "valid", timeout=WAIT)
+    card.click()
+
+    qr = page.get_by_test_id("qr-code")
+    expect(qr).to_be_visible(timeout=WAIT)
+    url = qr.get_attribute("data-url")
+    assert page.get_by_test_id("qr-link").get_attribute("href") == url
+    # Decode the drawn code: its dark modules are exactly the QR encoding of the address it claims.
+    drawn = _qr_modules(qr.evaluate("svg => svg.outerHTML"))
+    encoded = {(x, y) for y, row in enumerate(qr_matrix(url)) for x, dark in enumerate(row) if dark}
+    assert drawn == encoded
+
+    mine = page.request.get(f"{base}/api/certification/certificates/mine").json()
+    certificate = next(c for c in mine if c["programme"] == PROGRAMME_SLUG)
+    assert url == certificate["verification_url"] == f"{base}/certificates/{certificate['uuid']}/"
+
+    page.goto(url, wait_until="domcontentloaded", timeout=60_000)  # what a phone camera opens from the code
+    expect(page.get_by_test_id("certificate-verification")).to_have_attribute("data-status", "valid", timeout=WAIT)
+    expect(page.get_by_test_id("certificate-status")).to_have_attribute("data-status", "valid")
+    expect(page.get_by_test_id("certificate-holder")).to_have_text(certificate["holder"])
+    expect(page.get_by_test_id("certificate-programme")).to_have_text(PROGRAMME_TITLE)
+    assertion = page.request.get(certificate["assertion_url"])
+    assert assertion.status == 200
+    assert assertion.headers["content-type"].startswith("application/ld+json")
+    assert assertion.json()["id"] == certificate["assertion_url"]
+
+
 def test_editor_builds_a_course_and_a_retailer_completes_it_on_a_phone(e2e, browser, phone_page, demo_login):
     # `manage.py shell` may print a line about auto-imported models first: the id is the last line.
     catalogue_id = int(
@@ -183,6 +247,8 @@ def test_editor_builds_a_course_and_a_retailer_completes_it_on_a_phone(e2e, brow
         build_course_as_editor(editor, e2e.url, catalogue_id)
     finally:
         editor_context.close()
+    define_programme(e2e)
 
     demo_login(phone_page, e2e.url, "demo_retailer")
     learn_as_retailer(phone_page, e2e.url)
+    receive_certificate(phone_page, e2e.url)
