@@ -207,12 +207,7 @@ def main() -> None:
     parser.add_argument(
         "--think", type=float, default=1.0, help="Seconds a catalogue user pauses between pages (0: back to back)."
     )
-    parser.add_argument(
-        "--no-persistent",
-        action="store_true",
-        help="Run the workers with CONN_MAX_AGE=0 instead of the settings' persistent connections, which under "
-        "ASGI keep one connection per request thread open.",
-    )
+    parser.add_argument("--pool", type=int, default=8, help="pooled database connections per worker (0: none)")
     parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432"))
     args = parser.parse_args()
 
@@ -227,18 +222,7 @@ def main() -> None:
         admin_dsn += f" password={db['PASSWORD']}"
     env = base_env(database_url)
     prepare(database_url, admin_dsn, env)
-    if args.no_persistent:
-        pooled = Path(tempfile.mkdtemp(prefix="gp_bench_settings_"))
-        (pooled / "bench_pooled_settings.py").write_text(
-            "from core.settings import *  # noqa: F403\n"
-            "DATABASES['default']['CONN_MAX_AGE'] = 0\n"
-            "DATABASES['default']['CONN_HEALTH_CHECKS'] = False\n"
-        )
-        env = {
-            **env,
-            "DJANGO_SETTINGS_MODULE": "bench_pooled_settings",
-            "PYTHONPATH": os.pathsep.join(p for p in (str(pooled), env.get("PYTHONPATH", "")) if p),
-        }
+    env = {**env, "DATABASE_POOL_MAX_SIZE": str(args.pool)}
     script = SETUP_SESSIONS.replace("USERS", str(args.users))
     setup = json.loads(manage(env, "shell", "-c", script).strip().splitlines()[-1])
     workers = start_workers(env, args.workers)
@@ -268,7 +252,7 @@ def main() -> None:
 
     try:
         load = os.getloadavg()
-        mode = "CONN_MAX_AGE=0" if args.no_persistent else "settings as they are"
+        mode = f"database pool of {args.pool} per worker" if args.pool else "a database connection per request"
         print(f"load before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {args.workers} daphne workers; {mode}")
         asyncio.run(
             run_phase(

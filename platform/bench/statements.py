@@ -1,12 +1,13 @@
 """Benchmark: xAPI statements posted in batches of 100 to daphne backed by PostgreSQL.
 
 Creates its own database (gp_bench_statements: dropped and created), migrates it, makes a trusted xAPI client,
-starts one daphne process on a free port with production settings, then from this (second) process posts
+starts daphne workers (default two, one per core, as in production) on free ports with production settings
+(pooled database connections, `DATABASE_POOL_MAX_SIZE`), then from this (second) process posts
 pre-built batches over a few concurrent HTTP connections (httpx) and prints statements per second and the
 p50/p99 request latency. Every run checks the database holds exactly the statements it posted. daphne is
 stopped and the database dropped at the end (--keep keeps it).
 
-    .venv/bin/python platform/bench/statements.py [--statements 40000] [--batch 100] [--connections 4]
+    .venv/bin/python platform/bench/statements.py [--statements 40000] [--batch 100] [--connections 4] [--workers 2]
 """
 
 from __future__ import annotations
@@ -98,7 +99,9 @@ def statement(n: int, batch: int) -> dict:
     }
 
 
-async def post_all(url: str, auth: tuple[str, str], bodies: list[bytes], connections: int) -> tuple[list[float], float]:
+async def post_all(
+    urls: list[str], auth: tuple[str, str], bodies: list[bytes], connections: int
+) -> tuple[list[float], float]:
     queue: asyncio.Queue[bytes] = asyncio.Queue()
     for body in bodies:
         queue.put_nowait(body)
@@ -108,7 +111,7 @@ async def post_all(url: str, auth: tuple[str, str], bodies: list[bytes], connect
 
     async with httpx.AsyncClient(auth=auth, headers=headers, limits=limits, timeout=60) as client:
 
-        async def worker() -> None:
+        async def worker(url: str) -> None:
             while True:
                 try:
                     body = queue.get_nowait()
@@ -121,7 +124,7 @@ async def post_all(url: str, auth: tuple[str, str], bodies: list[bytes], connect
                     raise RuntimeError(f"POST answered {response.status_code}: {response.text[:300]}")
 
         started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(connections)))
+        await asyncio.gather(*(worker(urls[n % len(urls)]) for n in range(connections)))
         elapsed = time.perf_counter() - started
     return latencies, elapsed
 
@@ -151,11 +154,13 @@ def main() -> None:
     parser.add_argument("--statements", type=int, default=40_000, help="statements to post in all")
     parser.add_argument("--batch", type=int, default=100, help="statements per request")
     parser.add_argument("--connections", type=int, default=4, help="concurrent HTTP connections")
+    parser.add_argument("--workers", type=int, default=2, help="daphne processes (the connections take turns)")
+    parser.add_argument("--pool", type=int, default=8, help="pooled database connections per worker (0: none)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-statements-"))
-    env = server_env(workdir)
+    env = {**server_env(workdir), "DATABASE_POOL_MAX_SIZE": str(args.pool)}
     print(f"database {DATABASE}: dropping and creating, migrating ...", flush=True)
     recreate_database()
     manage(env, "migrate", "--no-input", "-v0")
@@ -169,50 +174,57 @@ def main() -> None:
     ]
     warmup = [json.dumps([statement(i, -1) for i in range(args.batch)]).encode() for _ in range(5)]
 
-    port = free_port()
-    log = open(workdir / "daphne.log", "w")  # noqa: SIM115 - closed below
-    daphne = subprocess.Popen(
-        [str(DAPHNE), "-b", "127.0.0.1", "-p", str(port), "-v", "0", "core.asgi:application"],
-        env=env,
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    logs = [open(workdir / f"daphne-{n}.log", "w") for n in range(args.workers)]  # noqa: SIM115 - closed below
+    ports = [free_port() for _ in range(args.workers)]
+    workers = [
+        subprocess.Popen(
+            [str(DAPHNE), "-b", "127.0.0.1", "-p", str(port), "-v", "0", "core.asgi:application"],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        for port, log in zip(ports, logs, strict=True)
+    ]
+    bases = [f"http://127.0.0.1:{port}" for port in ports]
     try:
         deadline = time.monotonic() + 60
-        while True:
-            if daphne.poll() is not None:
-                sys.exit(f"daphne exited with {daphne.returncode}: see {workdir / 'daphne.log'}")
-            try:
-                if httpx.get(base + "/xapi/about", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                sys.exit("daphne did not answer within 60 s")
-            time.sleep(0.2)
-        url = base + "/xapi/statements"
-        asyncio.run(post_all(url, (key, secret), warmup, 1))
+        for daphne, base in zip(workers, bases, strict=True):
+            while True:
+                if daphne.poll() is not None:
+                    sys.exit(f"daphne exited with {daphne.returncode}: see the logs in {workdir}")
+                try:
+                    if httpx.get(base + "/xapi/about", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    sys.exit("daphne did not answer within 60 s")
+                time.sleep(0.2)
+        urls = [base + "/xapi/statements" for base in bases]
+        asyncio.run(post_all(urls, (key, secret), warmup, len(urls)))
         load_before = os.getloadavg()
         sessions_before, active_before = database_stats()
-        daphne_cpu = cpu_seconds(daphne.pid)
+        daphne_cpu = sum(cpu_seconds(daphne.pid) for daphne in workers)
         print(
             f"posting {batches * args.batch} statements in {batches} batches of {args.batch} "
-            f"over {args.connections} connections to daphne at {base} ...",
+            f"over {args.connections} connections to {args.workers} daphne worker(s) ...",
             flush=True,
         )
-        latencies, elapsed = asyncio.run(post_all(url, (key, secret), bodies, args.connections))
+        latencies, elapsed = asyncio.run(post_all(urls, (key, secret), bodies, args.connections))
         load_after = os.getloadavg()
-        daphne_cpu = cpu_seconds(daphne.pid) - daphne_cpu
+        daphne_cpu = sum(cpu_seconds(daphne.pid) for daphne in workers) - daphne_cpu
     finally:
-        os.killpg(daphne.pid, signal.SIGTERM)
-        try:
-            daphne.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(daphne.pid, signal.SIGKILL)
-        log.close()
+        for daphne in workers:
+            os.killpg(daphne.pid, signal.SIGTERM)
+        for daphne in workers:
+            try:
+                daphne.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(daphne.pid, signal.SIGKILL)
+        for log in logs:
+            log.close()
     time.sleep(1)  # backends report their statistics when they exit
     sessions_after, active_after = database_stats()
 
