@@ -118,10 +118,13 @@ if DATABASE_URL:
             "timeout": 10,
         }
 else:
+    SQLITE_PATH = Path(os.environ.get("SQLITE_PATH", VAR_DIR / "db.sqlite3"))
+    # A fresh clone has no var/ yet (it is not in git); SQLite cannot create the folder itself.
+    SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": os.environ.get("SQLITE_PATH", str(VAR_DIR / "db.sqlite3")),
+            "NAME": str(SQLITE_PATH),
             # WAL lets the one daphne process read while the seed or a request writes.
             "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 20},
         }

@@ -72,4 +72,3 @@ class PeopleUserViewSet(user_views.UserViewSet):
 
     def get_form_class(self, for_update=False):
         return PeopleUserEditForm if for_update else PeopleUserCreationForm
-

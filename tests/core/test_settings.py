@@ -41,6 +41,16 @@ def test_embedded_default_when_nothing_is_set():
     ]
 
 
+def test_embedded_database_opens_on_a_fresh_checkout(tmp_path):
+    """A fresh clone has no var/ (it is not in git): the first `migrate` of `make run` must still open SQLite."""
+    var_dir = tmp_path / "fresh" / "var"
+    code = "import django; django.setup(); from django.db import connection as c; c.ensure_connection(); print('ok')"
+    result = _run(code, VAR_DIR=str(var_dir))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["ok"]
+    assert (var_dir / "db.sqlite3").is_file()
+
+
 def test_production_services_when_urls_are_set():
     result = _run(
         PRINT,
