@@ -27,6 +27,7 @@ E2E_SHOPS = os.environ.get("E2E_SHOPS", "200")
 
 # --- what is available ------------------------------------------------------------------------------
 
+
 def _redis_url() -> str:
     from django.conf import settings
 
@@ -90,6 +91,7 @@ def pytest_runtest_setup(item):
 
 # --- databases --------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     """Give each pytest process its own test database, so parallel runs on one PostgreSQL server
@@ -123,6 +125,7 @@ def _isolated_cache():
 
 
 # --- the fixture world ------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def world(db):
@@ -192,6 +195,7 @@ def world(db):
 
 
 # --- the end-to-end platform ------------------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -308,6 +312,7 @@ def e2e(tmp_path_factory):
 
 
 # --- the browser ------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def browser():
