@@ -8,9 +8,14 @@ class RealtimeConfig(AppConfig):
 
     def ready(self) -> None:
         from core.activity.services import statement_handler_register
+        from core.home.navigation import HEADER, MY_PAGE, SiteLink, site_link_register
 
         from .services import statement_score
 
         # Points are written inside the statement's own transaction.
         statement_handler_register(statement_score)
         from . import broadcast  # noqa: F401  (live push: listens to scores_changed)
+
+        site_link_register(SiteLink("contests", _("Contests"), "realtime:contests", HEADER, order=20))
+        site_link_register(SiteLink("my-index", _("My pioneer index"), "realtime:my-index", MY_PAGE, order=30))
+        site_link_register(SiteLink("branches", _("Branch board"), "realtime:branches", MY_PAGE, order=40))

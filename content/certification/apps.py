@@ -9,8 +9,21 @@ class CertificationConfig(AppConfig):
 
     def ready(self) -> None:
         from core.activity.services import statement_handler_register
+        from core.home.navigation import MY_PAGE, SiteLink, site_link_register
 
+        from .selectors import may_see_dashboard
         from .services import on_statement
 
         # A completed course or a passed quiz may complete a programme: issue in the same transaction.
         statement_handler_register(on_statement)
+        site_link_register(SiteLink("certificates", _("My certificates"), "certification:mine", MY_PAGE, order=20))
+        site_link_register(
+            SiteLink(
+                "dashboard",
+                _("Certification dashboard"),
+                "certification:dashboard",
+                MY_PAGE,
+                order=60,
+                visible=lambda request: may_see_dashboard(request.user),
+            )
+        )

@@ -27,6 +27,29 @@ class LearningConfig(AppConfig):
 
         home_block_register(continue_learning_home_block)
 
+        from core.home.navigation import HEADER, MY_PAGE, SiteLink, site_link_register
+
+        site_link_register(SiteLink("courses", _("Courses"), catalogue_url, HEADER, order=10))
+        site_link_register(
+            SiteLink("my-learning", _("My learning"), lambda request: catalogue_url(request, "my/"), MY_PAGE, order=10)
+        )
+
+
+def catalogue_url(request, subpath: str = "") -> str | None:
+    """The live catalogue's URL, cached until the next publish (every page's header links to it)."""
+    from django.core.cache import cache
+
+    from .models import CourseIndexPage
+    from .selectors import catalogue_version
+
+    key = f"learning:catalogue-url:{catalogue_version()}"
+    url = cache.get(key)
+    if url is None:
+        catalogue = CourseIndexPage.objects.live().first()
+        url = catalogue.get_url(request) if catalogue is not None else ""
+        cache.set(key, url, 3600)
+    return url + subpath if url else None
+
 
 def continue_learning_home_block(request):
     """The home page's "continue learning" block: the signed-in person's three most recent courses."""

@@ -3,7 +3,10 @@ from django.shortcuts import render
 
 from core.people.selectors import person_profile
 
+from .navigation import MY_PAGE, site_links
+
 
 @login_required
 def my_page(request):
-    return render(request, "home/my_page.html", person_profile(user=request.user))
+    context = {**person_profile(user=request.user), "my_links": site_links(request, MY_PAGE)}
+    return render(request, "home/my_page.html", context)
