@@ -1,6 +1,6 @@
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.throttling import AnonRateThrottle
 from wagtail.models import APIToken
 
@@ -69,7 +69,7 @@ def create_token(request, payload: TokenIn):
     if user is None:
         raise ApplicationError(_("The username or password is wrong."))
     _token, plaintext = APIToken.create_token(user=user, name=payload.name[:255])
-    return 201, {"token": plaintext}
+    return Status(201, {"token": plaintext})
 
 
 @router.get("/me", auth=signed_in, response=MeOut, summary="The signed-in person, their roles, unit, branch and shop")
