@@ -7,14 +7,14 @@ class RealtimeConfig(AppConfig):
     verbose_name = _("Contests and live rooms")
 
     def ready(self) -> None:
-        from core.activity.services import statement_handler_register
+        from core.activity.services import statement_batch_handler_register
         from core.home.navigation import HEADER, MY_PAGE, SiteLink, site_link_register
 
-        from .services import statement_score
-
-        # Points are written inside the statement's own transaction.
-        statement_handler_register(statement_score)
         from . import broadcast  # noqa: F401  (live push: listens to scores_changed)
+        from .services import statements_score
+
+        # Points are written inside the statements' own transaction, a whole xAPI batch at once.
+        statement_batch_handler_register(statements_score)
 
         site_link_register(SiteLink("contests", _("Contests"), "realtime:contests", HEADER, order=20))
         site_link_register(SiteLink("my-index", _("My pioneer index"), "realtime:my-index", MY_PAGE, order=30))

@@ -12,8 +12,9 @@ How a change travels:
    that has viewers in this process, with ONE channel for the whole process (not one per socket: the
    consumers have no channel-layer channel of their own). A notice marks the contest dirty.
 4. At most `LEADERBOARD_PUSHES_PER_SECOND` times a second per contest, the hub reads the snapshot once,
-   serialises it once and writes that same text to every local socket watching the contest whose version is
-   older. Signed-in viewers whose own rank or score changed also get a ``{"type": "you"}`` message.
+   serialises it once and writes that same text, framed once (`fanout`), to every local socket watching the
+   contest whose version is older. Signed-in viewers whose own rank or score changed also get a
+   ``{"type": "you"}`` message.
 
 The cost of a tick is therefore one snapshot read and one `json.dumps` per worker process, plus one socket
 write per viewer; Redis carries one small notice per contest per change instead of one message per viewer.
@@ -37,6 +38,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.dispatch import receiver
 
+from .fanout import Frame
 from .signals import scores_changed
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -144,7 +146,7 @@ class Hub:
         self.period = 1.0 / pushes_per_second()
         self.viewers: dict[int, set[LeaderboardConsumer]] = defaultdict(set)
         self.contests: dict[int, Any] = {}
-        self.last_text: dict[int, tuple[int, str]] = {}
+        self.last_text: dict[int, tuple[int, Frame]] = {}
         self.last_flush: dict[int, float] = {}
         self.scheduled: set[int] = set()
         self.changed_users: dict[int, set[int]] = defaultdict(set)
@@ -252,11 +254,11 @@ class Hub:
         version = int(message["version"])
         previous = self.last_text.get(contest_id)
         if previous is None or version > previous[0]:
-            text = serialise(message)
-            self.last_text[contest_id] = (version, text)
+            frame = Frame(serialise(message))  # serialised once, framed once (`fanout`), for every viewer
+            self.last_text[contest_id] = (version, frame)
             self.ticks += 1
             for consumer in list(self.viewers.get(contest_id, ())):
-                await consumer.push(version, text)
+                await consumer.push(version, frame)
         await self._push_standings(contest_id, contest, changed)
 
     async def _push_standings(self, contest_id: int, contest, changed: set[int]) -> None:
@@ -269,17 +271,17 @@ class Hub:
         except Exception:  # noqa: BLE001
             logger.exception("viewer standings of contest %s failed", contest_id)
             return
-        texts: dict[int, tuple[tuple | None, str]] = {}
+        frames: dict[int, tuple[tuple | None, Frame]] = {}
         for consumer in signed_in:
             message = result.get(consumer.user_id)
             key = standing_key(message)
             if key is None or key == consumer.standing:
                 continue
-            if consumer.user_id not in texts:
-                texts[consumer.user_id] = (key, serialise(message))
-            await consumer.push_standing(*texts[consumer.user_id])
+            if consumer.user_id not in frames:
+                frames[consumer.user_id] = (key, Frame(serialise(message)))
+            await consumer.push_standing(*frames[consumer.user_id])
 
-    def latest(self, contest_id: int) -> tuple[int, str] | None:
+    def latest(self, contest_id: int) -> tuple[int, Frame] | None:
         return self.last_text.get(contest_id)
 
 

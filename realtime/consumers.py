@@ -6,7 +6,7 @@ from __future__ import annotations
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from . import broadcast
+from . import broadcast, fanout
 
 # Close codes a client can tell apart (4000-4999 are the application's).
 CLOSE_NOT_FOUND = 4404
@@ -47,11 +47,12 @@ class LeaderboardConsumer(AsyncWebsocketConsumer):
             return
         self.contest = contest
         self.hub = broadcast.Hub.current()
+        self.socket = fanout.daphne_socket(self.base_send)
         await self.accept()
         # Join first, so no push between reading the snapshot and joining is missed; versions keep order.
         await self.hub.join(self)
         message = await database_sync_to_async(broadcast.snapshot)(contest)
-        await self.push(int(message["version"]), broadcast.serialise(message))
+        await self.push(int(message["version"]), fanout.Frame(broadcast.serialise(message)))
         latest = self.hub.latest(contest.pk)
         if latest is not None:
             await self.push(*latest)
@@ -61,7 +62,7 @@ class LeaderboardConsumer(AsyncWebsocketConsumer):
             )
             key = broadcast.standing_key(mine)
             if key is not None:
-                await self.push_standing(key, broadcast.serialise(mine))
+                await self.push_standing(key, fanout.Frame(broadcast.serialise(mine)))
 
     async def disconnect(self, code):
         if self.contest is not None:
@@ -70,20 +71,23 @@ class LeaderboardConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None):
         """Clients only listen."""
 
-    async def push(self, version: int, text: str) -> None:
+    async def push(self, version: int, frame: fanout.Frame) -> None:
         if version <= self.version:
             return
         self.version = version
-        try:
-            await self.send(text_data=text)
-        except Exception:  # noqa: BLE001 - the socket went away; disconnect() cleans up
-            await self.hub.leave(self)
+        await self._write(frame)
 
-    async def push_standing(self, key: tuple, text: str) -> None:
+    async def push_standing(self, key: tuple, frame: fanout.Frame) -> None:
         if key == self.standing:
             return
         self.standing = key
+        await self._write(frame)
+
+    async def _write(self, frame: fanout.Frame) -> None:
+        """The frame made once for every viewer, straight to the daphne socket; else the ordinary ASGI send."""
+        if self.socket is not None and fanout.write(self.socket, frame):
+            return
         try:
-            await self.send(text_data=text)
-        except Exception:  # noqa: BLE001
+            await self.send(text_data=frame.text)
+        except Exception:  # noqa: BLE001 - the socket went away; disconnect() cleans up
             await self.hub.leave(self)

@@ -132,10 +132,11 @@ def allot(state: DayState, rule: Rule, amount: Decimal) -> Decimal:
     return amount
 
 
-def _matching_rules(statement: Statement) -> list[Rule]:
+def _matching_rules(statements: list[Statement]) -> list[Rule]:
+    """The active rules any of these statements may match (one query, and one for their bonus windows)."""
     return list(
-        Rule.objects.filter(active=True, verb=statement.verb_id)
-        .filter(Q(activity_type="") | Q(activity_type=statement.activity_type))
+        Rule.objects.filter(active=True, verb__in={s.verb_id for s in statements})
+        .filter(Q(activity_type="") | Q(activity_type__in={s.activity_type for s in statements}))
         .select_related("dimension__index")
         .prefetch_related("bonus_windows")
         .order_by("dimension__index_id", "pk")
@@ -168,68 +169,112 @@ def scoring_paused():
 
 
 def statement_score(statement: Statement) -> list[PointsEntry]:
-    """The statement handler: write the points `statement` earns under the current rules (inside its transaction).
+    """Score one newly stored statement (see `statements_score`)."""
+    return statements_score([statement])
+
+
+def statements_score(statements: list[Statement]) -> list[PointsEntry]:
+    """The statement handler: write the points these newly stored statements earn under the current rules, in
+    order, inside their transaction; a batch (an xAPI POST of many statements) costs the same fixed number of
+    queries as one statement.
 
     Only statements the server recorded or a trusted client sent earn points; a statement is scored once (the
     handler runs only for newly stored statements, and entries are unique per statement and rule). Daily caps and
-    the daily limit hold under concurrency: the person's day row is locked before it is read.
+    the daily limit hold under concurrency: the people's day rows are locked before they are read. A voiding
+    statement takes its target's points away at its place in the order.
     """
     if _scoring_paused.get():
         return []
-    if statement.verb_id == Verb.VOIDED:
-        _statement_unscore(statement)
+    entries: list[PointsEntry] = []
+    run: list[Statement] = []
+    for statement in statements:
+        if statement.verb_id == Verb.VOIDED:
+            entries += _score_run(run)
+            run = []
+            _statement_unscore(statement)
+        elif _scorable(statement):
+            run.append(statement)
+    entries += _score_run(run)
+    return entries
+
+
+def _score_run(statements: list[Statement]) -> list[PointsEntry]:
+    """Score scorable statements, in order: rules, roles and branches read once for all of them, the day rows
+    they touch created and locked together, the entries written in one insert, one board update after commit."""
+    if not statements:
         return []
-    if not _scorable(statement):
-        return []
-    rules = _matching_rules(statement)
+    rules = _matching_rules(statements)
     if not rules:
         return []
-    user_id = statement.actor_user_id
+    user_ids = {s.actor_user_id for s in statements}
     needed_roles = {rule.dimension.index.eligible_role for rule in rules} - {""}
+    held: set[tuple[int, str]] = set()
     if needed_roles:
-        held = set(RoleAssignment.objects.filter(user_id=user_id, role__in=needed_roles).values_list("role", flat=True))
-        rules = [
-            rule
+        held = set(
+            RoleAssignment.objects.filter(user_id__in=user_ids, role__in=needed_roles).values_list("user_id", "role")
+        )
+    worth: list[tuple[Statement, list[tuple[Rule, Decimal]]]] = []
+    for statement in statements:
+        amounts = [
+            (rule, rule_points(rule, statement))
             for rule in rules
-            if not rule.dimension.index.eligible_role or rule.dimension.index.eligible_role in held
+            if rule.verb == statement.verb_id
+            and rule.activity_type in ("", statement.activity_type)
+            and (
+                not rule.dimension.index.eligible_role
+                or (statement.actor_user_id, rule.dimension.index.eligible_role) in held
+            )
         ]
-    worth = [(rule, rule_points(rule, statement)) for rule in rules]
-    worth = [(rule, amount) for rule, amount in worth if amount > 0]
+        amounts = [(rule, amount) for rule, amount in amounts if amount > 0]
+        if amounts:
+            worth.append((statement, amounts))
     if not worth:
         return []
-    branch_id = None
-    if any(rule.dimension.index.scope == Index.Scope.BRANCH for rule, _amount in worth):
-        branch_id = (
-            BranchMembership.objects.filter(user_id=user_id)
+    first_branch: dict[int, int] = {}
+    branch_users = {
+        statement.actor_user_id
+        for statement, amounts in worth
+        if any(rule.dimension.index.scope == Index.Scope.BRANCH for rule, _amount in amounts)
+    }
+    if branch_users:
+        for user_id, branch_id in (
+            BranchMembership.objects.filter(user_id__in=branch_users)
             .order_by("branch_id")
-            .values_list("branch_id", flat=True)
-            .first()
-        )
-    day = local_day(statement.timestamp)
-    index_ids = sorted({rule.dimension.index_id for rule, _amount in worth})
-    days = _lock_person_days(user_id, index_ids, day)
+            .values_list("user_id", "branch_id")
+        ):
+            first_branch.setdefault(user_id, branch_id)
+    keys = {
+        (statement.actor_user_id, rule.dimension.index_id, local_day(statement.timestamp))
+        for statement, amounts in worth
+        for rule, _amount in amounts
+    }
+    days = _lock_person_days(keys)
     entries: list[PointsEntry] = []
-    for rule, amount in worth:
-        index = rule.dimension.index
-        if index.scope == Index.Scope.BRANCH and branch_id is None:
-            continue
-        granted = allot(days[index.pk], rule, amount)
-        if granted <= 0:
-            continue
-        entries.append(
-            PointsEntry(
-                statement=statement,
-                rule=rule,
-                index_id=index.pk,
-                dimension_id=rule.dimension_id,
-                user_id=user_id,
-                branch_id=branch_id if index.scope == Index.Scope.BRANCH else None,
-                occurred_at=statement.timestamp,
-                day=day,
-                points=granted,
-                rules_version=index.rules_version,
+    for statement, amounts in worth:
+        user_id = statement.actor_user_id
+        branch_id = first_branch.get(user_id)
+        day = local_day(statement.timestamp)
+        for rule, amount in amounts:
+            index = rule.dimension.index
+            if index.scope == Index.Scope.BRANCH and branch_id is None:
+                continue
+            granted = allot(days[(user_id, index.pk, day)], rule, amount)
+            if granted <= 0:
+                continue
+            entries.append(
+                PointsEntry(
+                    statement=statement,
+                    rule=rule,
+                    index_id=index.pk,
+                    dimension_id=rule.dimension_id,
+                    user_id=user_id,
+                    branch_id=branch_id if index.scope == Index.Scope.BRANCH else None,
+                    occurred_at=statement.timestamp,
+                    day=day,
+                    points=granted,
+                    rules_version=index.rules_version,
+                )
             )
-        )
     if not entries:
         return []
     PointsEntry.objects.bulk_create(entries)
@@ -239,19 +284,24 @@ def statement_score(statement: Statement) -> list[PointsEntry]:
     return entries
 
 
-def _lock_person_days(user_id: int, index_ids: list[int], day: dt.date) -> dict[int, PersonDay]:
-    """Create (if missing) and lock the person's day rows, in index order (no deadlocks between statements)."""
+def _lock_person_days(keys: set[tuple[int, int, dt.date]]) -> dict[tuple[int, int, dt.date], PersonDay]:
+    """Create (if missing) and lock the day rows of these (person, index, day) keys, all in one order (person,
+    index, day), so concurrent writes never wait on each other in a circle."""
+    ordered = sorted(keys)
     PersonDay.objects.bulk_create(
-        [PersonDay(user_id=user_id, index_id=index_id, day=day) for index_id in index_ids], ignore_conflicts=True
+        [PersonDay(user_id=user_id, index_id=index_id, day=day) for user_id, index_id, day in ordered],
+        ignore_conflicts=True,
     )
-    rows = list(
-        PersonDay.objects.select_for_update()
-        .filter(user_id=user_id, day=day, index_id__in=index_ids)
-        .order_by("index_id")
-    )
+    by_person_day: dict[tuple[int, dt.date], set[int]] = defaultdict(set)
+    for user_id, index_id, day in ordered:
+        by_person_day[(user_id, day)].add(index_id)
+    wanted = Q()
+    for (user_id, day), index_ids in by_person_day.items():
+        wanted |= Q(user_id=user_id, day=day, index_id__in=sorted(index_ids))
+    rows = list(PersonDay.objects.select_for_update().filter(wanted).order_by("user_id", "index_id", "day"))
     for row in rows:
         row.changed = False  # set by `allot`
-    return {row.index_id: row for row in rows}
+    return {(row.user_id, row.index_id, row.day): row for row in rows}
 
 
 def _statement_unscore(voiding: Statement) -> None:

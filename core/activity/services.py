@@ -33,7 +33,9 @@ XAPI_VERSION = "1.0.3"
 STATEMENT_NAMESPACE = uuid.UUID("6f1d3c2e-8a43-5b7e-9d0c-2f6a4b1e7c90")
 
 StatementHandler = Callable[[Statement], None]
+BatchHandler = Callable[[list[Statement]], None]
 _handlers: list[StatementHandler] = []
+_batch_handlers: list[BatchHandler] = []
 
 
 def statement_handler_register(handler: StatementHandler) -> None:
@@ -44,6 +46,14 @@ def statement_handler_register(handler: StatementHandler) -> None:
     """
     if handler not in _handlers:
         _handlers.append(handler)
+
+
+def statement_batch_handler_register(handler: BatchHandler) -> None:
+    """Run `handler(statements)` once per write with the statements it newly stored, in the order they were
+    sent (one for `activity_record`, the whole batch for an xAPI POST), inside the storing transaction and after
+    the per-statement handlers. For handlers that can do a batch's work in a fixed number of queries."""
+    if handler not in _batch_handlers:
+        _batch_handlers.append(handler)
 
 
 class StatementConflict(ApplicationError):
@@ -133,7 +143,8 @@ def statements_store(*, statements: list[dict], client: XapiClient) -> list[Stor
     Returns one result per statement sent, in order (a statement repeated in the batch, twice).
 
     The batch costs a fixed number of queries whatever its size: one read of the ids already stored,
-    one of the people the actors name, one of the statements voided, one insert, then the handlers.
+    one of the people the actors name, one of the statements voided, one insert, then the handlers (the batch
+    handlers once for the whole batch).
     """
     if len(statements) > settings.XAPI_MAX_BATCH:
         raise StatementInvalid(
@@ -199,6 +210,8 @@ def _store_batch(unique: list[dict], *, client: XapiClient, authority: dict) -> 
             for handler in _handlers:
                 handler(row)
             results[str(row.pk)] = StoreResult(row, created=True)
+        for batch_handler in _batch_handlers:
+            batch_handler(rows)
     return results
 
 
@@ -308,6 +321,8 @@ def _store_one(statement: dict, *, client: XapiClient | None, actor_user, author
     _void_targets([row])
     for handler in _handlers:
         handler(row)
+    for batch_handler in _batch_handlers:
+        batch_handler([row])
     return StoreResult(row, created=True)
 
 

@@ -11,11 +11,13 @@ One run, two phases on the same machine, with the same viewers, rate and message
    PUBLISHes it to Redis; as many plain `websockets` server processes as daphne workers SUBSCRIBE and
    `broadcast` it to their sockets.
 
-In both, a separate recorder process records statements through `activity_record` (scored in the statement's
-transaction, exactly as in production) at a steady rate, and logs after each commit the time and the board's
-version. A viewer's delay for a statement is the time from that commit to the first message the viewer receives
-with a version at least as new. Viewers are light raw-asyncio clients: they read only `"version"` and keep the
-last frame; at the end each viewer's last board is compared with the ledger (`board_scores`, the source of truth).
+In both, recorder processes record statements at a steady rate as a trusted xAPI client does: batches (by default
+25 statements every 100 ms per recorder) through `statements_store`, the xAPI POST's path, each batch one
+transaction in which its statements are stored and scored, exactly as in production; after each commit a recorder
+logs the time and the board's version. A viewer's delay for a statement is the time from that commit to the first
+message the viewer receives with a version at least as new. Viewers are light raw-asyncio clients: they read only
+`"version"` and keep the last frame; at the end each viewer's last board is compared with the ledger
+(`board_scores`, the source of truth).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 VERSION = re.compile(rb'"version":(\d+)')
 SLUG = "bench-live"
+RECORDER_CLIENT = "bench recorder"
 
 
 # --- helpers -------------------------------------------------------------------------------------------------
@@ -109,6 +112,8 @@ def build_world(members: int) -> tuple[int, list[str]]:
 
     from django.utils import timezone
 
+    from core.activity.models import XapiClient
+    from core.activity.services import xapi_client_create
     from core.activity.vocabulary import ActivityType, Verb
     from core.people.models import Role, RoleAssignment, User
     from realtime.models import Contest, Dimension, Index, Rule
@@ -147,6 +152,8 @@ def build_world(members: int) -> tuple[int, list[str]]:
     RoleAssignment.objects.bulk_create(
         [RoleAssignment(user=u, role=Role.PARTY_MEMBER) for u in users], ignore_conflicts=True
     )
+    if not XapiClient.objects.filter(name=RECORDER_CLIENT).exists():
+        xapi_client_create(name=RECORDER_CLIENT, trusted=True)
     board_rebuild(contest=contest, notify=False)
     return contest.pk, sorted(users.values_list("username", flat=True))[:members]
 
@@ -165,16 +172,20 @@ def ledger_top(contest_id: int, limit: int = 20) -> list[tuple[str, str]]:
 def run_recorder(args) -> None:
     setup_django()
     import random
+    import uuid
 
+    from django.conf import settings
     from django.contrib.auth import get_user_model
-    from django.db import transaction
 
-    from core.activity.services import activity_record
+    from core.activity.models import XapiClient
+    from core.activity.services import statements_store
     from core.activity.vocabulary import ActivityType, Verb
     from realtime.store import leaderboard_store
 
     rng = random.Random(args.seed)
-    users = list(get_user_model().objects.filter(username__startswith="bench_m").order_by("username"))
+    members = get_user_model().objects.filter(username__startswith="bench_m").order_by("username")
+    usernames = list(members.values_list("username", flat=True))
+    client = XapiClient.objects.get(name=RECORDER_CLIENT)
     store = leaderboard_store()
     batch = max(1, args.batch)
     period = batch / args.rate
@@ -190,18 +201,25 @@ def run_recorder(args) -> None:
         pause = due - time.time()
         if pause > 0:
             time.sleep(pause)
-        # One transaction per batch; people in id order, so concurrent recorders lock person-days in one order.
-        chosen = sorted((rng.choice(users) for _ in range(batch)), key=lambda u: u.pk)
-        with transaction.atomic():
-            for user in chosen:
-                activity_record(
-                    actor=user,
-                    verb=Verb.COMPLETED,
-                    object_id=f"https://bench.example/courses/{args.phase}/{recorded}",
-                    activity_type=ActivityType.COURSE,
-                    name="压测课程",
-                )
-                recorded += 1
+        # One xAPI batch (one transaction, scored as a batch), as a trusted client such as an HR system sends it.
+        statements = [
+            {
+                "id": str(uuid.uuid4()),
+                "actor": {
+                    "objectType": "Agent",
+                    "account": {"homePage": settings.XAPI_ACCOUNT_HOMEPAGE, "name": rng.choice(usernames)},
+                },
+                "verb": {"id": Verb.COMPLETED, "display": {"en-US": "completed"}},
+                "object": {
+                    "objectType": "Activity",
+                    "id": f"https://bench.example/courses/{args.phase}/{recorded + n}",
+                    "definition": {"type": ActivityType.COURSE, "name": {"zh-CN": "压测课程"}},
+                },
+            }
+            for n in range(batch)
+        ]
+        statements_store(statements=statements, client=client)
+        recorded += batch
         log.append((time.time(), store.version(args.contest_id)))
         tick += 1
     try:
@@ -647,7 +665,7 @@ def parse(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--viewers", type=int, default=2000)
     parser.add_argument("--rate", type=float, default=500, help="statements per second")
-    parser.add_argument("--batch", type=int, default=10, help="statements per recorder transaction")
+    parser.add_argument("--batch", type=int, default=25, help="statements per xAPI batch (one transaction)")
     parser.add_argument("--recorders", type=int, default=2, help="recorder processes sharing the rate")
     parser.add_argument("--duration", type=float, default=30, help="seconds of recording per phase")
     parser.add_argument("--settle", type=float, default=15, help="seconds to wait for the final version")

@@ -18,7 +18,13 @@ from core.activity.vocabulary import ActivityType, Verb
 from core.errors import PermissionDenied
 from realtime.models import BonusWindow, PersonDay, PointsEntry, Rule
 from realtime.selectors import leaderboard_snapshot, viewer_standing
-from realtime.services import board_differences, contest_recompute, ruleset_version_create, statement_score
+from realtime.services import (
+    board_differences,
+    contest_recompute,
+    ruleset_version_create,
+    scoring_paused,
+    statement_score,
+)
 from realtime.signals import scores_changed
 
 clean_store = contest_world.clean_store
@@ -186,3 +192,60 @@ def test_scoring_one_statement_costs_exact_queries(world, pioneer, django_assert
         for callback in callbacks:
             callback()
     assert leaderboard_snapshot(contest=pioneer.contest)["entries"][0]["score"] == 4
+
+
+def test_an_xapi_batch_is_scored_in_the_queries_of_one_statement_and_in_its_order(world, pioneer):
+    """A trusted client POSTs 60 statements for ten people: scoring them costs the very queries scoring one costs,
+    caps and the daily limit are applied in the batch's order, and the boards move once, after commit."""
+    from django.conf import settings
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    members = contest_world.make_members(world, 10)
+    trusted = XapiClient.objects.create(name="hr", key="k2", secret_hash="x", trusted=True)
+    serial = iter(range(10**6))
+
+    def statement(user, verb, activity_type, **extra):
+        return {
+            "actor": {"account": {"homePage": settings.XAPI_ACCOUNT_HOMEPAGE, "name": user.username}},
+            "verb": {"id": verb},
+            "object": {"id": f"https://example.org/batch/{next(serial)}", "definition": {"type": activity_type}},
+            **extra,
+        }
+
+    def hours(user):
+        return statement(user, Verb.CONFIRMED_HOURS, ActivityType.VOLUNTEER_ACTIVITY)
+
+    def lesson(user):
+        return statement(user, Verb.COMPLETED, ActivityType.LESSON, result={"duration": "PT5M"})
+
+    def scoring_queries(batch) -> int:
+        """The queries storing `batch` costs beyond storing a batch like it without scoring."""
+        twin = [dict(s, object={**s["object"], "id": s["object"]["id"] + "-unscored"}) for s in batch]
+        with CaptureQueriesContext(connection) as unscored, scoring_paused():
+            statements_store(statements=twin, client=trusted)
+        with CaptureQueriesContext(connection) as scored:
+            statements_store(statements=batch, client=trusted)
+        return len(scored) - len(unscored)
+
+    leaderboard_snapshot(contest=pioneer.contest)  # the board exists
+    with committed():
+        one = scoring_queries([hours(world.member)])
+    # Member 1: six hours (6 each, the rule's cap is 24), then seven lessons (2 each): the daily limit of 30 is
+    # reached after three lessons. Everyone else: six hours, capped at 24.
+    batch = [hours(members[0]) for _ in range(6)] + [lesson(members[0]) for _ in range(7)]
+    batch += [hours(member) for member in members[1:] for _ in range(6)]
+    received = []
+    scores_changed.connect(lambda sender, signal, **kwargs: received.append(kwargs), weak=False, dispatch_uid="t")
+    try:
+        with committed():
+            many = scoring_queries(batch)
+    finally:
+        scores_changed.disconnect(dispatch_uid="t")
+    assert many == one == 7
+    points = PointsEntry.objects.filter(user=members[0]).order_by("pk")
+    assert [e.points for e in points] == [6, 6, 6, 6, 2, 2, 2]
+    assert [total(member, pioneer.index) for member in members] == [30] + [24] * 9
+    assert PersonDay.objects.get(user=members[0]).points == 30
+    assert [r["contest_ids"] for r in received] == [[pioneer.contest.pk]]  # one board update for the batch
+    assert board_differences(contest=pioneer.contest) == {}

@@ -32,7 +32,7 @@ class Command(BaseCommand):
             differing += 1
             self.stdout.write(f"{item.slug}: {len(differences)} difference(s)")
             for member, (ledger, stored) in list(differences.items())[:20]:
-                self.stdout.write(f"  {member}: ledger {ledger}, store {stored}")
+                self.stdout.write(f"  {member}: ledger {ledger:.2f}, store {stored:.2f}")
         if differing:
             raise CommandError(
                 f"{differing} board(s) differ from the ledger; run `manage.py rebuild_leaderboards`.", returncode=1
