@@ -278,7 +278,18 @@ def _score_run(statements: list[Statement]) -> list[PointsEntry]:
     if not entries:
         return []
     PointsEntry.objects.bulk_create(entries)
-    PersonDay.objects.bulk_update([state for state in days.values() if state.changed], ["points", "per_rule"])
+    # The new totals of the day rows locked above, in one statement: an upsert of rows that all exist compiles to
+    # a plain VALUES list, where bulk_update builds a CASE per row and field.
+    PersonDay.objects.bulk_create(
+        [
+            PersonDay(user_id=row.user_id, index_id=row.index_id, day=row.day, points=row.points, per_rule=row.per_rule)
+            for row in days.values()
+            if row.changed
+        ],
+        update_conflicts=True,
+        unique_fields=["user", "index", "day"],
+        update_fields=["points", "per_rule"],
+    )
     changes = [_change(entry) for entry in entries]
     transaction.on_commit(lambda: boards_apply(changes))
     return entries
@@ -292,16 +303,17 @@ def _lock_person_days(keys: set[tuple[int, int, dt.date]]) -> dict[tuple[int, in
         [PersonDay(user_id=user_id, index_id=index_id, day=day) for user_id, index_id, day in ordered],
         ignore_conflicts=True,
     )
-    by_person_day: dict[tuple[int, dt.date], set[int]] = defaultdict(set)
-    for user_id, index_id, day in ordered:
-        by_person_day[(user_id, day)].add(index_id)
-    wanted = Q()
-    for (user_id, day), index_ids in by_person_day.items():
-        wanted |= Q(user_id=user_id, day=day, index_id__in=sorted(index_ids))
-    rows = list(PersonDay.objects.select_for_update().filter(wanted).order_by("user_id", "index_id", "day"))
-    for row in rows:
+    # People × indices × days covers the keys (exactly, in the usual batch of one day and one index).
+    people, indices, dates = ({key[i] for key in keys} for i in range(3))
+    rows = (
+        PersonDay.objects.select_for_update()
+        .filter(user_id__in=people, index_id__in=indices, day__in=dates)
+        .order_by("user_id", "index_id", "day")
+    )
+    days = {(row.user_id, row.index_id, row.day): row for row in rows}
+    for row in days.values():
         row.changed = False  # set by `allot`
-    return {(row.user_id, row.index_id, row.day): row for row in rows}
+    return days
 
 
 def _statement_unscore(voiding: Statement) -> None:

@@ -12,12 +12,12 @@ One run, two phases on the same machine, with the same viewers, rate and message
    `broadcast` it to their sockets.
 
 In both, recorder processes record statements at a steady rate as a trusted xAPI client does: batches (by default
-25 statements every 100 ms per recorder) through `statements_store`, the xAPI POST's path, each batch one
-transaction in which its statements are stored and scored, exactly as in production; after each commit a recorder
-logs the time and the board's version. A viewer's delay for a statement is the time from that commit to the first
-message the viewer receives with a version at least as new. Viewers are light raw-asyncio clients: they read only
-`"version"` and keep the last frame; at the end each viewer's last board is compared with the ledger
-(`board_scores`, the source of truth).
+25 statements every 100 ms per recorder) of volunteer hours confirmed, through `statements_store` (the xAPI POST's
+path), each batch one transaction in which its statements are stored and scored, exactly as in production; after
+each commit a recorder logs the time and the board's version. A viewer's delay for a statement is the time from
+that commit to the first message the viewer receives with a version at least as new. Viewers are light raw-asyncio
+clients: they read only `"version"` and keep the last frame; at the end each viewer's last board is compared with
+the ledger (`board_scores`, the source of truth).
 """
 
 from __future__ import annotations
@@ -122,11 +122,11 @@ def build_world(members: int) -> tuple[int, list[str]]:
     index, _ = Index.objects.get_or_create(slug="bench-pioneer", defaults={"name": "先锋指数（压测）"})
     dimension, _ = Dimension.objects.get_or_create(index=index, code="learning", defaults={"name": "学习成长"})
     Rule.objects.get_or_create(
-        name="bench: course completed",
+        name="bench: volunteer hours confirmed",
         defaults={
             "dimension": dimension,
-            "verb": Verb.COMPLETED,
-            "activity_type": ActivityType.COURSE,
+            "verb": Verb.CONFIRMED_HOURS,
+            "activity_type": ActivityType.VOLUNTEER_ACTIVITY,
             "points": Decimal("1.00"),
         },
     )
@@ -201,7 +201,8 @@ def run_recorder(args) -> None:
         pause = due - time.time()
         if pause > 0:
             time.sleep(pause)
-        # One xAPI batch (one transaction, scored as a batch), as a trusted client such as an HR system sends it.
+        # One xAPI batch (one transaction, scored as a batch) of volunteer hours confirmed, as the trusted client of
+        # an HR system sends them. (Course completions would also each cost certification's handler one query.)
         statements = [
             {
                 "id": str(uuid.uuid4()),
@@ -209,11 +210,11 @@ def run_recorder(args) -> None:
                     "objectType": "Agent",
                     "account": {"homePage": settings.XAPI_ACCOUNT_HOMEPAGE, "name": rng.choice(usernames)},
                 },
-                "verb": {"id": Verb.COMPLETED, "display": {"en-US": "completed"}},
+                "verb": {"id": Verb.CONFIRMED_HOURS, "display": {"en-US": "confirmed hours"}},
                 "object": {
                     "objectType": "Activity",
-                    "id": f"https://bench.example/courses/{args.phase}/{recorded + n}",
-                    "definition": {"type": ActivityType.COURSE, "name": {"zh-CN": "压测课程"}},
+                    "id": f"https://bench.example/volunteering/{args.phase}/{recorded + n}",
+                    "definition": {"type": ActivityType.VOLUNTEER_ACTIVITY, "name": {"zh-CN": "压测志愿服务"}},
                 },
             }
             for n in range(batch)

@@ -66,3 +66,33 @@ def test_one_frame_is_made_once_and_written_to_every_open_socket(server, monkeyp
     # A final text frame (FIN + opcode 1), unmasked as a server's, its length, then the UTF-8 text.
     assert sockets[0][1].value() == sockets[1][1].value() == bytes([0x81, len(payload)]) + payload
     assert sockets[2][1].value() == b""
+
+
+def test_bytes_go_straight_to_an_idle_connection_and_queue_behind_waiting_ones():
+    """Twisted's write only queues until the loop finds the socket writable; `_send_now` sends at once when nothing
+    waits, and otherwise queues behind what waits, so a viewer's bytes never change order."""
+    import socket as sockets
+
+    from twisted.internet import reactor, tcp
+
+    ours, viewer = sockets.socketpair()
+    viewer.settimeout(5)
+    connection = tcp.Connection(ours, None, reactor)
+    connection.connected = True
+    try:
+        fanout._send_now(connection, b"first")
+        assert viewer.recv(100) == b"first"  # already sent: nothing queued, the loop never ran
+        assert not connection.dataBuffer and not connection._tempDataBuffer
+
+        connection.write(b"queued ")  # waits for the loop
+        fanout._send_now(connection, b"second")
+        viewer.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            viewer.recv(100)  # nothing overtook the queued bytes
+        connection.doWrite()  # the loop's turn
+        viewer.settimeout(5)
+        assert viewer.recv(100) == b"queued second"
+    finally:
+        connection.stopWriting()
+        ours.close()
+        viewer.close()
