@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 
@@ -153,13 +154,16 @@ def _course_out(course: CoursePage) -> dict:
 
 
 def _progress_out(progress: LessonProgress) -> dict:
-    enrolment = Enrolment.objects.filter(user_id=progress.user_id, course_id=progress.course_id).first()
+    course_percent = getattr(progress, "course_progress_percent", None)
+    if course_percent is None:
+        enrolment = Enrolment.objects.filter(user_id=progress.user_id, course_id=progress.course_id).first()
+        course_percent = enrolment.progress_percent if enrolment else 0
     return {
         "lesson_id": progress.lesson_id,
         "percent": progress.percent,
         "position_seconds": progress.position_seconds,
         "completed": progress.completed_at is not None,
-        "course_progress_percent": enrolment.progress_percent if enrolment else 0,
+        "course_progress_percent": course_percent,
     }
 
 
@@ -225,7 +229,9 @@ def lesson_view(request, lesson_id: int):
     summary="Report the player's position; the server credits progress",
 )
 def lesson_progress(request, lesson_id: int, payload: ProgressIn):
-    lesson = get_object_or_404(LessonPage.objects.live().only("id", "kind", "duration_seconds", "title"), pk=lesson_id)
+    lesson = selectors.live_lesson(lesson_id=lesson_id)
+    if lesson is None:
+        raise Http404
     progress = services.lesson_progress_report(
         user=request.user, lesson=lesson, position_seconds=payload.position_seconds
     )

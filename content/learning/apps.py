@@ -8,22 +8,26 @@ class LearningConfig(AppConfig):
     verbose_name = _("Learning")
 
     def ready(self):
-        from django.db.models.signals import post_delete
-        from wagtail.signals import page_published, page_unpublished
+        from django.db.models.signals import post_delete, post_save
+        from wagtail.models import Page, PageViewRestriction
+        from wagtail.signals import page_published, page_unpublished, post_page_move
 
         from core.home.models import home_block_register
 
-        from . import models
         from .selectors import catalogue_invalidate
 
         def invalidate(sender, **kwargs):
             catalogue_invalidate()
 
-        # The catalogue's fragment cache is keyed by a version that every publish bumps.
-        for model in (models.CoursePage, models.LessonPage, models.QuizPage, models.CourseIndexPage):
-            page_published.connect(invalidate, sender=model, dispatch_uid=f"learning-published-{model.__name__}")
-            page_unpublished.connect(invalidate, sender=model, dispatch_uid=f"learning-unpublished-{model.__name__}")
-            post_delete.connect(invalidate, sender=model, dispatch_uid=f"learning-deleted-{model.__name__}")
+        # The catalogue's fragment and whole-page caches are keyed by a version that these bump. Any page
+        # counts, not only courses: the page around the course list (navigation, titles) shows other pages.
+        page_published.connect(invalidate, dispatch_uid="learning-published")
+        page_unpublished.connect(invalidate, dispatch_uid="learning-unpublished")
+        post_page_move.connect(invalidate, dispatch_uid="learning-moved")
+        post_delete.connect(invalidate, sender=Page, dispatch_uid="learning-deleted")
+        # A new view restriction must stop the cached page from reaching visitors who may no longer see it.
+        post_save.connect(invalidate, sender=PageViewRestriction, dispatch_uid="learning-restricted")
+        post_delete.connect(invalidate, sender=PageViewRestriction, dispatch_uid="learning-unrestricted")
 
         home_block_register(continue_learning_home_block)
 

@@ -59,6 +59,27 @@ def catalogue_invalidate() -> None:
         cache.set(CATALOGUE_VERSION_KEY, 2, None)
 
 
+LESSON_FIELDS = ("id", "title", "kind", "duration_seconds", "path", "depth", "live")
+
+
+def live_lesson(*, lesson_id: int) -> LessonPage | None:
+    """A live lesson with the fields progress reports need (LESSON_FIELDS), or None.
+
+    Players report progress every few seconds, so the row is cached under the catalogue version: any
+    publish, unpublish or deletion makes the next report read it afresh. Missing ids are not cached.
+    """
+    key = f"learning:lesson:{lesson_id}"
+    found = cache.get_many([CATALOGUE_VERSION_KEY, key])
+    entry = found.get(key)
+    if entry is not None and entry[0] == found.get(CATALOGUE_VERSION_KEY):
+        return entry[1]
+    version = catalogue_version()
+    lesson = LessonPage.objects.live().only(*LESSON_FIELDS).filter(pk=lesson_id).first()
+    if lesson is not None:
+        cache.set(key, (version, lesson), 3600)
+    return lesson
+
+
 def catalogue_courses(*, category: str | None = None, catalogue=None):
     """Live courses, newest first, optionally of one category and under one catalogue page."""
     courses = CoursePage.objects.live().select_related("cover").prefetch_related("tags")

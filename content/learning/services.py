@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -179,27 +180,72 @@ def _locked_progress(*, user, lesson: LessonPage) -> LessonProgress:
     return progress
 
 
+def _credit(progress: LessonProgress, *, duration: float, position: float, now: datetime) -> None:
+    """The progress rule, applied in memory: forward only, never faster than MAX_PLAYBACK_RATE x real time."""
+    elapsed = max(0.0, (now - progress.credited_at).total_seconds())
+    gain = min(max(position - progress.progress_seconds, 0.0), elapsed * MAX_PLAYBACK_RATE)
+    progress.progress_seconds = min(duration, progress.progress_seconds + gain)
+    progress.position_seconds = position
+    progress.time_spent_seconds += min(elapsed, MAX_REPORT_GAP_SECONDS)
+    progress.credited_at = now
+
+
+def _course_progress_percent():
+    """The learner's progress in the lesson's course, as a subquery beside their lesson progress row."""
+    enrolment = Enrolment.objects.filter(user_id=OuterRef("user_id"), course_id=OuterRef("course_id"))
+    return Subquery(enrolment.values("progress_percent")[:1])
+
+
 def lesson_progress_report(
     *, user, lesson: LessonPage, position_seconds: float, now: datetime | None = None
 ) -> LessonProgress:
     """The player reports its position. The server credits progress forward only, and never faster
     than MAX_PLAYBACK_RATE times the real time since the lesson was opened or last credited, so a
-    forged "I am at the end" right after opening changes (almost) nothing."""
+    forged "I am at the end" right after opening changes (almost) nothing.
+
+    Most reports only move the numbers: they read the row (with the course's progress) and write it
+    back with one UPDATE that applies only if no other report credited the row in between. A report
+    that passes a milestone or completes the lesson, or that lost such a race, takes the locked path,
+    which records the statements. The returned row carries `course_progress_percent`.
+    """
     _require_signed_in(user)
     now = now or timezone.now()
     if not isinstance(position_seconds, int | float) or math.isnan(position_seconds):
         raise ApplicationError(_("The position is not a number."))
     duration = float(lesson.duration_seconds or 1)
     position = min(max(float(position_seconds), 0.0), duration)
+    progress = (
+        LessonProgress.objects.filter(user=user, lesson=lesson)
+        .annotate(course_progress_percent=_course_progress_percent())
+        .first()
+    )
+    if progress is None:
+        raise ApplicationError(_("Open the lesson first."), status=409)
+    read_credited_at = progress.credited_at
+    _credit(progress, duration=duration, position=position, now=now)
+    percent = int(progress.progress_seconds * 100 // duration)
+    milestone_due = not progress.completed_at and any(progress.milestone < m <= percent for m in MILESTONES)
+    completes = (
+        lesson.is_media and not progress.completed_at and progress.progress_seconds >= duration * MEDIA_COMPLETE_SHARE
+    )
+    if not (milestone_due or completes):
+        written = LessonProgress.objects.filter(pk=progress.pk, credited_at=read_credited_at).update(
+            progress_seconds=progress.progress_seconds,
+            position_seconds=progress.position_seconds,
+            time_spent_seconds=progress.time_spent_seconds,
+            credited_at=now,
+        )
+        if written:
+            progress.lesson = lesson
+            return progress
+    return _lesson_progress_locked(user=user, lesson=lesson, duration=duration, position=position, now=now)
+
+
+def _lesson_progress_locked(*, user, lesson: LessonPage, duration: float, position: float, now: datetime):
     with transaction.atomic():
         progress = _locked_progress(user=user, lesson=lesson)
         progress.lesson = lesson
-        elapsed = max(0.0, (now - progress.credited_at).total_seconds())
-        gain = min(max(position - progress.progress_seconds, 0.0), elapsed * MAX_PLAYBACK_RATE)
-        progress.progress_seconds = min(duration, progress.progress_seconds + gain)
-        progress.position_seconds = position
-        progress.time_spent_seconds += min(elapsed, MAX_REPORT_GAP_SECONDS)
-        progress.credited_at = now
+        _credit(progress, duration=duration, position=position, now=now)
         percent = int(progress.progress_seconds * 100 // duration)
         reached = [m for m in MILESTONES if progress.milestone < m <= percent]
         if reached and not progress.completed_at:
@@ -226,6 +272,8 @@ def lesson_progress_report(
             and progress.progress_seconds >= duration * MEDIA_COMPLETE_SHARE
         ):
             _lesson_mark_complete(progress=progress, lesson=lesson, now=now)
+    enrolment = Enrolment.objects.filter(user=user, course_id=progress.course_id).values("progress_percent").first()
+    progress.course_progress_percent = enrolment["progress_percent"] if enrolment else 0
     return progress
 
 

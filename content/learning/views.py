@@ -13,22 +13,25 @@ from core.errors import ApplicationError
 from . import selectors, services
 from .media import ranged_file_response
 from .models import Category
+from .page_cache import page_cache_render
 
 
 def catalogue(request, page):
     category = request.GET.get("category") or ""
     if category not in Category.values:
         category = ""
-    return page.render(
-        request,
-        template="learning/course_index_page.html",
-        context_overrides={
-            "category": category,
-            "categories": Category.choices,
-            "catalogue_version": selectors.catalogue_version(),
-            "courses": selectors.catalogue_courses(category=category or None, catalogue=page),
-        },
-    )
+    version = selectors.catalogue_version()
+    context = {
+        "category": category,
+        "categories": Category.choices,
+        "catalogue_version": version,
+        "courses": selectors.catalogue_courses(category=category or None, catalogue=page),
+    }
+
+    def render(overrides: dict):
+        return page.render(request, template="learning/course_index_page.html", context_overrides=context | overrides)
+
+    return page_cache_render(request, render, version=version)
 
 
 def search(request, page):

@@ -7,11 +7,14 @@ The demo city at 34,000 shops lives in its own database (gp_bench_learning), see
 daphne workers (DEBUG off, Redis cache, static files collected once) serve it; a second process (this one)
 plays N concurrent users with an asyncio HTTP client:
 
-1. catalogue: each user GETs the course catalogue page (the category filter rotates), pausing --think seconds
-   between pages like a person reading (default 1 s); then again back to back, for the saturation throughput;
+1. catalogue: each user GETs the course catalogue page (the category filter rotates) as a visitor without a
+   session, pausing --think seconds between pages like a person reading (default 1 s); then again back to
+   back, for the saturation throughput; then signed in (each user with their own session), pausing --think s;
 2. progress: each user is a signed-in shop owner who opened a video lesson; they POST their player position
    to /api/learning/lessons/<id>/progress (with session and CSRF, as the browser does).
 
+Each user holds one keep-alive connection to one worker, as a phone's browser does; the client is a small
+asyncio HTTP/1.1 client (below), so that the load generator takes as little of the shared CPU as it can.
 It prints p50/p99 latency and requests per second for each phase. Goals: catalogue p99 < 100 ms at 50 users,
 at least 500 progress updates per second.
 """
@@ -94,7 +97,9 @@ def prepare(database_url: str, admin_dsn: str, env: dict) -> None:
 SETUP_SESSIONS = """
 import json
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
-from django.contrib.sessions.backends.db import SessionStore
+from importlib import import_module
+from django.conf import settings
+SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
 from django.middleware.csrf import _get_new_csrf_string
 from content.learning import services
 from content.learning.models import CourseIndexPage, LessonPage
@@ -146,43 +151,109 @@ def start_workers(env: dict, count: int) -> list[tuple[subprocess.Popen, str]]:
     return workers
 
 
+class Connection:
+    """One keep-alive HTTP/1.1 connection, as a phone's browser holds it: a request at a time.
+
+    A deliberately small client (asyncio streams, Content-Length or chunked bodies) so that the load
+    generator, which shares the machine's two cores with the server, spends as little CPU as it can
+    (see BENCHMARKS.md for what httpx cost).
+    """
+
+    def __init__(self, url: str):
+        host, _sep, port = url.removeprefix("http://").partition(":")
+        self.host, self.port = host, int(port)
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+        self.cookies: dict[str, str] = {}
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.reader = self.writer = None
+
+    async def request(self, method: str, target: str, headers: dict | None = None, body: bytes = b"") -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        lines = [f"{method} {target} HTTP/1.1", f"Host: {self.host}:{self.port}"]
+        lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+        if self.cookies:
+            lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
+        if body or method == "POST":
+            lines.append(f"Content-Length: {len(body)}")
+        self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+        head = (await self.reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        status = int(head[0].split(" ", 2)[1])
+        length, chunked, close = None, False, False
+        for line in head[1:]:
+            name, _sep, value = line.partition(":")
+            name, value = name.strip().lower(), value.strip()
+            if name == "content-length":
+                length = int(value)
+            elif name == "transfer-encoding" and "chunked" in value.lower():
+                chunked = True
+            elif name == "connection" and value.lower() == "close":
+                close = True
+            elif name == "set-cookie":
+                cookie, _sep, attributes = value.partition(";")
+                key, _sep, val = cookie.partition("=")
+                if "max-age=0" in attributes.lower():
+                    self.cookies.pop(key.strip(), None)
+                else:
+                    self.cookies[key.strip()] = val.strip()
+        if chunked:
+            while True:
+                size = int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16)
+                await self.reader.readexactly(size + 2)
+                if size == 0:
+                    break
+        elif length is not None:
+            await self.reader.readexactly(length)
+        else:
+            await self.reader.read()
+            close = True
+        if close:
+            await self.close()
+        return status
+
+
 async def run_phase(name: str, urls: list[str], users: int, seconds: float, make_request, think: float = 0) -> dict:
     from collections import Counter
-
-    import httpx
 
     latencies: list[float] = []
     errors = 0
     statuses: Counter = Counter()
-    limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
-    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
-        # Warm up every worker (templates, caches) before measuring.
-        for i in range(len(urls) * 5):
-            await make_request(client, urls[i % len(urls)], i)
-        stop_at = time.monotonic() + seconds
+    # One connection per user, each user on one worker (as a browser keeps its connection).
+    connections = [Connection(urls[n % len(urls)]) for n in range(users)]
+    # Warm up every worker (templates, caches) before measuring.
+    for i, connection in enumerate(connections[: len(urls) * 5]):
+        await make_request(connection, i)
+    stop_at = time.monotonic() + seconds
 
-        async def user(number: int):
-            nonlocal errors
-            count = 0
-            while time.monotonic() < stop_at:
-                url = urls[(number + count) % len(urls)]
-                started = time.perf_counter()
-                try:
-                    status = await make_request(client, url, number * 100000 + count)
-                except httpx.HTTPError as exc:
-                    status = 599
-                    statuses[type(exc).__name__] += 1
-                latencies.append(time.perf_counter() - started)
-                statuses[status] += 1
-                if status >= 400:
-                    errors += 1
-                count += 1
-                if think:
-                    await asyncio.sleep(think)
+    async def user(number: int):
+        nonlocal errors
+        connection = connections[number]
+        count = 0
+        while time.monotonic() < stop_at:
+            started = time.perf_counter()
+            try:
+                status = await asyncio.wait_for(make_request(connection, number * 100000 + count), 30)
+            except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError) as exc:
+                status = 599
+                statuses[type(exc).__name__] += 1
+                await connection.close()
+            latencies.append(time.perf_counter() - started)
+            statuses[status] += 1
+            if status >= 400:
+                errors += 1
+            count += 1
+            if think:
+                await asyncio.sleep(think)
 
-        started = time.monotonic()
-        await asyncio.gather(*(user(n) for n in range(users)))
-        elapsed = time.monotonic() - started
+    started = time.monotonic()
+    await asyncio.gather(*(user(n) for n in range(users)))
+    elapsed = time.monotonic() - started
+    for connection in connections:
+        await connection.close()
     result = {
         "phase": name,
         "requests": len(latencies),
@@ -232,23 +303,28 @@ def main() -> None:
     lesson = setup["lesson"]
     sessions = setup["users"]
 
-    async def catalogue_request(client, url, n):
-        response = await client.get(url + catalogue + categories[n % len(categories)])
-        return response.status_code
+    async def catalogue_request(connection, n):
+        return await connection.request("GET", catalogue + categories[n % len(categories)])
+
+    async def signed_in_catalogue_request(connection, n):
+        user = sessions[(n // 100000) % len(sessions)]
+        connection.cookies.setdefault("sessionid", user["session"])
+        return await connection.request("GET", catalogue + categories[n % len(categories)])
 
     positions: dict[int, float] = {}
 
-    async def progress_request(client, url, n):
-        user = sessions[(n // 100000) % len(sessions)]
+    async def progress_request(connection, n):
         key = (n // 100000) % len(sessions)
+        user = sessions[key]
         positions[key] = positions.get(key, 0.0) + 0.5
-        response = await client.post(
-            f"{url}/api/learning/lessons/{lesson}/progress",
-            json={"position_seconds": positions[key]},
-            headers={"X-CSRFToken": user["csrf"], "Referer": url + "/"},
-            cookies={"sessionid": user["session"], "csrftoken": user["csrf"]},
-        )
-        return response.status_code
+        connection.cookies.update({"sessionid": user["session"], "csrftoken": user["csrf"]})
+        body = json.dumps({"position_seconds": positions[key]}).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "X-CSRFToken": user["csrf"],
+            "Referer": f"http://{connection.host}:{connection.port}/",
+        }
+        return await connection.request("POST", f"/api/learning/lessons/{lesson}/progress", headers, body)
 
     try:
         load = os.getloadavg()
@@ -260,6 +336,16 @@ def main() -> None:
             )
         )
         asyncio.run(run_phase("catalogue (back to back)", urls, args.users, args.seconds, catalogue_request))
+        asyncio.run(
+            run_phase(
+                f"signed in (think {args.think:g} s)",
+                urls,
+                args.users,
+                args.seconds,
+                signed_in_catalogue_request,
+                args.think,
+            )
+        )
         asyncio.run(run_phase("progress", urls, args.users, args.seconds, progress_request))
         load = os.getloadavg()
         print(f"load after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
