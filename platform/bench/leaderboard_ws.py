@@ -11,13 +11,13 @@ One run, two phases on the same machine, with the same viewers, rate and message
    PUBLISHes it to Redis; as many plain `websockets` server processes as daphne workers SUBSCRIBE and
    `broadcast` it to their sockets.
 
-In both, recorder processes record statements at a steady rate as a trusted xAPI client does: batches (by default
-25 statements every 100 ms per recorder) of volunteer hours confirmed, through `statements_store` (the xAPI POST's
-path), each batch one transaction in which its statements are stored and scored, exactly as in production; after
-each commit a recorder logs the time and the board's version. A viewer's delay for a statement is the time from
-that commit to the first message the viewer receives with a version at least as new. Viewers are light raw-asyncio
-clients: they read only `"version"` and keep the last frame; at the end each viewer's last board is compared with
-the ledger (`board_scores`, the source of truth).
+In both, recorder processes record statements at a steady rate as a trusted xAPI client does: batches of volunteer
+hours confirmed (by default 50 statements, a batch every 100 ms from two recorders taking turns) through
+`statements_store` (the xAPI POST's path), each batch one transaction in which its statements are stored and
+scored, exactly as in production; after each commit a recorder logs the time and the board's version. A viewer's
+delay for a statement is the time from that commit to the first message the viewer receives with a version at
+least as new. Viewers are light raw-asyncio clients: they read only `"version"` and keep the last frame; at the end
+each viewer's last board is compared with the ledger (`board_scores`, the source of truth).
 """
 
 from __future__ import annotations
@@ -190,7 +190,7 @@ def run_recorder(args) -> None:
     batch = max(1, args.batch)
     period = batch / args.rate
     log: list[tuple[float, int]] = []
-    start = time.time()
+    start = time.time() + args.stagger  # recorders take turns
     end = start + args.duration
     tick = 0
     recorded = 0
@@ -491,6 +491,8 @@ async def phase(name: str, args, env, contest_id: int, workdir: Path) -> dict:
                         str(args.batch),
                         "--duration",
                         str(duration),
+                        "--stagger",
+                        str(n * args.batch / args.rate),
                         "--out",
                         str(out),
                         "--phase",
@@ -666,7 +668,7 @@ def parse(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--viewers", type=int, default=2000)
     parser.add_argument("--rate", type=float, default=500, help="statements per second")
-    parser.add_argument("--batch", type=int, default=25, help="statements per xAPI batch (one transaction)")
+    parser.add_argument("--batch", type=int, default=50, help="statements per xAPI batch (one transaction)")
     parser.add_argument("--recorders", type=int, default=2, help="recorder processes sharing the rate")
     parser.add_argument("--duration", type=float, default=30, help="seconds of recording per phase")
     parser.add_argument("--settle", type=float, default=15, help="seconds to wait for the final version")
@@ -684,6 +686,7 @@ def parse(argv=None):
     parser.add_argument("--role", default="main", help=argparse.SUPPRESS)
     parser.add_argument("--contest-id", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--stagger", type=float, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--channel", help=argparse.SUPPRESS)
     parser.add_argument("--phase", default="platform", help=argparse.SUPPRESS)
