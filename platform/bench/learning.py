@@ -8,8 +8,9 @@ daphne workers (DEBUG off, Redis cache, static files collected once) serve it; a
 plays N concurrent users with an asyncio HTTP client:
 
 1. catalogue: each user GETs the course catalogue page (the category filter rotates) as a visitor without a
-   session, pausing --think seconds between pages like a person reading (default 1 s); then again back to
-   back, for the saturation throughput; then signed in (each user with their own session), pausing --think s;
+   session, pausing about --think seconds between pages like a person reading (default 1 s: each user starts
+   at a random moment and pauses 0.5-1.5 times that, so 50 users do not arrive in step); then again back to
+   back, for the saturation throughput; then signed in (each user with their own session), pausing likewise;
 2. progress: each user is a signed-in shop owner who opened a video lesson; they POST their player position
    to /api/learning/lessons/<id>/progress (with session and CSRF, as the browser does).
 
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -216,7 +218,9 @@ class Connection:
         return status
 
 
-async def run_phase(name: str, urls: list[str], users: int, seconds: float, make_request, think: float = 0) -> dict:
+async def run_phase(
+    name: str, urls: list[str], users: int, seconds: float, make_request, think: float = 0, jitter: float = 0.5
+) -> dict:
     from collections import Counter
 
     latencies: list[float] = []
@@ -232,6 +236,11 @@ async def run_phase(name: str, urls: list[str], users: int, seconds: float, make
     async def user(number: int):
         nonlocal errors
         connection = connections[number]
+        # People reading pages do not move in step: each starts at a random moment within the first pause
+        # and pauses between 1 - jitter and 1 + jitter times --think (seeded, so runs are comparable).
+        pauses = random.Random(number)
+        if think and jitter:
+            await asyncio.sleep(pauses.uniform(0, think))
         count = 0
         while time.monotonic() < stop_at:
             started = time.perf_counter()
@@ -247,7 +256,7 @@ async def run_phase(name: str, urls: list[str], users: int, seconds: float, make
                 errors += 1
             count += 1
             if think:
-                await asyncio.sleep(think)
+                await asyncio.sleep(pauses.uniform((1 - jitter) * think, (1 + jitter) * think))
 
     started = time.monotonic()
     await asyncio.gather(*(user(n) for n in range(users)))
@@ -277,6 +286,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
         "--think", type=float, default=1.0, help="Seconds a catalogue user pauses between pages (0: back to back)."
+    )
+    parser.add_argument(
+        "--jitter",
+        type=float,
+        default=0.5,
+        help="Pauses vary by this share of --think, and users start spread over one pause (0: all in step).",
     )
     parser.add_argument("--pool", type=int, default=8, help="pooled database connections per worker (0: none)")
     parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432"))
@@ -332,7 +347,13 @@ def main() -> None:
         print(f"load before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {args.workers} daphne workers; {mode}")
         asyncio.run(
             run_phase(
-                f"catalogue (think {args.think:g} s)", urls, args.users, args.seconds, catalogue_request, args.think
+                f"catalogue (think {args.think:g} s)",
+                urls,
+                args.users,
+                args.seconds,
+                catalogue_request,
+                args.think,
+                args.jitter,
             )
         )
         asyncio.run(run_phase("catalogue (back to back)", urls, args.users, args.seconds, catalogue_request))
@@ -344,6 +365,7 @@ def main() -> None:
                 args.seconds,
                 signed_in_catalogue_request,
                 args.think,
+                args.jitter,
             )
         )
         asyncio.run(run_phase("progress", urls, args.users, args.seconds, progress_request))
