@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .page_cache import page_cache_lookup_key, page_cache_serve
+from .page_cache import page_cache_applies, page_cache_serve
 
 
 class CataloguePageCacheMiddleware:
@@ -22,9 +22,8 @@ class CataloguePageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        key = page_cache_lookup_key(request)
-        if key is not None:
-            response = page_cache_serve(request, key)
+        if page_cache_applies(request):
+            response = page_cache_serve(request)
             if response is not None:
                 return response
         return self.get_response(request)

@@ -31,7 +31,7 @@ def catalogue(request, page):
     def render(overrides: dict):
         return page.render(request, template="learning/course_index_page.html", context_overrides=context | overrides)
 
-    return page_cache_render(request, render, version=version)
+    return page_cache_render(request, render, page=page, version=version)
 
 
 def search(request, page):

@@ -84,24 +84,71 @@ def test_each_category_and_language_is_its_own_page(course_tree):
     assert '<html lang="zh-hans">' in visit(Client(), url)[1]
 
 
-def test_a_signed_in_person_never_gets_or_leaves_the_shared_page(course_tree, world):
+def signed_in(user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    return client
+
+
+def test_signed_in_people_share_the_member_page_with_their_own_token_and_nothing_of_each_other(course_tree, world):
     url = course_tree.catalogue.url
-    retailer = Client()
-    retailer.force_login(world.retailer)
+    retailer, member = signed_in(world.retailer), signed_in(world.member)
     response, html = visit(retailer, url)
     assert "X-Page-Cache" not in response
     assert 'data-testid="my-learning-link"' in html and 'action="/accounts/logout/"' in html
     retailer_token = TOKEN.search(html).group(1)
 
-    # What the signed-in person saw was not stored for others.
-    visit(Client(), url)
-    response, html = visit(Client(), url)
+    response, html = visit(member, url)
     assert response["X-Page-Cache"] == "hit"
+    assert 'data-testid="my-learning-link"' in html and 'action="/accounts/logout/"' in html
+    member_token = TOKEN.search(html).group(1)
+    assert member_token != retailer_token
+    # Nothing of one person reaches the other (the page names nobody).
+    for person in (world.retailer, world.member):
+        assert person.display_name not in html and person.username not in html
+    # Each token logs out its own person only.
+    assert member.post("/accounts/logout/", {"csrfmiddlewaretoken": retailer_token}).status_code == 403
+    assert member.post("/accounts/logout/", {"csrfmiddlewaretoken": member_token}).status_code == 302
+    assert "_auth_user_id" not in member.session
+
+
+def test_visitors_and_members_never_get_each_others_page(course_tree, world):
+    url = course_tree.catalogue.url
+    visit(signed_in(world.retailer), url)
+    response, html = visit(Client(), url)
+    assert "X-Page-Cache" not in response
     assert 'data-testid="my-learning-link"' not in html and "/accounts/logout/" not in html
-    assert retailer_token not in html
-    # And the shared page is not what the signed-in person gets next.
-    response, html = visit(retailer, url)
-    assert "X-Page-Cache" not in response and 'data-testid="my-learning-link"' in html
+    response, html = visit(Client(), url)
+    assert response["X-Page-Cache"] == "hit" and "/accounts/logout/" not in html
+    response, html = visit(signed_in(world.member), url)
+    assert response["X-Page-Cache"] == "hit" and 'data-testid="my-learning-link"' in html
+
+
+def test_editors_get_the_page_rendered_with_their_user_bar_and_it_is_not_shared(course_tree, world):
+    url = course_tree.catalogue.url
+    editor = signed_in(world.editor)
+    for _ in range(2):
+        response, html = visit(editor, url)
+        assert "X-Page-Cache" not in response and "wagtail-userbar" in html
+    visit(signed_in(world.retailer), url)
+    response, html = visit(signed_in(world.member), url)
+    assert response["X-Page-Cache"] == "hit" and "wagtail-userbar" not in html
+
+
+def test_a_restricted_catalogue_is_never_shared(course_tree, world):
+    from django.contrib.auth.models import Group
+
+    url = course_tree.catalogue.url
+    readers = Group.objects.create(name="Readers")
+    world.retailer.groups.add(readers)
+    restriction = PageViewRestriction.objects.create(
+        page=course_tree.catalogue, restriction_type=PageViewRestriction.GROUPS
+    )
+    restriction.groups.add(readers)
+    assert visit(signed_in(world.retailer), url)[0].get("X-Page-Cache") is None
+    assert visit(signed_in(world.retailer), url)[0].get("X-Page-Cache") is None
+    refused = signed_in(world.member).get(url)
+    assert refused.status_code == 403 or "卷烟陈列技巧" not in refused.content.decode()
 
 
 def test_visitors_with_messages_or_other_queries_get_the_page_rendered(course_tree):
