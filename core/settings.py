@@ -6,7 +6,6 @@ DJANGO_ALLOWED_HOSTS; see platform/env.example.
 """
 
 import os
-import threading
 from pathlib import Path
 
 import dj_database_url
@@ -137,28 +136,6 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
-class SharedRedisConnectionPool:
-    """One Redis connection pool per process for Django's cache (`OPTIONS["pool_class"]`).
-
-    Django keeps a cache client per thread, each with its own pool, and under ASGI every request runs in
-    a new thread: so each request opened (and dropped) a new Redis connection, which cost more than the
-    cache saved (platform/BENCHMARKS.md, "Learning"). redis-py pools are thread-safe; share one.
-    """
-
-    _pools: dict = {}
-    _lock = threading.Lock()
-
-    @classmethod
-    def from_url(cls, url: str, **options):
-        import redis
-
-        key = (url, tuple(sorted((name, repr(value)) for name, value in options.items())))
-        with cls._lock:
-            if key not in cls._pools:
-                cls._pools[key] = redis.ConnectionPool.from_url(url, **options)
-            return cls._pools[key]
-
-
 # Redis: channel layer, cache and leaderboard store when REDIS_URL is set.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # redis-py caps an async pool at 100 connections and raises when it is full: keep it explicit.
@@ -180,7 +157,7 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": f"{REDIS_KEY_PREFIX}:cache",
-            "OPTIONS": {"pool_class": SharedRedisConnectionPool},
+            "OPTIONS": {"pool_class": "core.redis_pool.SharedRedisConnectionPool"},
         }
     }
     # Sessions read from Redis (written through to the database): no session query per request.
