@@ -34,6 +34,7 @@ from .models import Category
 from .selectors import CATALOGUE_VERSION_KEY
 
 PAGE_TIMEOUT = 600
+ADMIN_FLAG_TIMEOUT = 60
 # Shaped like a masked token (64 letters) so the rendered page has the same size and form as a real one.
 CSRF_PLACEHOLDER = "catalogueCsrfPlaceholder" + "X" * 40
 _CACHEABLE_QUERIES = {""} | {f"category={value}" for value in Category.values}
@@ -53,9 +54,21 @@ def _variant(request) -> str | None:
     if not user.is_authenticated or not user.is_active:
         return None
     # Editors see the Wagtail user bar; anyone with messages waiting sees them.
-    if user.has_perm("wagtailadmin.access_admin") or len(messages.get_messages(request)):
+    if _uses_admin(user) or len(messages.get_messages(request)):
         return None
     return "member"
+
+
+def _uses_admin(user) -> bool:
+    """Whether `user` may use the Wagtail admin, remembered for a minute: asking costs two permission queries,
+    which were most of a signed-in hit. A change of role shows within the minute; meanwhile a new editor
+    only misses the user bar here, and a former one gets the page rendered for them."""
+    key = f"learning:uses-admin:{user.pk}"
+    uses_admin = cache.get(key)
+    if uses_admin is None:
+        uses_admin = user.has_perm("wagtailadmin.access_admin")
+        cache.set(key, uses_admin, ADMIN_FLAG_TIMEOUT)
+    return uses_admin
 
 
 def _key(request, variant: str) -> str:

@@ -4,7 +4,9 @@ never carrying one visitor's CSRF token or signed-in state to another."""
 import re
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from wagtail.models import PageViewRestriction
 
 from content.learning.models import CoursePage
@@ -110,6 +112,19 @@ def test_signed_in_people_share_the_member_page_with_their_own_token_and_nothing
     assert member.post("/accounts/logout/", {"csrfmiddlewaretoken": retailer_token}).status_code == 403
     assert member.post("/accounts/logout/", {"csrfmiddlewaretoken": member_token}).status_code == 302
     assert "_auth_user_id" not in member.session
+
+
+def test_a_members_hit_does_not_ask_for_their_permissions_again(course_tree, world):
+    url = course_tree.catalogue.url
+    visit(signed_in(world.retailer), url)
+    member = signed_in(world.member)
+    visit(member, url)  # the first hit asks whether they use the admin, then remembers it for a minute
+    with CaptureQueriesContext(connection) as queries:
+        response, _html = visit(member, url)
+    assert response["X-Page-Cache"] == "hit"
+    asked = [query["sql"] for query in queries.captured_queries if "permission" in query["sql"]]
+    assert asked == []
+    assert len(queries.captured_queries) <= 2  # the session (unless it comes from the cache) and its user
 
 
 def test_visitors_and_members_never_get_each_others_page(course_tree, world):
