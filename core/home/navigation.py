@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
 HEADER = "header"
@@ -28,12 +28,7 @@ class SiteLink:
     def resolve(self, request) -> str | None:
         if self.visible is not None and not self.visible(request):
             return None
-        if callable(self.url):
-            return self.url(request)
-        try:
-            return reverse(self.url)
-        except NoReverseMatch:
-            return None
+        return self.url(request) if callable(self.url) else reverse(self.url)
 
 
 _links: dict[str, SiteLink] = {}

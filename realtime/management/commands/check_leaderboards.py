@@ -1,24 +1,17 @@
 """Compare the leaderboard store with the ledger; exit 1 on any difference."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from realtime.models import Contest
+from realtime.management.contests import ContestsCommand
 from realtime.services import board_differences
 from realtime.store import leaderboard_store
 
 
-class Command(BaseCommand):
+class Command(ContestsCommand):
     help = "Compare every contest's board in the store with the points ledger; exits non-zero on a difference."
 
-    def add_arguments(self, parser):
-        parser.add_argument("--contest", help="The contest's slug; all contests when omitted.")
-
     def handle(self, *args, contest=None, **options):
-        contests = Contest.objects.select_related("index", "org_unit").order_by("pk")
-        if contest:
-            contests = contests.filter(slug=contest)
-            if not contests.exists():
-                raise CommandError(f"No contest with slug {contest!r}.")
+        contests = self.contests(contest)
         differing = 0
         store = leaderboard_store()
         for item in contests:
