@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema
 from core.api import signed_in
 
 from . import selectors, services
-from .models import CoursePage, Enrolment, LessonPage, LessonProgress, QuizPage
+from .models import CoursePage, LessonPage, QuizPage
 
 router = Router(tags=["learning"])
 
@@ -70,7 +70,9 @@ class EnrolmentOut(Schema):
 
 
 class ProgressIn(Schema):
-    position_seconds: float = Field(..., ge=0, le=86400, description="Where the player is, in seconds")
+    position_seconds: float = Field(
+        ..., ge=0, le=services.MAX_POSITION_SECONDS, description="Where the player is, in seconds"
+    )
 
 
 class LessonProgressOut(Schema):
@@ -153,20 +155,6 @@ def _course_out(course: CoursePage) -> dict:
     }
 
 
-def _progress_out(progress: LessonProgress) -> dict:
-    course_percent = getattr(progress, "course_progress_percent", None)
-    if course_percent is None:
-        enrolment = Enrolment.objects.filter(user_id=progress.user_id, course_id=progress.course_id).first()
-        course_percent = enrolment.progress_percent if enrolment else 0
-    return {
-        "lesson_id": progress.lesson_id,
-        "percent": progress.percent,
-        "position_seconds": progress.position_seconds,
-        "completed": progress.completed_at is not None,
-        "course_progress_percent": course_percent,
-    }
-
-
 def _live(model, pk: int):
     return get_object_or_404(model.objects.live(), pk=pk)
 
@@ -219,7 +207,7 @@ def enrol(request, course_id: int):
 
 @router.post("/lessons/{lesson_id}/view", response={200: LessonProgressOut, 404: ErrorOut}, auth=signed_in)
 def lesson_view(request, lesson_id: int):
-    return _progress_out(services.lesson_view(user=request.user, lesson=_live(LessonPage, lesson_id)))
+    return selectors.progress_state(services.lesson_view(user=request.user, lesson=_live(LessonPage, lesson_id)))
 
 
 @router.post(
@@ -235,7 +223,7 @@ def lesson_progress(request, lesson_id: int, payload: ProgressIn):
     progress = services.lesson_progress_report(
         user=request.user, lesson=lesson, position_seconds=payload.position_seconds
     )
-    return _progress_out(progress)
+    return selectors.progress_state(progress)
 
 
 @router.post(
@@ -245,7 +233,7 @@ def lesson_progress(request, lesson_id: int, payload: ProgressIn):
     summary="Ask to mark a lesson complete; the server decides",
 )
 def lesson_complete(request, lesson_id: int):
-    return _progress_out(services.lesson_complete(user=request.user, lesson=_live(LessonPage, lesson_id)))
+    return selectors.progress_state(services.lesson_complete(user=request.user, lesson=_live(LessonPage, lesson_id)))
 
 
 @router.get("/quizzes/{quiz_id}", response={200: QuizOut, 404: ErrorOut, 409: ErrorOut}, auth=signed_in)

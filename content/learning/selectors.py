@@ -80,6 +80,22 @@ def live_lesson(*, lesson_id: int) -> LessonPage | None:
     return lesson
 
 
+def progress_state(progress: LessonProgress) -> dict:
+    """What the player is told after a report: the credited percent, the position and the course's progress.
+    The progress API and the progress socket answer with this same shape."""
+    course_percent = getattr(progress, "course_progress_percent", None)
+    if course_percent is None:
+        enrolment = Enrolment.objects.filter(user_id=progress.user_id, course_id=progress.course_id).first()
+        course_percent = enrolment.progress_percent if enrolment else 0
+    return {
+        "lesson_id": progress.lesson_id,
+        "percent": progress.percent,
+        "position_seconds": progress.position_seconds,
+        "completed": progress.completed_at is not None,
+        "course_progress_percent": course_percent,
+    }
+
+
 def catalogue_courses(*, category: str | None = None, catalogue=None):
     """Live courses, newest first, optionally of one category and under one catalogue page."""
     courses = CoursePage.objects.live().select_related("cover").prefetch_related("tags")

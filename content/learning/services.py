@@ -26,10 +26,10 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.activity.services import activity_record
 from core.activity.vocabulary import ActivityType, Verb
@@ -46,6 +46,8 @@ READING_SHARE = 0.5
 READING_CAP_SECONDS = 120
 # Progress milestones (per cent) recorded as "progressed" statements.
 MILESTONES = (25, 50, 75)
+# No lesson is longer than a day: a position beyond that is not a position.
+MAX_POSITION_SECONDS = 86400
 # Time on a lesson counted from one report to the next is capped: a paused tab is not study.
 MAX_REPORT_GAP_SECONDS = 60
 
@@ -190,91 +192,125 @@ def _credit(progress: LessonProgress, *, duration: float, position: float, now: 
     progress.credited_at = now
 
 
-def _course_progress_percent():
-    """The learner's progress in the lesson's course, as a subquery beside their lesson progress row."""
-    enrolment = Enrolment.objects.filter(user_id=OuterRef("user_id"), course_id=OuterRef("course_id"))
-    return Subquery(enrolment.values("progress_percent")[:1])
+# What a report writes to its row.
+PROGRESS_FIELDS = ["progress_seconds", "position_seconds", "time_spent_seconds", "credited_at", "milestone"]
+
+
+@dataclass(frozen=True)
+class ProgressReport:
+    """One player's position report, for `lesson_progress_reports`."""
+
+    user: object
+    lesson: LessonPage
+    position_seconds: float
 
 
 def lesson_progress_report(
     *, user, lesson: LessonPage, position_seconds: float, now: datetime | None = None
 ) -> LessonProgress:
-    """The player reports its position. The server credits progress forward only, and never faster
-    than MAX_PLAYBACK_RATE times the real time since the lesson was opened or last credited, so a
-    forged "I am at the end" right after opening changes (almost) nothing.
-
-    Most reports only move the numbers: they read the row (with the course's progress) and write it
-    back with one UPDATE that applies only if no other report credited the row in between. A report
-    that passes a milestone or completes the lesson, or that lost such a race, takes the locked path,
-    which records the statements. The returned row carries `course_progress_percent`.
-    """
+    """The player reports its position (the progress API); see `lesson_progress_reports` for the rule.
+    The returned row carries `course_progress_percent`."""
     _require_signed_in(user)
-    now = now or timezone.now()
     if not isinstance(position_seconds, int | float) or math.isnan(position_seconds):
         raise ApplicationError(_("The position is not a number."))
-    duration = float(lesson.duration_seconds or 1)
-    position = min(max(float(position_seconds), 0.0), duration)
-    progress = (
-        LessonProgress.objects.filter(user=user, lesson=lesson)
-        .annotate(course_progress_percent=_course_progress_percent())
-        .first()
-    )
-    if progress is None:
-        raise ApplicationError(_("Open the lesson first."), status=409)
-    read_credited_at = progress.credited_at
-    _credit(progress, duration=duration, position=position, now=now)
-    percent = int(progress.progress_seconds * 100 // duration)
-    milestone_due = not progress.completed_at and any(progress.milestone < m <= percent for m in MILESTONES)
-    completes = (
-        lesson.is_media and not progress.completed_at and progress.progress_seconds >= duration * MEDIA_COMPLETE_SHARE
-    )
-    if not (milestone_due or completes):
-        written = LessonProgress.objects.filter(pk=progress.pk, credited_at=read_credited_at).update(
-            progress_seconds=progress.progress_seconds,
-            position_seconds=progress.position_seconds,
-            time_spent_seconds=progress.time_spent_seconds,
-            credited_at=now,
-        )
-        if written:
-            progress.lesson = lesson
-            return progress
-    return _lesson_progress_locked(user=user, lesson=lesson, duration=duration, position=position, now=now)
+    (answer,) = lesson_progress_reports([ProgressReport(user, lesson, float(position_seconds))], now=now)
+    if isinstance(answer, ApplicationError):
+        raise answer
+    return answer
 
 
-def _lesson_progress_locked(*, user, lesson: LessonPage, duration: float, position: float, now: datetime):
+def lesson_progress_reports(reports: list[ProgressReport], now: datetime | None = None) -> list:
+    """Players report where they are; the server credits progress forward only, and never faster than
+    MAX_PLAYBACK_RATE times the real time since the lesson was opened or last credited, so a forged "I am at
+    the end" right after opening changes (almost) nothing. Passing a milestone records it; crediting
+    MEDIA_COMPLETE_SHARE of a video or audio completes the lesson.
+
+    Many reports are applied at once (the progress socket gathers those that arrive while its previous batch
+    is written): one transaction, the rows locked in one query (in id order, so two batches cannot deadlock)
+    and written with one UPDATE statement, whatever the number of reports; milestones and completions record
+    their statements as they happen. Returns, in the order of `reports`, each credited row (with
+    `course_progress_percent`) or the ApplicationError of that report alone (translated when shown).
+    """
+    now = now or timezone.now()
+    answers: list = [None] * len(reports)
     with transaction.atomic():
-        progress = _locked_progress(user=user, lesson=lesson)
-        progress.lesson = lesson
-        _credit(progress, duration=duration, position=position, now=now)
-        percent = int(progress.progress_seconds * 100 // duration)
-        reached = [m for m in MILESTONES if progress.milestone < m <= percent]
-        if reached and not progress.completed_at:
-            progress.milestone = reached[-1]
-            _record(
-                user=user,
-                verb=Verb.PROGRESSED,
-                page=lesson,
-                activity_type=ActivityType.LESSON,
-                key=("learning-progressed", user.pk, lesson.pk, reached[-1]),
-                now=now,
-                result={
-                    "duration": iso_duration(progress.time_spent_seconds),
-                    "extensions": {PROGRESS_EXTENSION: reached[-1]},
-                },
-                parent=CoursePage.objects.only("id", "title").get(pk=progress.course_id),
-            )
-        progress.save(
-            update_fields=["progress_seconds", "position_seconds", "time_spent_seconds", "credited_at", "milestone"]
+        rows = {
+            (row.user_id, row.lesson_id): row
+            for row in LessonProgress.objects.select_for_update()
+            .filter(user_id__in={r.user.pk for r in reports}, lesson_id__in={r.lesson.pk for r in reports})
+            .order_by("pk")
+        }
+        unsaved: dict[int, LessonProgress] = {}
+        for number, report in enumerate(reports):
+            progress = rows.get((report.user.pk, report.lesson.pk))
+            if progress is None:
+                answers[number] = ApplicationError(gettext_lazy("Open the lesson first."), status=409)
+                continue
+            progress.user = report.user
+            if _credit_and_record(progress, lesson=report.lesson, position=report.position_seconds, now=now):
+                unsaved.pop(progress.pk, None)
+            else:
+                unsaved[progress.pk] = progress
+            answers[number] = progress
+        _write_progress(list(unsaved.values()))
+    credited = [a for a in answers if isinstance(a, LessonProgress)]
+    percents = {
+        (user_id, course_id): percent
+        for user_id, course_id, percent in Enrolment.objects.filter(
+            user_id__in={p.user_id for p in credited}, course_id__in={p.course_id for p in credited}
+        ).values_list("user_id", "course_id", "progress_percent")
+    }
+    for progress in credited:
+        progress.course_progress_percent = percents.get((progress.user_id, progress.course_id), 0)
+    return answers
+
+
+def _credit_and_record(progress: LessonProgress, *, lesson: LessonPage, position: float, now: datetime) -> bool:
+    """On a row locked in the current transaction: credit the report, record the milestone it passes and
+    complete the lesson when enough of it is credited. Returns whether the row was saved (it is, before a
+    completion); else the caller writes PROGRESS_FIELDS."""
+    duration = float(lesson.duration_seconds or 1)
+    progress.lesson = lesson
+    _credit(progress, duration=duration, position=min(max(position, 0.0), duration), now=now)
+    percent = int(progress.progress_seconds * 100 // duration)
+    reached = [m for m in MILESTONES if progress.milestone < m <= percent]
+    if reached and not progress.completed_at:
+        progress.milestone = reached[-1]
+        _record(
+            user=progress.user,
+            verb=Verb.PROGRESSED,
+            page=lesson,
+            activity_type=ActivityType.LESSON,
+            key=("learning-progressed", progress.user_id, lesson.pk, reached[-1]),
+            now=now,
+            result={
+                "duration": iso_duration(progress.time_spent_seconds),
+                "extensions": {PROGRESS_EXTENSION: reached[-1]},
+            },
+            parent=CoursePage.objects.only("id", "title").get(pk=progress.course_id),
         )
-        if (
-            lesson.is_media
-            and not progress.completed_at
-            and progress.progress_seconds >= duration * MEDIA_COMPLETE_SHARE
-        ):
-            _lesson_mark_complete(progress=progress, lesson=lesson, now=now)
-    enrolment = Enrolment.objects.filter(user=user, course_id=progress.course_id).values("progress_percent").first()
-    progress.course_progress_percent = enrolment["progress_percent"] if enrolment else 0
-    return progress
+    if lesson.is_media and not progress.completed_at and progress.progress_seconds >= duration * MEDIA_COMPLETE_SHARE:
+        progress.save(update_fields=PROGRESS_FIELDS)
+        _lesson_mark_complete(progress=progress, lesson=lesson, now=now)
+        return True
+    return False
+
+
+def _write_progress(rows: list[LessonProgress]) -> None:
+    """Write PROGRESS_FIELDS of rows locked in this transaction: one UPDATE statement executed for many rows
+    (psycopg pipelines them into one round trip). The ORM's bulk_update builds a CASE per row and field, which
+    took most of a batch's CPU time (platform/BENCHMARKS.md). Values go through each field's
+    get_db_prep_save, so they are exactly what the ORM would write."""
+    if not rows:
+        return
+    meta = LessonProgress._meta
+    fields = [meta.get_field(name) for name in PROGRESS_FIELDS]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608 - names from the model
+    values = [[field.get_db_prep_save(getattr(row, field.attname), connection) for field in fields] for row in rows]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [row_values + [row.pk] for row_values, row in zip(values, rows, strict=True)])
 
 
 def lesson_complete(*, user, lesson: LessonPage, now: datetime | None = None) -> LessonProgress:

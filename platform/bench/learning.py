@@ -11,8 +11,12 @@ plays N concurrent users with an asyncio HTTP client:
    session, pausing about --think seconds between pages like a person reading (default 1 s: each user starts
    at a random moment and pauses 0.5-1.5 times that, so 50 users do not arrive in step); then again back to
    back, for the saturation throughput; then signed in (each user with their own session), pausing likewise;
-2. progress: each user is a signed-in shop owner who opened a video lesson; they POST their player position
-   to /api/learning/lessons/<id>/progress (with session and CSRF, as the browser does).
+2. progress over the lesson's socket, as the lesson page reports it: --players signed-in shop owners who
+   opened a video lesson each hold ws/learning/lessons/<id>/progress/ open and report their position once a
+   second of playback (starting at random moments, ±--jitter), waiting for each answer as the page does;
+   the phase counts the reports the server credited and times each from send to answer;
+3. progress over HTTP, as API clients report it: the first --users of them POST their position to
+   /api/learning/lessons/<id>/progress back to back (with session and CSRF, as a browser would).
 
 Each user holds one keep-alive connection to one worker, as a phone's browser does; the client is a small
 asyncio HTTP/1.1 client (below), so that the load generator takes as little of the shared CPU as it can.
@@ -24,8 +28,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
+import json
 import os
 import random
+import resource
 import socket
 import subprocess
 import sys
@@ -43,6 +50,13 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def raise_file_limit(needed: int) -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = hard if hard != resource.RLIM_INFINITY else max(needed, soft)
+    if soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -218,6 +232,139 @@ class Connection:
         return status
 
 
+def masked_frame(opcode: int, payload: bytes) -> bytes:
+    """A client frame (clients must mask); reports are shorter than 126 bytes."""
+    mask = os.urandom(4)
+    return bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+class Player(asyncio.Protocol):
+    """A lesson page's progress socket: the upgrade with the person's session cookie, then a report at a time."""
+
+    def __init__(self, path: str, host: str, session: str):
+        self.request = (
+            f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\nSec-WebSocket-Version: 13\r\n"
+            f"Origin: http://{host}\r\nCookie: sessionid={session}\r\n\r\n"
+        ).encode()
+        self.buffer = bytearray()
+        self.handshaken = False
+        loop = asyncio.get_running_loop()
+        self.open = loop.create_future()
+        self.answer: asyncio.Future | None = None
+
+    def connection_made(self, transport):
+        self.transport = transport
+        transport.write(self.request)
+
+    def data_received(self, data):
+        self.buffer += data
+        if not self.handshaken:
+            end = self.buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            status_line = bytes(self.buffer[: self.buffer.find(b"\r\n")])
+            del self.buffer[: end + 4]
+            if b" 101 " not in status_line:
+                self.open.set_exception(RuntimeError(status_line.decode()))
+                self.transport.close()
+                return
+            self.handshaken = True
+            self.open.set_result(True)
+        buf = self.buffer
+        while len(buf) >= 2:
+            opcode, length, offset = buf[0] & 0x0F, buf[1] & 0x7F, 2
+            if length == 126:
+                if len(buf) < 4:
+                    return
+                length, offset = int.from_bytes(buf[2:4], "big"), 4
+            if len(buf) < offset + length:
+                return
+            payload = bytes(buf[offset : offset + length])
+            del buf[: offset + length]
+            if opcode == 1 and self.answer is not None and not self.answer.done():
+                self.answer.set_result(payload)
+            elif opcode == 9:  # daphne pings every 20 s: answer, or it drops us
+                self.transport.write(masked_frame(0xA, payload))
+            elif opcode == 8:
+                self.transport.close()
+                return
+
+    def connection_lost(self, exc):
+        for future in (self.open, self.answer):
+            if future is not None and not future.done():
+                future.set_exception(exc or ConnectionError("closed"))
+
+    async def report(self, position: float) -> bytes:
+        self.answer = asyncio.get_running_loop().create_future()
+        self.transport.write(masked_frame(0x1, json.dumps({"position_seconds": position}).encode()))
+        return await self.answer
+
+
+async def run_players(urls: list[str], lesson: int, sessions: list[dict], seconds: float, jitter: float) -> dict:
+    """Each player holds the lesson's progress socket open and reports once a second, as the lesson page does."""
+    loop = asyncio.get_running_loop()
+    path = f"/ws/learning/lessons/{lesson}/progress/"
+    gate = asyncio.Semaphore(50)
+
+    async def connect(n: int) -> Player:
+        host = urls[n % len(urls)].removeprefix("http://")
+        address, _sep, port = host.partition(":")
+        async with gate:
+            _transport, player = await loop.create_connection(
+                lambda: Player(path, host, sessions[n]["session"]), address, int(port)
+            )
+            await asyncio.wait_for(player.open, 30)
+        return player
+
+    started = time.monotonic()
+    players = await asyncio.gather(*(connect(n) for n in range(len(sessions))))
+    print(f"{len(players)} progress sockets open in {time.monotonic() - started:.1f} s", flush=True)
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    stop_at = time.monotonic() + seconds
+
+    async def play(number: int, player: Player):
+        pauses = random.Random(number)
+        await asyncio.sleep(pauses.uniform(0, 1))
+        position = 0.0
+        while time.monotonic() < stop_at:
+            position += 1.0
+            sent = time.perf_counter()
+            try:
+                answer = await asyncio.wait_for(player.report(position), 30)
+            except (OSError, ConnectionError, TimeoutError) as exc:
+                errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+                return
+            latencies.append(time.perf_counter() - sent)
+            if not answer.startswith(b'{"type":"progress"'):
+                key = answer[:80].decode(errors="replace")
+                errors[key] = errors.get(key, 0) + 1
+            await asyncio.sleep(max(0.0, pauses.uniform(1 - jitter, 1 + jitter) - (time.perf_counter() - sent)))
+
+    begun = time.monotonic()
+    await asyncio.gather(*(play(n, player) for n, player in enumerate(players)))
+    elapsed = time.monotonic() - begun
+    for player in players:
+        player.transport.close()
+    credited = len(latencies) - sum(count for key, count in errors.items() if key.startswith("{"))
+    result = {
+        "phase": "progress (socket)",
+        "requests": len(latencies),
+        "errors": sum(errors.values()),
+        "per_second": credited / elapsed,
+        "p50_ms": percentile(latencies, 50) * 1000,
+        "p99_ms": percentile(latencies, 99) * 1000,
+    }
+    print(
+        f"{'progress (socket)':>24}: {len(players)} players, {result['requests']} reports, {credited} credited, "
+        f"{result['per_second']:.0f} credited/s, p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms; "
+        f"errors {errors}",
+        flush=True,
+    )
+    return result
+
+
 async def run_phase(
     name: str, urls: list[str], users: int, seconds: float, make_request, think: float = 0, jitter: float = 0.5
 ) -> dict:
@@ -282,6 +429,12 @@ async def run_phase(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=50)
+    parser.add_argument(
+        "--players",
+        type=int,
+        default=1000,
+        help="Learners playing a video, each reporting over its socket every second.",
+    )
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
@@ -297,8 +450,6 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432"))
     args = parser.parse_args()
 
-    import json
-
     import dj_database_url
 
     database_url = f"{args.postgres.rstrip('/')}/{DB_NAME}"
@@ -309,7 +460,8 @@ def main() -> None:
     env = base_env(database_url)
     prepare(database_url, admin_dsn, env)
     env = {**env, "DATABASE_POOL_MAX_SIZE": str(args.pool)}
-    script = SETUP_SESSIONS.replace("USERS", str(args.users))
+    raise_file_limit(args.players + args.users + 200)
+    script = SETUP_SESSIONS.replace("USERS", str(max(args.users, args.players)))
     setup = json.loads(manage(env, "shell", "-c", script).strip().splitlines()[-1])
     workers = start_workers(env, args.workers)
     urls = [url for _process, url in workers]
@@ -368,7 +520,8 @@ def main() -> None:
                 args.jitter,
             )
         )
-        asyncio.run(run_phase("progress", urls, args.users, args.seconds, progress_request))
+        asyncio.run(run_players(urls, lesson, sessions[: args.players], args.seconds, args.jitter))
+        asyncio.run(run_phase("progress (HTTP)", urls, args.users, args.seconds, progress_request))
         load = os.getloadavg()
         print(f"load after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
     finally:

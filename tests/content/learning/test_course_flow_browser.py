@@ -9,6 +9,7 @@ its certificate; the QR code on it encodes the certificate's public verification
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -127,10 +128,23 @@ def _play_to_the_end(page, selector: str) -> None:
     page.get_by_test_id("lesson-done").wait_for(state="visible", timeout=2 * WAIT)
 
 
+def _progress_answers_over_sockets(page) -> list[dict]:
+    """The answers the lesson pages receive on their progress sockets, as they arrive."""
+    answers: list[dict] = []
+
+    def watch(socket):
+        if "/ws/learning/lessons/" in socket.url:
+            socket.on("framereceived", lambda payload: answers.append(json.loads(payload)))
+
+    page.on("websocket", watch)
+    return answers
+
+
 def learn_as_retailer(page, base: str) -> None:
     from playwright.sync_api import expect
 
     page.set_default_timeout(WAIT)
+    socket_answers = _progress_answers_over_sockets(page)
     course_id = _page_id(page, base, COURSE_TITLE)
     course = page.request.get(f"{base}/api/learning/courses/{course_id}").json()
     page.goto(base + course["url"])
@@ -140,6 +154,8 @@ def learn_as_retailer(page, base: str) -> None:
     # Enrolling opens the first lesson: the video, which must really play.
     expect(page.locator("video[data-testid=player]")).to_be_visible(timeout=WAIT)
     _play_to_the_end(page, "video")
+    # The player reported over its progress socket, and the server credited the video there.
+    assert any(a["type"] == "progress" and a["completed"] for a in socket_answers), socket_answers
     page.get_by_test_id("next").click()
 
     expect(page.locator("audio[data-testid=player]")).to_be_attached(timeout=WAIT)

@@ -1,5 +1,5 @@
-"""Progress reports, the endpoint players call every few seconds: one read and one write for a plain
-report, forward only even when two reports race, and the lesson row cached only until the next publish."""
+"""Progress reports, which players send every second: a batch of them costs the queries of one, each report is
+credited by the rule on its own, and the lesson row is cached only until the next publish."""
 
 from datetime import timedelta
 
@@ -12,6 +12,7 @@ from content.learning import services
 from content.learning.models import LessonPage, LessonProgress
 from core.activity.models import Statement
 from core.activity.vocabulary import Verb
+from core.errors import ApplicationError
 
 pytestmark = [pytest.mark.django_db, pytest.mark.embedded]
 
@@ -22,42 +23,56 @@ def at(seconds: float):
     return T0 + timedelta(seconds=seconds)
 
 
-def test_a_plain_report_is_one_read_and_one_write(world, course_tree, django_assert_num_queries):
+def test_a_batch_of_reports_costs_the_queries_of_one(world, course_tree):
     video = course_tree.video
-    services.lesson_view(user=world.retailer, lesson=video, now=at(0))
-    with django_assert_num_queries(2):
-        progress = services.lesson_progress_report(user=world.retailer, lesson=video, position_seconds=10, now=at(5))
-    assert progress.progress_seconds == 10
-    assert progress.course_progress_percent == 0
-    stored = LessonProgress.objects.get(user=world.retailer, lesson=video)
-    assert (stored.progress_seconds, stored.position_seconds, stored.credited_at) == (10, 10, at(5))
-    assert stored.time_spent_seconds == 5
+    learners = [world.retailer, world.member, world.staff, world.editor, world.villager, world.volunteer]
+    for learner in learners:
+        services.lesson_view(user=learner, lesson=video, now=at(0))
+
+    def queries_for(reports, now):
+        with CaptureQueriesContext(connection) as queries:
+            answers = services.lesson_progress_reports(reports, now=now)
+        assert all(isinstance(a, LessonProgress) for a in answers)
+        return len(queries.captured_queries)
+
+    one = queries_for([services.ProgressReport(world.retailer, video, 5)], at(5))
+    six = queries_for([services.ProgressReport(learner, video, 10) for learner in learners], at(10))
+    assert one == six <= 5  # savepoint, locking read, one UPDATE for every row, release, course progress read
+    rows = LessonProgress.objects.filter(lesson=video).order_by("user_id")
+    assert {(row.progress_seconds, row.position_seconds, row.credited_at) for row in rows} == {(10, 10, at(10))}
 
 
-def test_a_report_that_loses_a_race_is_credited_from_the_winners_row(world, course_tree, monkeypatch):
-    video = course_tree.video
-    services.lesson_view(user=world.retailer, lesson=video, now=at(0))
-    credit = services._credit
-    raced = []
+def test_each_report_in_a_batch_is_credited_by_the_rule_and_answered_on_its_own(world, course_tree):
+    video, audio = course_tree.video, course_tree.audio  # 100 s and 60 s
+    for learner in (world.retailer, world.staff):
+        services.lesson_view(user=learner, lesson=video, now=at(0))
+    services.lesson_view(user=world.member, lesson=audio, now=at(0))
+    answers = services.lesson_progress_reports(
+        [
+            services.ProgressReport(world.retailer, video, 10),
+            services.ProgressReport(world.staff, video, 99),  # forged: 5 s after opening, 10 s at most
+            services.ProgressReport(world.member, audio, 31),  # past half of the audio, 15.5 s after opening
+            services.ProgressReport(world.villager, video, 5),  # never opened it
+            services.ProgressReport(world.retailer, video, 50),  # the same player again, no time later
+        ],
+        now=at(5),
+    )
+    retailer, staff, member, villager, retailer_again = answers
+    assert retailer is retailer_again and retailer.progress_seconds == 10 and retailer.position_seconds == 50
+    assert staff.progress_seconds == 10
+    assert isinstance(villager, ApplicationError) and villager.status == 409
+    assert str(villager.message) == "请先打开该课时。"
+    assert (member.progress_seconds, member.milestone) == (10, 0)
 
-    def credit_after_another_report(progress, **kwargs):
-        if not raced:
-            # Another report for the same lesson lands between our read and our write.
-            raced.append(True)
-            LessonProgress.objects.filter(pk=progress.pk).update(progress_seconds=20, credited_at=at(15.5))
-        return credit(progress, **kwargs)
-
-    monkeypatch.setattr(services, "_credit", credit_after_another_report)
-    progress = services.lesson_progress_report(user=world.retailer, lesson=video, position_seconds=24, now=at(16))
-    # Credited from the winner's 20 s at 15.5 s (1 s at most for half a second), not from the stale row read
-    # before it (0 s at 0 s, which would have allowed the whole 24 s).
-    assert progress.progress_seconds == 21
-    stored = LessonProgress.objects.get(pk=progress.pk)
-    assert (stored.progress_seconds, stored.credited_at) == (21, at(16))
-    # Passing 25 % still records the milestone once, under the lock.
-    services.lesson_progress_report(user=world.retailer, lesson=video, position_seconds=26, now=at(18))
-    services.lesson_progress_report(user=world.retailer, lesson=video, position_seconds=27, now=at(19))
-    assert Statement.objects.filter(actor_user=world.retailer, verb_id=Verb.PROGRESSED).count() == 1
+    services.lesson_progress_reports([services.ProgressReport(world.member, audio, 31)], now=at(15.5))
+    services.lesson_progress_reports([services.ProgressReport(world.member, audio, 32)], now=at(16))
+    progressed = Statement.objects.filter(actor_user=world.member, verb_id=Verb.PROGRESSED)
+    assert [s.full["result"]["extensions"][services.PROGRESS_EXTENSION] for s in progressed] == [50]
+    stored = {row.user_id: row for row in LessonProgress.objects.all()}
+    assert (stored[world.retailer.pk].progress_seconds, stored[world.retailer.pk].position_seconds) == (10, 50)
+    assert stored[world.staff.pk].progress_seconds == 10
+    assert (stored[world.member.pk].progress_seconds, stored[world.member.pk].milestone) == (32, 50)
+    assert not LessonProgress.objects.filter(user=world.villager).exists()
 
 
 @pytest.fixture

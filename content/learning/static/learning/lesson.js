@@ -1,5 +1,6 @@
 // Reports the player's position to the server, which decides how far the learner got and whether the
-// lesson is complete. Nothing here can mark anything complete by itself.
+// lesson is complete. Nothing here can mark anything complete by itself. Reports go over the lesson's
+// progress socket while it is open (one connection instead of a request a second), else over HTTP.
 (function () {
   "use strict";
   var root = document.querySelector("[data-testid=lesson]");
@@ -15,6 +16,47 @@
   var sending = false;
   var pending = false;
   var lastSent = -1;
+  var socket = null;
+  var answerTo = null;
+  var retryDelay = 2000;
+  // The server refuses these for good (not signed in, no such lesson): stay on HTTP.
+  var FINAL_CLOSE_CODES = [4403, 4404];
+  var ANSWER_TIMEOUT_MS = 10000;
+
+  function connect() {
+    if (!root.dataset.progressSocket || !window.WebSocket) return;
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    var ws = new WebSocket(scheme + location.host + root.dataset.progressSocket);
+    ws.onopen = function () { socket = ws; retryDelay = 2000; };
+    ws.onmessage = function (event) { answered(JSON.parse(event.data)); };
+    ws.onclose = function (event) {
+      if (socket === ws) socket = null;
+      answered(null);
+      if (FINAL_CLOSE_CODES.indexOf(event.code) >= 0) return;
+      setTimeout(connect, retryDelay);
+      retryDelay = Math.min(retryDelay * 2, 60000);
+    };
+  }
+
+  function answered(data) {
+    var resolve = answerTo;
+    answerTo = null;
+    if (resolve) resolve(data);
+  }
+
+  // One report at a time: over the socket when it is open (null if it closes or stays silent), else HTTP.
+  function sendReport(position) {
+    var body = { position_seconds: position };
+    if (!socket || socket.readyState !== WebSocket.OPEN) return post(root.dataset.progressUrl, body);
+    return new Promise(function (resolve) {
+      answerTo = resolve;
+      setTimeout(function () { if (answerTo === resolve) answered(null); }, ANSWER_TIMEOUT_MS);
+      socket.send(JSON.stringify(body));
+    }).then(function (data) {
+      if (data === null) return post(root.dataset.progressUrl, body);
+      return { ok: data.type === "progress", data: data };
+    });
+  }
 
   function post(url, body) {
     return fetch(url, {
@@ -46,7 +88,7 @@
     var position = player.currentTime || 0;
     if (!force && Math.abs(position - lastSent) < 1) return;
     sending = true;
-    post(root.dataset.progressUrl, { position_seconds: position })
+    sendReport(position)
       .then(function (r) { if (r.ok) { lastSent = position; show(r.data); } })
       .catch(function () { message.textContent = i18n.failed; })
       .finally(function () {
@@ -56,6 +98,7 @@
   }
 
   if (player) {
+    connect();
     var resume = parseFloat(root.dataset.resume || "0");
     player.addEventListener("loadedmetadata", function () {
       if (resume > 1 && resume < (player.duration || 0) - 1) player.currentTime = resume;
