@@ -1,9 +1,12 @@
 """The lesson-progress socket `ws/learning/lessons/<id>/progress/`: a playing video or audio reports its
 position over one connection instead of one HTTP request every second (README, "Machine interfaces").
 
-Thin: the rule is `services.lesson_progress_report`, the one the progress API calls, and every answer has the
+Thin: the rule is `services.lesson_progress_reports`, the one the progress API calls, and every answer has the
 API's shape (`selectors.progress_state`). The client sends `{"position_seconds": 12.5}` and waits for the
 answer, `{"type": "progress", "percent": ..., ...}` or `{"type": "error", "status": 409, "message": ...}`.
+The reports of all sockets of a process are written together (ReportQueue): one transaction for what arrived
+while the previous one was written, which is what lets two workers credit well over 500 reports a second
+(platform/BENCHMARKS.md) where one request per report stops near 100.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import asyncio
 import json
 import logging
 import weakref
+from typing import NamedTuple
 
 import limits
 from channels.db import database_sync_to_async
@@ -45,13 +49,22 @@ report_limiter = MovingWindowRateLimiter(MemoryStorage())
 MAX_BATCH = 200
 
 
-def _report_batch(reports: list[tuple]) -> list:
-    """(user, lesson id, position) reports -> each one's answer, or its ApplicationError (sync, one transaction)."""
-    lessons = {lesson_id: selectors.live_lesson(lesson_id=lesson_id) for lesson_id in {r[1] for r in reports}}
+class Report(NamedTuple):
+    user: object
+    lesson_id: int
+    position_seconds: float
+
+
+def _report_batch(reports: list[Report]) -> list:
+    """Each report's answer, or its ApplicationError, in one transaction (sync: runs in the database thread)."""
+    lessons = {lesson_id: selectors.live_lesson(lesson_id=lesson_id) for lesson_id in {r.lesson_id for r in reports}}
     answers: list = [ApplicationError(gettext_lazy("This page is not published."), status=404)] * len(reports)
-    live = [n for n, (_user, lesson_id, _pos) in enumerate(reports) if lessons[lesson_id] is not None]
+    live = [n for n, report in enumerate(reports) if lessons[report.lesson_id] is not None]
     credited = services.lesson_progress_reports(
-        [services.ProgressReport(reports[n][0], lessons[reports[n][1]], reports[n][2]) for n in live]
+        [
+            services.ProgressReport(reports[n].user, lessons[reports[n].lesson_id], reports[n].position_seconds)
+            for n in live
+        ]
     )
     for n, progress in zip(live, credited, strict=True):
         answers[n] = progress if isinstance(progress, ApplicationError) else selectors.progress_state(progress)
@@ -64,7 +77,7 @@ class ReportQueue:
     At low load a batch is one report, written at once; at high load one transaction carries many."""
 
     def __init__(self):
-        self.waiting: list[tuple[tuple, asyncio.Future]] = []
+        self.waiting: list[tuple[Report, asyncio.Future]] = []
         self.writer: asyncio.Task | None = None
 
     @classmethod
@@ -78,7 +91,7 @@ class ReportQueue:
     async def submit(self, *, user, lesson_id: int, position_seconds: float) -> dict:
         """The answer to one report: the credited state, or raises its ApplicationError."""
         future = asyncio.get_running_loop().create_future()
-        self.waiting.append(((user, lesson_id, position_seconds), future))
+        self.waiting.append((Report(user, lesson_id, position_seconds), future))
         if self.writer is None or self.writer.done():
             self.writer = asyncio.create_task(self._write())
         answer = await future
@@ -130,7 +143,7 @@ def _language(scope) -> str:
 
 
 class LessonProgressConsumer(AsyncWebsocketConsumer):
-    """One playing lesson's reports, from its signed-in learner, applied one at a time in arrival order."""
+    """One playing lesson's reports, from its signed-in learner, answered one at a time in arrival order."""
 
     # A progress socket receives nothing from other processes: it needs no channel-layer subscription.
     channel_layer_alias = "progress-sockets-have-no-channel"

@@ -5,6 +5,7 @@ oversized or too frequent reports answered with an error that changes nothing.""
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 
 import limits
@@ -12,7 +13,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
-from django.db import connections
+from django.db import OperationalError, connections
 from django.utils import timezone
 
 from content.learning import consumers, services
@@ -155,3 +156,62 @@ async def test_reports_beyond_the_rate_are_refused_and_change_nothing(world, cou
     assert (await report(other, {"position_seconds": 1}))["type"] == "progress"
     for communicator in (socket, second, other):
         await communicator.disconnect()
+
+
+async def test_reports_arriving_while_a_batch_is_written_go_together_and_each_gets_its_own_answer(
+    world, course_tree, monkeypatch
+):
+    video = course_tree.video
+    learners = [world.retailer, world.staff, world.member]
+    for learner in learners:
+        await sync_to_async(opened_seconds_ago)(learner, video, 30)
+    sockets = [(await open_socket(video.pk, learner))[0] for learner in learners]
+    queue = consumers.ReportQueue.current()
+    write_batch = consumers._report_batch
+    batches = []
+
+    def held_first_batch(reports):
+        # The first batch is written only once all three reports are in it or waiting, so that whichever
+        # did not make it into the first batch go together in the second.
+        deadline = time.monotonic() + TIMEOUT
+        while not batches and len(reports) + len(queue.waiting) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        batches.append([report.position_seconds for report in reports])
+        return write_batch(reports)
+
+    monkeypatch.setattr(consumers, "_report_batch", held_first_batch)
+    for number, socket in enumerate(sockets):
+        await socket.send_to(text_data=json.dumps({"position_seconds": 11 + number}))
+    answers = [json.loads(await socket.receive_from(timeout=TIMEOUT)) for socket in sockets]
+    assert sorted(sum(batches, [])) == [11, 12, 13] and len(batches) <= 2
+    assert [a["position_seconds"] for a in answers] == [11, 12, 13]
+    assert [(a["type"], a["percent"]) for a in answers] == [("progress", 11), ("progress", 12), ("progress", 13)]
+    positions = await sync_to_async(
+        lambda: {row.user_id: row.position_seconds for row in LessonProgress.objects.filter(lesson=video)}
+    )()
+    assert positions == {learner.pk: 11 + n for n, learner in enumerate(learners)}
+    for socket in sockets:
+        await socket.disconnect()
+
+
+async def test_a_failed_write_is_answered_and_the_next_report_is_written(world, course_tree, monkeypatch):
+    video = course_tree.video
+    await sync_to_async(opened_seconds_ago)(world.retailer, video, 30)
+    socket, _connected, _code = await open_socket(video.pk, world.retailer)
+    write_batch = consumers._report_batch
+    failures = []
+
+    def database_away_once(reports):
+        if not failures:
+            failures.append(len(reports))
+            raise OperationalError("the database went away")
+        return write_batch(reports)
+
+    monkeypatch.setattr(consumers, "_report_batch", database_away_once)
+    failed = await report(socket, {"position_seconds": 10})
+    assert (failed["type"], failed["status"]) == ("error", 503)
+    assert failed["message"] == "进度保存失败,请重试。"
+    assert (await sync_to_async(stored)(world.retailer, video))[1] == 0
+    again = await report(socket, {"position_seconds": 12})
+    assert (again["type"], again["position_seconds"]) == ("progress", 12)
+    await socket.disconnect()
