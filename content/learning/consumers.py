@@ -150,18 +150,21 @@ class LessonProgressConsumer(AsyncWebsocketConsumer):
 
     async def connect(self):
         user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            await self.close(code=CLOSE_FORBIDDEN)
-            return
-        self.user = user
+        self.user = user if user is not None and user.is_authenticated else None
         self.lesson_id = self.scope["url_route"]["kwargs"]["lesson_id"]
-        if await database_sync_to_async(selectors.live_lesson)(lesson_id=self.lesson_id) is None:
-            await self.close(code=CLOSE_NOT_FOUND)
-            return
         self.language = _language(self.scope)
+        lesson = await database_sync_to_async(selectors.live_lesson)(lesson_id=self.lesson_id) if self.user else None
+        # Accepted before a refusal, so that the page sees the close code (a refused handshake reaches a browser
+        # only as 1006) and stays on HTTP instead of reconnecting.
         await self.accept()
+        if self.user is None:
+            await self.close(code=CLOSE_FORBIDDEN)
+        elif lesson is None:
+            await self.close(code=CLOSE_NOT_FOUND)
 
     async def receive(self, text_data=None, bytes_data=None):
+        if self.user is None:  # refused, closing
+            return
         with translation.override(self.language):
             answer = await self._answer(text_data)
         await self.send(text_data=json.dumps(answer, ensure_ascii=False, separators=(",", ":")))

@@ -39,6 +39,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+
+from wsclient import RawWebSocket  # noqa: E402 - beside this script
+
 VERSION = re.compile(rb'"version":(\d+)')
 SLUG = "bench-live"
 RECORDER_CLIENT = "bench recorder"
@@ -293,86 +296,19 @@ def run_reference_ticker(args) -> None:
 # --- the viewers: raw asyncio websocket clients ------------------------------------------------------------------
 
 
-def masked_frame(opcode: int, payload: bytes) -> bytes:
-    """A client frame (clients must mask): FIN + opcode, length, mask, masked payload. Control frames are short."""
-    mask = os.urandom(4)
-    return bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-
-
-class Viewer(asyncio.Protocol):
-    """A websocket client that parses frames and reads only the version of each message."""
+class Viewer(RawWebSocket):
+    """A leaderboard viewer that reads only the version of each message and keeps the last board."""
 
     def __init__(self, path: str, host: str):
-        self.path = path
-        self.host = host
-        self.buffer = bytearray()
-        self.open = asyncio.get_running_loop().create_future()
-        self.handshaken = False
+        super().__init__(path, host)
         self.received: list[tuple[float, int]] = []
         self.last_board: bytes = b""
-        self.closed = False
 
-    def connection_made(self, transport):
-        self.transport = transport
-        key = base64.b64encode(os.urandom(16)).decode()
-        request = (
-            f"GET {self.path} HTTP/1.1\r\nHost: {self.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nOrigin: http://{self.host}\r\n\r\n"
-        )
-        transport.write(request.encode())
-
-    def data_received(self, data):
-        self.buffer += data
-        if not self.handshaken:
-            end = self.buffer.find(b"\r\n\r\n")
-            if end < 0:
-                return
-            head = bytes(self.buffer[:end])
-            del self.buffer[: end + 4]
-            if b" 101 " not in head.split(b"\r\n", 1)[0]:
-                if not self.open.done():
-                    self.open.set_exception(RuntimeError(head.split(b"\r\n", 1)[0].decode()))
-                self.transport.close()
-                return
-            self.handshaken = True
-            if not self.open.done():
-                self.open.set_result(True)
-        now = time.time()
-        buf = self.buffer
-        while len(buf) >= 2:
-            opcode = buf[0] & 0x0F
-            length = buf[1] & 0x7F
-            offset = 2
-            if length == 126:
-                if len(buf) < 4:
-                    return
-                length = int.from_bytes(buf[2:4], "big")
-                offset = 4
-            elif length == 127:
-                if len(buf) < 10:
-                    return
-                length = int.from_bytes(buf[2:10], "big")
-                offset = 10
-            if len(buf) < offset + length:
-                return
-            payload = bytes(buf[offset : offset + length])
-            del buf[: offset + length]
-            if opcode == 1:
-                match = VERSION.search(payload, 0, 200)
-                if match and payload.startswith(b'{"type":"leaderboard"'):
-                    self.received.append((now, int(match.group(1))))
-                    self.last_board = payload
-            elif opcode == 9:  # ping: answer, or the server drops us (daphne pings every 20 s)
-                self.transport.write(masked_frame(0xA, payload))
-            elif opcode == 8:
-                self.closed = True
-                self.transport.close()
-                return
-
-    def connection_lost(self, exc):
-        self.closed = True
-        if not self.open.done():
-            self.open.set_exception(exc or RuntimeError("closed"))
+    def on_text(self, payload: bytes, received_at: float) -> None:
+        match = VERSION.search(payload, 0, 200)
+        if match and payload.startswith(b'{"type":"leaderboard"'):
+            self.received.append((received_at, int(match.group(1))))
+            self.last_board = payload
 
 
 async def connect_viewers(ports: list[int], path: str, count: int) -> list[Viewer]:

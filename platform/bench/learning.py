@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import json
 import os
 import random
@@ -42,6 +41,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+
+from wsclient import RawWebSocket  # noqa: E402 - beside this script
+
 DB_NAME = "gp_bench_learning"
 SHOPS = 34000
 
@@ -232,72 +234,24 @@ class Connection:
         return status
 
 
-def masked_frame(opcode: int, payload: bytes) -> bytes:
-    """A client frame (clients must mask); reports are shorter than 126 bytes."""
-    mask = os.urandom(4)
-    return bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-
-
-class Player(asyncio.Protocol):
-    """A lesson page's progress socket: the upgrade with the person's session cookie, then a report at a time."""
+class Player(RawWebSocket):
+    """A lesson page's progress socket, opened with the person's session cookie: a report at a time."""
 
     def __init__(self, path: str, host: str, session: str):
-        self.request = (
-            f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\nSec-WebSocket-Version: 13\r\n"
-            f"Origin: http://{host}\r\nCookie: sessionid={session}\r\n\r\n"
-        ).encode()
-        self.buffer = bytearray()
-        self.handshaken = False
-        loop = asyncio.get_running_loop()
-        self.open = loop.create_future()
+        super().__init__(path, host, {"Cookie": f"sessionid={session}"})
         self.answer: asyncio.Future | None = None
 
-    def connection_made(self, transport):
-        self.transport = transport
-        transport.write(self.request)
+    def on_text(self, payload: bytes, received_at: float) -> None:
+        if self.answer is not None and not self.answer.done():
+            self.answer.set_result(payload)
 
-    def data_received(self, data):
-        self.buffer += data
-        if not self.handshaken:
-            end = self.buffer.find(b"\r\n\r\n")
-            if end < 0:
-                return
-            status_line = bytes(self.buffer[: self.buffer.find(b"\r\n")])
-            del self.buffer[: end + 4]
-            if b" 101 " not in status_line:
-                self.open.set_exception(RuntimeError(status_line.decode()))
-                self.transport.close()
-                return
-            self.handshaken = True
-            self.open.set_result(True)
-        buf = self.buffer
-        while len(buf) >= 2:
-            opcode, length, offset = buf[0] & 0x0F, buf[1] & 0x7F, 2
-            if length == 126:
-                if len(buf) < 4:
-                    return
-                length, offset = int.from_bytes(buf[2:4], "big"), 4
-            if len(buf) < offset + length:
-                return
-            payload = bytes(buf[offset : offset + length])
-            del buf[: offset + length]
-            if opcode == 1 and self.answer is not None and not self.answer.done():
-                self.answer.set_result(payload)
-            elif opcode == 9:  # daphne pings every 20 s: answer, or it drops us
-                self.transport.write(masked_frame(0xA, payload))
-            elif opcode == 8:
-                self.transport.close()
-                return
-
-    def connection_lost(self, exc):
-        for future in (self.open, self.answer):
-            if future is not None and not future.done():
-                future.set_exception(exc or ConnectionError("closed"))
+    def on_closed(self, exc: BaseException | None) -> None:
+        if self.answer is not None and not self.answer.done():
+            self.answer.set_exception(exc or ConnectionError("closed"))
 
     async def report(self, position: float) -> bytes:
         self.answer = asyncio.get_running_loop().create_future()
-        self.transport.write(masked_frame(0x1, json.dumps({"position_seconds": position}).encode()))
+        self.send_text(json.dumps({"position_seconds": position}).encode())
         return await self.answer
 
 

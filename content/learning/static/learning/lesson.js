@@ -19,7 +19,7 @@
   var socket = null;
   var answerTo = null;
   var retryDelay = 2000;
-  // The server refuses these for good (not signed in, no such lesson): stay on HTTP.
+  // The server closes with these for good (not signed in, no such lesson): stay on HTTP.
   var FINAL_CLOSE_CODES = [4403, 4404];
   var ANSWER_TIMEOUT_MS = 10000;
 
