@@ -28,7 +28,6 @@ import base64
 import json
 import os
 import re
-import resource
 import signal
 import socket
 import subprocess
@@ -40,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from wsclient import RawWebSocket  # noqa: E402 - beside this script
+from wsclient import RawWebSocket, raise_file_limit  # noqa: E402 - beside this script
 
 VERSION = re.compile(rb'"version":(\d+)')
 SLUG = "bench-live"
@@ -54,14 +53,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def raise_file_limit(needed: int) -> int:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    target = hard if hard != resource.RLIM_INFINITY else max(needed, soft)
-    if soft < target:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
 def setup_django() -> None:

@@ -31,7 +31,6 @@ import asyncio
 import json
 import os
 import random
-import resource
 import socket
 import subprocess
 import sys
@@ -42,7 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from wsclient import RawWebSocket  # noqa: E402 - beside this script
+from wsclient import RawWebSocket, raise_file_limit  # noqa: E402 - beside this script
 
 DB_NAME = "gp_bench_learning"
 SHOPS = 34000
@@ -52,13 +51,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def raise_file_limit(needed: int) -> None:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    target = hard if hard != resource.RLIM_INFINITY else max(needed, soft)
-    if soft < target:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
 def percentile(values: list[float], q: float) -> float:

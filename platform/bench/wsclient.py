@@ -10,7 +10,17 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+import resource
 import time
+
+
+def raise_file_limit(needed: int) -> int:
+    """Raise this process's open-file limit towards `needed` (one descriptor per socket); returns the limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = hard if hard != resource.RLIM_INFINITY else max(needed, soft)
+    if soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
 def masked_frame(opcode: int, payload: bytes) -> bytes:
