@@ -31,7 +31,7 @@ from wagtailmedia.edit_handlers import MediaChooserPanel
 
 from core.people.models import Role
 
-from .text import segment_for_index
+from .text import index_text
 
 
 class Category(models.TextChoices):
@@ -191,9 +191,9 @@ class CoursePage(RoutablePageMixin, Page):
         return f"{settings.SITE_URL}/xapi/activities/course/{self.pk}"
 
     def search_text(self) -> str:
-        """Title, summary and tags cut into words, so Chinese words match (see text.py)."""
+        """Title, summary, tags, instructor and category cut into words and characters (see text.py)."""
         tags = " ".join(tag.name for tag in self.tags.all())
-        return segment_for_index(f"{self.title} {self.summary} {tags} {self.get_category_display()}")
+        return index_text(f"{self.title} {self.summary} {tags} {self.instructor} {self.get_category_display()}")
 
     def lessons(self):
         return LessonPage.objects.child_of(self).live().order_by("path")
@@ -336,7 +336,11 @@ class LessonPage(RoutablePageMixin, Page):
             raise ValidationError({"stream_url": _("A video or audio lesson needs a media file or a stream address.")})
 
     def search_text(self) -> str:
-        return segment_for_index(f"{self.title} {self.summary}")
+        return index_text(f"{self.title} {self.summary} {self.body_text()}")
+
+    def body_text(self) -> str:
+        """The words of the body (text, tips, captions), without markup."""
+        return " ".join(self._meta.get_field("body").get_searchable_content(self.body))
 
     @cached_property
     def course(self) -> CoursePage | None:

@@ -25,7 +25,7 @@ from django.core.cache import cache
 from django.db.models import Prefetch
 
 from .models import Category, CoursePage, Enrolment, LessonPage, LessonProgress, QuizAttempt, QuizPage
-from .text import segment_query
+from .text import BODY, LABEL, TITLE, best_first, characters_matched, parse_query, rank, word_matches
 
 CATALOGUE_VERSION_KEY = "learning:catalogue-version"
 _IRI = re.compile(r"/xapi/activities/(course|lesson|quiz)/(\d+)$")
@@ -106,14 +106,51 @@ def catalogue_courses(*, category: str | None = None, catalogue=None):
     return courses.order_by("-first_published_at", "-pk")
 
 
+SEARCH_CANDIDATES = 300
+
+
+def _search_row(parsed, fields: list[tuple[str, float]], page) -> tuple:
+    texts = [text for text, _weight in fields]
+    return (
+        rank(parsed, fields),
+        word_matches(parsed, texts),
+        characters_matched(parsed, texts),
+        page.title,
+        page,
+    )
+
+
 def search_learning(*, query: str, limit: int = 30) -> dict:
-    """Courses and lessons matching `query`, Chinese words included (the query is cut like the index)."""
-    words = segment_query(query)
-    if not words:
+    """Courses and lessons matching `query`, best first.
+
+    Any word or single character the person types matches, in simplified or traditional characters
+    (text.py cuts the query like the index). The full-text index finds the candidates; `text.rank`
+    orders them the same way on SQLite and PostgreSQL: title above tags and instructor above summary and
+    body, the whole query and whole words above single characters.
+    """
+    parsed = parse_query(query)
+    if parsed is None:
         return {"query": query, "courses": [], "lessons": []}
-    courses = list(CoursePage.objects.live().search(words, operator="or")[:limit])
-    lessons = list(LessonPage.objects.live().search(words, operator="or")[:limit])
-    return {"query": query, "courses": courses, "lessons": lessons}
+    terms = parsed.index_terms
+    course_ids = [p.pk for p in CoursePage.objects.live().search(terms, operator="or")[:SEARCH_CANDIDATES]]
+    lesson_ids = [p.pk for p in LessonPage.objects.live().search(terms, operator="or")[:SEARCH_CANDIDATES]]
+    courses = CoursePage.objects.filter(pk__in=course_ids).prefetch_related("tags")
+    lessons = LessonPage.objects.filter(pk__in=lesson_ids)
+
+    def course_row(course: CoursePage):
+        labels = [tag.name for tag in course.tags.all()] + [course.instructor, str(course.get_category_display())]
+        fields = [(course.title, TITLE), *((label, LABEL) for label in labels), (course.summary, BODY)]
+        return _search_row(parsed, fields, course)
+
+    def lesson_row(lesson: LessonPage):
+        fields = [(lesson.title, TITLE), (lesson.summary, BODY), (lesson.body_text(), BODY)]
+        return _search_row(parsed, fields, lesson)
+
+    return {
+        "query": query,
+        "courses": best_first(parsed, [course_row(c) for c in courses])[:limit],
+        "lessons": best_first(parsed, [lesson_row(lesson) for lesson in lessons])[:limit],
+    }
 
 
 def recommendable_items() -> list[dict]:
