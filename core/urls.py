@@ -32,3 +32,8 @@ if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 urlpatterns += [path("", include(wagtail_urls))]
+
+# Pages answer errors in the site's shell, in the reader's language; /api/ and /xapi/ answer JSON.
+handler403 = "core.home.views.permission_denied"
+handler404 = "core.home.views.page_not_found"
+handler500 = "core.home.views.server_error"
