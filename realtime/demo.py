@@ -44,11 +44,11 @@ HISTORY_DAYS = 120
 SITE = "https://demo.xianfeng.example/"
 
 DIMENSIONS = [
-    # code, name, weight
-    ("leadership", "引领效应", Decimal("1.20")),
-    ("results", "业绩指标", Decimal("1.00")),
-    ("service", "服务实践", Decimal("1.00")),
-    ("learning", "学习成长", Decimal("1.00")),
+    # code, name, weight, English name
+    ("leadership", "引领效应", Decimal("1.20"), "Leadership"),
+    ("results", "业绩指标", Decimal("1.00"), "Results"),
+    ("service", "服务实践", Decimal("1.00"), "Service"),
+    ("learning", "学习成长", Decimal("1.00"), "Learning and growth"),
 ]
 RULES = [
     # name, dimension, verb, activity type, points, daily cap, dwell seconds
@@ -79,6 +79,7 @@ def _indices() -> tuple[Index, Index]:
         slug="pioneer",
         defaults={
             "name": "先锋指数",
+            "name_en": "Pioneer index",
             "scope": Index.Scope.PERSON,
             "eligible_role": Role.STAFF,
             "daily_limit": Decimal(40),
@@ -89,6 +90,7 @@ def _indices() -> tuple[Index, Index]:
         slug="fortress",
         defaults={
             "name": "堡垒指数",
+            "name_en": "Fortress index",
             "scope": Index.Scope.BRANCH,
             "member_index": pioneer,
             "description": "党支部的堡垒指数：支部党员的先锋指数加上支部组织的活动。",
@@ -100,12 +102,16 @@ def _indices() -> tuple[Index, Index]:
 def _rules(pioneer: Index, fortress: Index) -> bool:
     """Dimensions and rules; True when they were created by this run."""
     dimensions = {}
-    for order, (code, name, weight) in enumerate(DIMENSIONS):
+    for order, (code, name, weight, name_en) in enumerate(DIMENSIONS):
         dimensions[code], _ = Dimension.objects.get_or_create(
-            index=pioneer, code=code, defaults={"name": name, "weight": weight, "sort_order": order}
+            index=pioneer,
+            code=code,
+            defaults={"name": name, "name_en": name_en, "weight": weight, "sort_order": order},
         )
     organisation, _ = Dimension.objects.get_or_create(
-        index=fortress, code="organisation", defaults={"name": "组织建设", "weight": Decimal(1)}
+        index=fortress,
+        code="organisation",
+        defaults={"name": "组织建设", "name_en": "Organisation building", "weight": Decimal(1)},
     )
     created_any = False
     for name, code, verb, activity_type, points, cap, dwell in RULES:

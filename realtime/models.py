@@ -32,6 +32,7 @@ class Index(search.Indexed, models.Model):
         BRANCH = "branch", _("Branches")
 
     name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("name in English"), max_length=100, blank=True)
     slug = models.SlugField(_("slug"), max_length=50, unique=True)
     scope = models.CharField(
         _("measures"),
@@ -71,7 +72,7 @@ class Index(search.Indexed, models.Model):
     description = models.TextField(_("description"), blank=True)
 
     panels = [
-        FieldPanel("name"),
+        FieldRowPanel([FieldPanel("name"), FieldPanel("name_en")]),
         FieldPanel("slug"),
         FieldRowPanel([FieldPanel("scope"), FieldPanel("member_index")]),
         FieldRowPanel([FieldPanel("eligible_role"), FieldPanel("daily_limit")]),
@@ -93,6 +94,7 @@ class Dimension(search.Indexed, models.Model):
 
     index = models.ForeignKey(Index, verbose_name=_("index"), on_delete=models.PROTECT, related_name="dimensions")
     name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("name in English"), max_length=100, blank=True)
     code = models.SlugField(_("code"), max_length=50)
     weight = models.DecimalField(
         _("weight"),
@@ -106,7 +108,7 @@ class Dimension(search.Indexed, models.Model):
 
     panels = [
         FieldPanel("index"),
-        FieldPanel("name"),
+        FieldRowPanel([FieldPanel("name"), FieldPanel("name_en")]),
         FieldPanel("code"),
         FieldPanel("weight"),
         FieldPanel("sort_order"),

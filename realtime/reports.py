@@ -8,6 +8,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from core.home.i18n import localized
+
 from .models import Contest, FinalStanding, Index, PointsEntry
 from .selectors import contest_visible_to, contests_visible, person_index
 
@@ -84,7 +86,7 @@ def index_report(*, user, index: Index | None = None, weeks: int = TREND_WEEKS) 
         d["share"] = int(d["points"] / top * 100) if top > 0 else 0
     trend = [{"week_start": date.fromisoformat(w["week"]), "points": Decimal(str(w["score"]))} for w in data["weeks"]]
     return {
-        "index": index.name,
+        "index": localized(index, "name"),
         "index_slug": index.slug,
         "total": Decimal(str(data["total"])),
         "dimensions": dimensions,

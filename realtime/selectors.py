@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db.models import Sum
 from django.utils import timezone
 
+from core.home.i18n import localized
 from core.people.models import BranchMembership, Role
 
 from .models import Contest, Dimension, League, LeagueMember, PointsEntry
@@ -186,7 +187,7 @@ def person_index(*, user, index, weeks: int = 12, now: dt.datetime | None = None
     dimensions = [
         {
             "code": d.code,
-            "name": d.name,
+            "name": localized(d, "name"),
             "weight": float(d.weight),
             "score": score_json(by_dimension.get(d.pk, Decimal(0))),
         }

@@ -9,6 +9,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, render
 
+from core.home.i18n import localized
+
 from . import broadcast, reports
 from .models import Contest, Index
 from .selectors import contest_visible_to, viewer_standing
@@ -77,5 +79,9 @@ def branch_board(request):
     contest = reports.branch_board_contest(user=request.user)
     board = None
     if contest is not None:
-        board = {"index": contest.index.name, "contest": contest, "entries": broadcast.snapshot(contest)["entries"]}
+        board = {
+            "index": localized(contest.index, "name"),
+            "contest": contest,
+            "entries": broadcast.snapshot(contest)["entries"],
+        }
     return render(request, "realtime/branch_board.html", {"board": board})

@@ -24,6 +24,12 @@ from core.people.models import Role, Shop
 from . import services
 from .models import Category, CourseIndexPage, CoursePage, Enrolment, LessonPage, QuizPage, QuizQuestion
 
+# The catalogue's title and introduction for English readers (the migration that added the fields fills the same).
+CATALOGUE_EN = (
+    "Academy courses",
+    "<p>Learn business, service and digital skills in spare moments. Each lesson takes a few minutes on a phone.</p>",
+)
+
 VIDEO_URL = "/static/learning/demo/sample.webm"
 AUDIO_URL = "/static/learning/demo/sample.ogg"
 
@@ -196,6 +202,8 @@ def _catalogue() -> CourseIndexPage:
         title="学苑课程",
         slug="courses",
         intro="<p>利用零碎时间学习经营、服务和数字化技能。每节课几分钟,手机上就能学。</p>",
+        title_en=CATALOGUE_EN[0],
+        intro_en=CATALOGUE_EN[1],
     )
     home.add_child(instance=catalogue)
     return catalogue

@@ -56,8 +56,18 @@ class CourseIndexPage(RoutablePageMixin, Page):
     """The course catalogue, with its category filter, the course search and "my learning"."""
 
     intro = RichTextField(_("introduction"), blank=True, help_text=_("A sentence or two above the course list."))
+    title_en = models.CharField(
+        _("title in English"), max_length=255, blank=True, help_text=_("Shown to English readers; empty: the title.")
+    )
+    intro_en = RichTextField(
+        _("introduction in English"), blank=True, help_text=_("Shown to English readers; empty: the introduction.")
+    )
 
-    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("intro"),
+        MultiFieldPanel([FieldPanel("title_en"), FieldPanel("intro_en")], heading=_("English")),
+    ]
     parent_page_types = ["home.HomePage"]
     subpage_types = ["learning.CoursePage", "learning.QuizPage"]
     search_fields = [*Page.search_fields, index.SearchField("intro")]

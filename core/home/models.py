@@ -1,5 +1,6 @@
+from django.db import models
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
@@ -8,8 +9,18 @@ class HomePage(Page):
     """The site's root page: a welcome, then what each person should do next."""
 
     intro = RichTextField(_("introduction"), blank=True, help_text=_("A sentence or two under the title."))
+    title_en = models.CharField(
+        _("title in English"), max_length=255, blank=True, help_text=_("Shown to English readers; empty: the title.")
+    )
+    intro_en = RichTextField(
+        _("introduction in English"), blank=True, help_text=_("Shown to English readers; empty: the introduction.")
+    )
 
-    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("intro"),
+        MultiFieldPanel([FieldPanel("title_en"), FieldPanel("intro_en")], heading=_("English")),
+    ]
     max_count = 1
     parent_page_types = ["wagtailcore.Page"]
 
