@@ -1,6 +1,7 @@
 """Chinese first, English complete: every catalogue translates every message, and the compiled .mo files
 that ship match their .po sources."""
 
+import re
 import sys
 from pathlib import Path
 
@@ -43,3 +44,31 @@ def test_compiled_catalogues_match_their_sources():
             }
             compiled = {(e.msgctxt, e.msgid): _translation(e) for e in polib.mofile(str(mo_path)) if e.msgid}
             assert compiled == source, f"{mo_path} is out of date: run make messages"
+
+
+def _untranslated_template_text(source: str) -> list[str]:
+    """Text a reader would see in a template that no translation tag wraps: Chinese or English words
+    outside {% translate %} / {% blocktranslate %}, in the page or in the attributes people read."""
+    text = re.sub(r"{%\s*block body_class\s*%}.*?{%\s*endblock\s*%}", "", source, flags=re.S)
+    text = re.sub(r"<(script|style)\b.*?</\1>", "", text, flags=re.S)
+    text = re.sub(r"{%\s*blocktrans(late)?\b.*?{%\s*endblocktrans(late)?\s*%}", "", text, flags=re.S)
+    text = re.sub(r"{%.*?%}|{{.*?}}|{#.*?#}", "", text, flags=re.S)
+    found = re.findall(r'(?:placeholder|aria-label|title|alt)="([^"]*[A-Za-z\u4e00-\u9fff][^"]*)"', text)
+    text = re.sub(r"<[^>]+>", "\n", text)
+    found += [line.strip() for line in text.splitlines() if re.search(r"[A-Za-z]{2,}|[\u4e00-\u9fff]", line)]
+    return found
+
+
+def test_templates_show_no_text_outside_translation_tags():
+    templates = [
+        p for top in ("core", "content", "realtime", "recommender") for p in (ROOT / top).glob("**/templates/**/*.html")
+    ]
+    assert len(templates) > 20
+    untranslated = {str(p.relative_to(ROOT)): _untranslated_template_text(p.read_text()) for p in templates}
+    assert {path: text for path, text in untranslated.items() if text} == {}
+
+
+def test_the_template_check_catches_bare_text():
+    assert _untranslated_template_text("<p>堡垒指数：{{ name }}</p>") == ["堡垒指数："]
+    assert _untranslated_template_text('<input placeholder="Search">') == ["Search"]
+    assert _untranslated_template_text("<p>{% translate 'Search' %}</p>") == []
