@@ -33,6 +33,9 @@ def test_the_dashboard_and_reports_show_no_english_wagtail_labels(admin_client):
     for english in ENGLISH_LEFT_BY_WAGTAIL:
         assert english not in html, english
     assert "页面类型使用情况" in html and "显示键盘快捷键" in html and "快捷键" in html
+    # the site summary counts ("335 Pages", "4 Images") read Chinese too
+    assert not re.search(r"\d+ (Pages?|Images?|Documents?)\b", html)
+    assert re.search(r"\d+ 个页面", html)
 
     usage = _visible(admin_client.get("/admin/reports/page-types-usage/").content.decode())
     assert "Page types usage" not in usage and "页面类型使用情况" in usage
