@@ -3,7 +3,8 @@
 Features call `activity_record` (the server speaking about its own users); the xAPI resource calls
 `statements_store` (clients speaking in raw xAPI). Both end in `_store_one`, which writes the row and
 runs the statement handlers in the same transaction, so a statement and everything derived from it
-(points, for example) are written together or not at all.
+(points, for example) are written together or not at all. Handlers see only statements the trust rule
+(`models.statement_vouched_for`) lets change platform state.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
 
-from .models import Statement, XapiClient
+from .models import Statement, XapiClient, statement_vouched_for
 from .validation import StatementInvalid, normalise_statement, statements_equivalent
 from .vocabulary import VERB_EN, Verb
 
@@ -32,28 +33,29 @@ XAPI_VERSION = "1.0.3"
 # uuid5 namespace for statement ids the server derives from a natural key.
 STATEMENT_NAMESPACE = uuid.UUID("6f1d3c2e-8a43-5b7e-9d0c-2f6a4b1e7c90")
 
-StatementHandler = Callable[[Statement], None]
 BatchHandler = Callable[[list[Statement]], None]
-_handlers: list[StatementHandler] = []
 _batch_handlers: list[BatchHandler] = []
 
 
-def statement_handler_register(handler: StatementHandler) -> None:
-    """Run `handler(statement)` for every newly stored statement, inside the storing transaction.
-
-    Apps register in `AppConfig.ready()`. A handler that raises rolls the statement back, so keep
-    handlers to database writes; push events with `transaction.on_commit`.
-    """
-    if handler not in _handlers:
-        _handlers.append(handler)
-
-
 def statement_batch_handler_register(handler: BatchHandler) -> None:
-    """Run `handler(statements)` once per write with the statements it newly stored, in the order they were
-    sent (one for `activity_record`, the whole batch for an xAPI POST), inside the storing transaction and after
-    the per-statement handlers. For handlers that can do a batch's work in a fixed number of queries."""
+    """Run `handler(statements)` once per write with the statements it newly stored that may change platform
+    state (the trust rule, `models.statement_vouched_for`), in the order they were sent (one for
+    `activity_record`, the whole batch for an xAPI POST), inside the storing transaction. A handler does a
+    batch's work in a fixed number of queries. Apps register in `AppConfig.ready()`. A handler that raises
+    rolls the statements back, so keep handlers to database writes; push events with `transaction.on_commit`.
+    """
     if handler not in _batch_handlers:
         _batch_handlers.append(handler)
+
+
+def _dispatch(rows: list[Statement]) -> None:
+    """Hand newly stored rows to the handlers: only those the trust rule lets change state, and only when
+    there are any. Untrusted clients' statements are stored and served, and change nothing else."""
+    trusted = [row for row in rows if row.trusted]
+    if not trusted:
+        return
+    for handler in _batch_handlers:
+        handler(trusted)
 
 
 class StatementConflict(ApplicationError):
@@ -207,11 +209,8 @@ def _store_batch(unique: list[dict], *, client: XapiClient, authority: dict) -> 
         _insert(rows)
         _void_targets(rows)
         for row in rows:
-            for handler in _handlers:
-                handler(row)
             results[str(row.pk)] = StoreResult(row, created=True)
-        for batch_handler in _batch_handlers:
-            batch_handler(rows)
+        _dispatch(rows)
     return results
 
 
@@ -303,7 +302,7 @@ def _row_for(
         stored=stored,
         voids=obj["id"] if is_voiding else None,
         client=client,
-        trusted=client is None or client.trusted,
+        trusted=statement_vouched_for(client),
         full=full,
     )
 
@@ -319,10 +318,7 @@ def _store_one(statement: dict, *, client: XapiClient | None, actor_user, author
     )
     row.save(force_insert=True)
     _void_targets([row])
-    for handler in _handlers:
-        handler(row)
-    for batch_handler in _batch_handlers:
-        batch_handler([row])
+    _dispatch([row])
     return StoreResult(row, created=True)
 
 
