@@ -8,14 +8,14 @@ class CertificationConfig(AppConfig):
     verbose_name = _("Certification")
 
     def ready(self) -> None:
-        from core.activity.services import statement_handler_register
+        from core.activity.services import statement_batch_handler_register
         from core.home.navigation import MY_PAGE, SiteLink, site_link_register
 
         from .selectors import may_see_dashboard
-        from .services import on_statement
+        from .services import statements_certify
 
         # A completed course or a passed quiz may complete a programme: issue in the same transaction.
-        statement_handler_register(on_statement)
+        statement_batch_handler_register(statements_certify)
         site_link_register(SiteLink("certificates", _("My certificates"), "certification:mine", MY_PAGE, order=20))
         site_link_register(
             SiteLink(
