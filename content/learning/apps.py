@@ -31,6 +31,15 @@ class LearningConfig(AppConfig):
 
         home_block_register(continue_learning_home_block)
 
+        from core.activity.items import ItemKind, item_kind_register
+        from core.activity.vocabulary import ActivityType
+
+        from .selectors import recommendable_courses, recommendable_lessons
+
+        # What the recommender may recommend: courses and lessons ("done" when completed or passed).
+        item_kind_register(ItemKind("course", ActivityType.COURSE, list_items=recommendable_courses))
+        item_kind_register(ItemKind("lesson", ActivityType.LESSON, list_items=recommendable_lessons))
+
         from core.home.navigation import HEADER, MY_PAGE, SiteLink, site_link_register
 
         site_link_register(SiteLink("courses", _("Courses"), catalogue_url, HEADER, order=10))

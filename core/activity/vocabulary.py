@@ -43,4 +43,3 @@ VERB_EN = {
     Verb.CONFIRMED_HOURS: "confirmed hours",
     Verb.RESOLVED: "resolved",
 }
-
