@@ -20,7 +20,7 @@ from .services import current_model
 log = logging.getLogger(__name__)
 
 MAX_LIMIT = 50
-# the reason codes of recommender.recommender, repeated so that loading Django does not import NumPy
+# the reason codes of recommender.engine.recommender, repeated so that loading Django does not import NumPy
 REASON_BECAUSE_YOU_LEARNED = "because_you_learned"
 REASON_POPULAR_IN_YOUR_UNIT = "popular_in_your_unit"
 REASON_POPULAR = "popular"
