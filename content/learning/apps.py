@@ -31,6 +31,10 @@ class LearningConfig(AppConfig):
 
         home_block_register(continue_learning_home_block)
 
+        from core.people.demo_steps import DemoStep, demo_step_register
+
+        demo_step_register(DemoStep(self.label, seed_demo))
+
         from core.activity.items import ItemKind, item_kind_register
         from core.activity.vocabulary import ActivityType
 
@@ -81,3 +85,10 @@ def continue_learning_home_block(request):
         "template": "learning/includes/home_block.html",
         "context": {"in_progress": in_progress, "my_url": catalogue.url + "my/", "catalogue_url": catalogue.url},
     }
+
+
+def seed_demo(ctx) -> None:
+    """This app's demo step (imported when the demo runs, not when the app loads)."""
+    from .demo import seed
+
+    seed(ctx)
