@@ -227,6 +227,7 @@ def lesson_complete(*, user, lesson: LessonPage, now: datetime | None = None) ->
     with transaction.atomic():
         progress = _locked_progress(user=user, lesson=lesson)
         progress.lesson = lesson
+        progress.user = user  # the statement names them: no second read of the person
         if progress.completed_at:
             return progress
         if lesson.is_media:
