@@ -51,6 +51,7 @@ CENT = Decimal("0.01")
 BADGE_TYPE = "https://w3id.org/xapi/xianfeng/activity-types/badge"
 ZERO = Decimal("0.00")
 
+
 def local_day(moment: dt.datetime) -> dt.date:
     return timezone.localtime(moment).date()
 

@@ -68,7 +68,9 @@ def test_submitting_a_quiz(world, course_tree, django_assert_num_queries):
     attempt = services.quiz_start(user=world.retailer, quiz=quiz, now=at(0))
     answers = answers_for(quiz, right=False)
     with django_assert_num_queries(17):
-        result = services.quiz_submit(user=world.retailer, quiz=quiz, attempt_id=attempt.pk, answers=answers, now=at(30))
+        result = services.quiz_submit(
+            user=world.retailer, quiz=quiz, attempt_id=attempt.pk, answers=answers, now=at(30)
+        )
     assert not result.passed
 
 
@@ -88,6 +90,8 @@ def test_the_step_that_completes_the_course(world, course_tree, django_assert_nu
     attempt = services.quiz_start(user=world.retailer, quiz=quiz, now=at(400))
     answers = answers_for(quiz, right=True)
     with django_assert_num_queries(27):
-        result = services.quiz_submit(user=world.retailer, quiz=quiz, attempt_id=attempt.pk, answers=answers, now=at(500))
+        result = services.quiz_submit(
+            user=world.retailer, quiz=quiz, attempt_id=attempt.pk, answers=answers, now=at(500)
+        )
     assert result.passed
     assert Enrolment.objects.get(user=world.retailer).completed_at == at(500)
