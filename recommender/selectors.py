@@ -274,7 +274,8 @@ def user_segment_cached(user) -> tuple[str | None, str | None]:
     key = f"recommender:segment:{user.pk}"
     value = cache.get(key)
     if value is None:
-        value = (user_segment(user), user_main_role(user))
+        roles = set(user.role_codes())  # read once for both
+        value = (segment_for(roles, user.org_unit_id), next((r for r in SEGMENT_ROLE_ORDER if r in roles), None))
         cache.set(key, value, 300)
     return tuple(value)
 
