@@ -20,7 +20,7 @@ from wagtail.models import Site
 from content.certification.models import Certificate, Issuer, Programme, ProgrammeCourse
 from content.learning.models import CourseIndexPage, CoursePage, Enrolment, LessonProgress, QuizAttempt, QuizPage
 from core.activity.models import Statement
-from core.activity.services import xapi_client_create
+from core.activity.services import activity_record, xapi_client_create
 from core.activity.vocabulary import ActivityType, Verb
 from core.people.models import Role
 from realtime.models import Contest, Dimension, Index, PointsEntry, Rule
@@ -142,3 +142,45 @@ def test_an_untrusted_client_cannot_certify_anyone_but_a_trusted_one_can(client,
     certificate = Certificate.objects.get(recipient=victim)
     assert certificate.programme == _programme
     assert PointsEntry.objects.filter(user=victim).count() == 2
+
+
+def voiding(target_id: str) -> dict:
+    return {
+        "id": str(uuid.uuid4()),
+        "actor": {"objectType": "Agent", "mbox": "mailto:ops@partner.example.com"},
+        "verb": {"id": Verb.VOIDED, "display": {"en-US": "voided"}},
+        "object": {"objectType": "StatementRef", "id": target_id},
+    }
+
+
+def test_an_untrusted_client_voids_only_its_own_statements(client, world, programme, settings):
+    """Voiding changes what every reader sees (points, certificates, "done"), so the trust rule holds there too:
+    an untrusted client's voiding statement is stored and served, but voids only what that client sent."""
+    _programme, display, law, exam = programme
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        platform_statement = activity_record(
+            actor=world.member,
+            verb=Verb.COMPLETED,
+            object_id=display.activity_iri,
+            activity_type=ActivityType.COURSE,
+            name=display.title,
+            natural_key=("test-completed", world.member.pk, display.pk),
+        ).statement
+    assert PointsEntry.objects.filter(user=world.member).count() == 1
+    untrusted = xapi_headers(trusted=False)
+    own = forged_record(settings, world.retailer, display, law, exam)[0]
+    post(client, untrusted, own)
+    trusted = xapi_headers(trusted=True)
+
+    refused, early = voiding(str(platform_statement.pk)), voiding(str(uuid.uuid4()))
+    response = post(client, untrusted, [refused, voiding(own["id"]), early])
+
+    assert response.status_code == 200, response.content
+    assert client.get("/xapi/statements", {"statementId": refused["id"]}, **untrusted).status_code == 200
+    assert client.get("/xapi/statements", {"voidedStatementId": own["id"]}, **untrusted).status_code == 200
+    assert client.get("/xapi/statements", {"statementId": str(platform_statement.pk)}, **trusted).status_code == 200
+    assert PointsEntry.objects.filter(user=world.member).count() == 1
+    # Nor may it void in advance a statement another client sends later.
+    later = dict(forged_record(settings, world.member, display, law, exam)[1], id=early["object"]["id"])
+    post(client, trusted, later)
+    assert client.get("/xapi/statements", {"statementId": later["id"]}, **trusted).status_code == 200

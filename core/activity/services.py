@@ -248,25 +248,46 @@ def _check_voiding_targets(new: list[dict]) -> None:
             raise StatementInvalid(_("A voiding statement cannot itself be voided."), extra={"id": target})
 
 
+def _may_void(*, voiding_trusted: bool, voiding_client_id, target_client_id) -> bool:
+    """Voiding changes what every reader sees, so it follows the trust rule: a statement the trust rule lets change
+    state may void any statement; another client's voiding statement only the statements that client sent."""
+    return voiding_trusted or (voiding_client_id is not None and voiding_client_id == target_client_id)
+
+
 def _mark_voided(rows: list[Statement]) -> None:
     """A statement whose voiding statement arrived first is stored voided (xAPI lets voiding come first)."""
     candidates = [row for row in rows if row.verb_id != Verb.VOIDED]
     if not candidates:
         return
-    in_batch = {str(row.voids) for row in rows if row.voids is not None}
-    stored = {
-        str(target)
-        for target in Statement.objects.filter(voids__in=[row.pk for row in candidates]).values_list("voids", flat=True)
-    }
+    voiders: dict[str, list[tuple[bool, int | None]]] = {}
+    for row in rows:
+        if row.voids is not None:
+            voiders.setdefault(str(row.voids), []).append((row.trusted, row.client_id))
+    stored = Statement.objects.filter(voids__in=[row.pk for row in candidates]).values_list(
+        "voids", "trusted", "client_id"
+    )
+    for target, trusted, client_id in stored:
+        voiders.setdefault(str(target), []).append((trusted, client_id))
     for row in candidates:
-        if str(row.pk) in in_batch or str(row.pk) in stored:
+        if any(
+            _may_void(voiding_trusted=trusted, voiding_client_id=client_id, target_client_id=row.client_id)
+            for trusted, client_id in voiders.get(str(row.pk), ())
+        ):
             row.voided = True
 
 
 def _void_targets(rows: list[Statement]) -> None:
-    targets = [row.voids for row in rows if row.voids is not None]
-    if targets:
-        Statement.objects.filter(pk__in=targets, voided=False).exclude(verb_id=Verb.VOIDED).update(voided=True)
+    """Void the stored targets of these voiding statements that they may void (one UPDATE for the trusted ones,
+    one per other client)."""
+    by_client: dict[int | None, list] = {}
+    for row in rows:
+        if row.voids is not None:
+            by_client.setdefault(None if row.trusted else row.client_id, []).append(row.voids)
+    for client_id, targets in by_client.items():
+        targeted = Statement.objects.filter(pk__in=targets, voided=False).exclude(verb_id=Verb.VOIDED)
+        if client_id is not None:
+            targeted = targeted.filter(client_id=client_id)
+        targeted.update(voided=True)
 
 
 def _row_for(
