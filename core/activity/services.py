@@ -145,8 +145,8 @@ def statements_store(*, statements: list[dict], client: XapiClient) -> list[Stor
     Returns one result per statement sent, in order (a statement repeated in the batch, twice).
 
     The batch costs a fixed number of queries whatever its size: one read of the ids already stored,
-    one of the people the actors name, one of the statements voided, one insert, then the handlers (the batch
-    handlers once for the whole batch).
+    one of the people the actors name, one of the statements voided, one insert, then the handlers once for the
+    whole batch (with the statements the trust rule lets change state; not at all when there are none).
     """
     if len(statements) > settings.XAPI_MAX_BATCH:
         raise StatementInvalid(
