@@ -16,6 +16,17 @@ class RealtimeConfig(AppConfig):
         # Points are written inside the statements' own transaction, a whole xAPI batch at once.
         statement_batch_handler_register(statements_score)
 
+        from core.people.demo_steps import DemoStep, demo_step_register
+
+        demo_step_register(DemoStep(self.label, seed_demo))
+
         site_link_register(SiteLink("contests", _("Contests"), "realtime:contests", HEADER, order=20))
         site_link_register(SiteLink("my-index", _("My pioneer index"), "realtime:my-index", MY_PAGE, order=30))
         site_link_register(SiteLink("branches", _("Branch board"), "realtime:branches", MY_PAGE, order=40))
+
+
+def seed_demo(ctx) -> None:
+    """This app's demo step (imported when the demo runs, not when the app loads)."""
+    from .demo import seed
+
+    seed(ctx)

@@ -13,7 +13,6 @@ import contextvars
 import datetime as dt
 import logging
 import math
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.activity.durations import duration_seconds
 from core.activity.models import Statement
 from core.activity.vocabulary import ActivityType, Verb
 from core.errors import ApplicationError, PermissionDenied
@@ -50,31 +50,6 @@ CENT = Decimal("0.01")
 # The activity type of contest badges (Open Badges' word), recorded when a winner receives one.
 BADGE_TYPE = "https://w3id.org/xapi/xianfeng/activity-types/badge"
 ZERO = Decimal("0.00")
-
-_DURATION = re.compile(
-    r"^P(?:(?P<years>\d+(?:\.\d+)?)Y)?(?:(?P<months>\d+(?:\.\d+)?)M)?(?:(?P<weeks>\d+(?:\.\d+)?)W)?"
-    r"(?:(?P<days>\d+(?:\.\d+)?)D)?(?:T(?:(?P<hours>\d+(?:\.\d+)?)H)?(?:(?P<minutes>\d+(?:\.\d+)?)M)?"
-    r"(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$"
-)
-_SECONDS = {
-    "years": 365 * 86400,
-    "months": 30 * 86400,
-    "weeks": 7 * 86400,
-    "days": 86400,
-    "hours": 3600,
-    "minutes": 60,
-    "seconds": 1,
-}
-
-
-def duration_seconds(value) -> float | None:
-    """Seconds in an xAPI result duration (ISO 8601, e.g. "PT4M30S"); None when absent or malformed."""
-    if not isinstance(value, str):
-        return None
-    match = _DURATION.match(value)
-    if not match:
-        return None
-    return sum(float(amount) * _SECONDS[unit] for unit, amount in match.groupdict().items() if amount)
 
 
 def local_day(moment: dt.datetime) -> dt.date:

@@ -13,3 +13,14 @@ class RecommenderConfig(AppConfig):
         from .blocks import for_you_home_block
 
         home_block_register(for_you_home_block)
+
+        from core.people.demo_steps import DemoStep, demo_step_register
+
+        demo_step_register(DemoStep(self.label, seed_demo))
+
+
+def seed_demo(ctx) -> None:
+    """This app's demo step (imported when the demo runs, not when the app loads)."""
+    from .demo import seed
+
+    seed(ctx)

@@ -5,10 +5,10 @@
 def seed(ctx) -> None:
     from core.activity.models import Statement
 
-    from .selectors import KIND_BY_ACTIVITY_TYPE
+    from .selectors import activity_types
     from .services import current_model_reset, model_train
 
-    if not Statement.objects.filter(activity_type__in=tuple(KIND_BY_ACTIVITY_TYPE)).exists():
+    if not Statement.objects.trusted().filter(activity_type__in=activity_types()).exists():
         ctx.stdout.write("  recommender: no learning statements yet, no model trained")
         return
     path = model_train(progress=lambda rows, desc, total: ctx.progress(rows, desc=desc, total=total), stdout=ctx.stdout)

@@ -1,54 +1,42 @@
 """Reads: activity statements -> training frames, the catalogue of recommendable items, a person's
 segment and completed items.
 
-Items are named ``"<kind>:<page id>"`` (``course:12``, ``lesson:40``, ``livestream:3``), as
-``content.learning.selectors.recommendable_items()`` names them. A statement counts for an item when
-its object is a course / lesson / livestream activity whose IRI ends in the page id, or when one of
-its context parents is (a quiz answered inside a lesson counts for that lesson).
+Items and their kinds come from core.activity's item registry, which each app with recommendable things
+fills from its ``AppConfig.ready()``; a statement counts for an item when its object is one (or, failing
+that, one of its context parents: a quiz answered inside a lesson counts for that lesson), as
+``core.activity.items.item_for_statement`` decides. What decides "done" (the completed filter) reads only
+statements the trust rule lets change state (``Statement.objects.trusted()``).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 
-from core.activity.vocabulary import ActivityType, Verb
-
-KIND_BY_ACTIVITY_TYPE = {
-    ActivityType.COURSE: "course",
-    ActivityType.LESSON: "lesson",
-    ActivityType.LIVESTREAM: "livestream",
-}
-KINDS = ("course", "lesson", "livestream")
-_TRAILING_ID = re.compile(r"(\d+)/?$")
+from core.activity.items import item_for_statement, item_kinds, items_list
+from core.activity.vocabulary import Verb
 
 #: Roles in the order a person's segment is chosen by (the first one they hold).
 SEGMENT_ROLE_ORDER = ("retailer", "party_member", "staff", "villager", "volunteer", "editor")
 
 
-def item_id_for_activity(object_id: str, activity_type: str) -> str | None:
-    kind = KIND_BY_ACTIVITY_TYPE.get(activity_type or "")
-    if kind is None:
-        return None
-    m = _TRAILING_ID.search(object_id or "")
-    return f"{kind}:{m.group(1)}" if m else None
+def kinds() -> tuple[str, ...]:
+    """The registered kinds of item."""
+    return tuple(item_kinds())
 
 
-def item_id_for_statement(object_id: str, activity_type: str, context: dict | None) -> str | None:
-    """The item a statement is about, or None when it is about nothing recommendable."""
-    item = item_id_for_activity(object_id, activity_type)
-    if item is not None or not isinstance(context, dict):
-        return item
-    parents = (context.get("contextActivities") or {}).get("parent") or []
-    if isinstance(parents, dict):
-        parents = [parents]
-    for parent in parents:
-        if isinstance(parent, dict):
-            ptype = (parent.get("definition") or {}).get("type", "")
-            item = item_id_for_activity(parent.get("id", ""), ptype)
-            if item is not None:
-                return item
-    return None
+def activity_types(kind: str | None = None) -> tuple[str, ...]:
+    """The activity types of statements about items (of ``kind``, or of every kind)."""
+    return tuple(k.activity_type for name, k in item_kinds().items() if kind is None or name == kind)
+
+
+def done_verbs() -> tuple[str, ...]:
+    """The verbs that mean "done" for any registered kind."""
+    return tuple(sorted({verb for k in item_kinds().values() for verb in k.done_verbs}))
+
+
+def _is_done(verb: str, item_id: str) -> bool:
+    kind = item_kinds().get(item_id.partition(":")[0])
+    return kind is not None and verb in kind.done_verbs
 
 
 def segment_for(role_codes: Iterable[str], org_unit_id) -> str | None:
@@ -69,14 +57,23 @@ def user_main_role(user) -> str | None:
     return next((r for r in SEGMENT_ROLE_ORDER if r in roles), None)
 
 
-def recommendable_items() -> list[dict] | None:
-    """The learning catalogue (``content.learning.selectors.recommendable_items``), or None when the
-    learning app does not offer it (then titles come from the statements)."""
-    try:
-        from content.learning.selectors import recommendable_items as learning_items
-    except ImportError:
-        return None
-    return list(learning_items())
+def recommendable_items() -> list[dict]:
+    """Every live item of every registered kind, as dicts (item_id, kind, title, url, summary, tags, category,
+    audience, first_published_at)."""
+    return [
+        {
+            "item_id": item.item_id,
+            "kind": item.kind,
+            "title": item.title,
+            "url": item.url,
+            "summary": item.summary,
+            "tags": item.tags,
+            "category": item.category,
+            "audience": list(item.audience),
+            "first_published_at": item.first_published_at,
+        }
+        for item in items_list()
+    ]
 
 
 def _name_of(definition) -> str:
@@ -90,9 +87,9 @@ def _name_of(definition) -> str:
 
 
 def training_frames(progress: Callable[[Iterable, str, int | None], Iterable] | None = None, chunk_size: int = 20_000):
-    """``(interactions, items, catalogue)`` from the statement store.
+    """``(interactions, items, catalogue)`` from the trusted statements of the store.
 
-    ``interactions``: user_id, item_id, timestamp, weight, segment (see :mod:`recommender.data`);
+    ``interactions``: user_id, item_id, timestamp, weight, segment (see :mod:`recommender.engine.data`);
     ``items``: one row per item with text columns for the content model; ``catalogue``: the items
     that may be served, item_id -> display dict (kind, title, url).
     """
@@ -101,10 +98,11 @@ def training_frames(progress: Callable[[Iterable, str, int | None], Iterable] | 
     from core.activity.models import Statement
     from core.people.models import RoleAssignment, User
 
-    from .data import statement_weight
+    from .engine.data import statement_weight
 
     qs = (
-        Statement.objects.filter(voided=False, actor_user__isnull=False)
+        Statement.objects.trusted()
+        .filter(voided=False, actor_user__isnull=False)
         .exclude(verb_id=Verb.VOIDED)
         .values_list(
             "actor_user_id",
@@ -126,10 +124,10 @@ def training_frames(progress: Callable[[Iterable, str, int | None], Iterable] | 
     titles: dict[str, str] = {}
     weight_cache: dict[tuple, float] = {}
     for user_id, verb, object_id, activity_type, ts, result, context, definition in rows:
-        item = item_id_for_statement(object_id, activity_type, context)
+        item = item_for_statement(object_id, activity_type, context)
         if item is None:
             continue
-        if item not in titles and item_id_for_activity(object_id, activity_type) == item:
+        if item not in titles and item_for_statement(object_id, activity_type) == item:
             titles[item] = _name_of(definition)
         if result:
             score = (result.get("score") or {}).get("scaled") if isinstance(result, dict) else None
@@ -160,12 +158,12 @@ def training_frames(progress: Callable[[Iterable, str, int | None], Iterable] | 
         seg = {uid: segment_for(roles.get(uid, ()), units.get(uid)) for uid in ids}
         interactions["segment"] = interactions["user_id"].map(seg)
 
-    # What can be served: the learning catalogue when it offers one (only live items), else every
-    # item the statements name. Statements about items no longer live still teach the model.
+    # What can be served: the registered kinds' live items when there are any, else every item the
+    # statements name. Statements about items no longer live still teach the model.
     catalogue: dict[str, dict] = {}
-    learning = recommendable_items()
-    if learning:
-        for it in learning:
+    listed = recommendable_items()
+    if listed:
+        for it in listed:
             item_id = str(it["item_id"])
             tags = it.get("tags") or ""
             catalogue[item_id] = {
@@ -193,7 +191,7 @@ def training_frames(progress: Callable[[Iterable, str, int | None], Iterable] | 
                 "category": "",
                 "first_published_at": None,
             }
-    catalogue = {k: v for k, v in known.items() if not learning or k in catalogue}
+    catalogue = {k: v for k, v in known.items() if not listed or k in catalogue}
     items = pd.DataFrame(
         [
             {
@@ -215,46 +213,43 @@ def training_frames(progress: Callable[[Iterable, str, int | None], Iterable] | 
 
 
 def completed_item_ids(user) -> set[str]:
-    """Items the person completed (or passed), read live from the statement store."""
+    """Items the person is done with (a verb their kind registered as "done": completed, passed), read live
+    from the trusted statements."""
     from core.activity.models import Statement
 
     rows = (
-        Statement.objects.filter(
-            actor_user=user,
-            voided=False,
-            verb_id__in=(Verb.COMPLETED, Verb.PASSED),
-            activity_type__in=tuple(KIND_BY_ACTIVITY_TYPE),
-        )
-        .values_list("object_id", "activity_type")
+        Statement.objects.trusted()
+        .filter(actor_user=user, voided=False, verb_id__in=done_verbs(), activity_type__in=activity_types())
+        .values_list("verb_id", "object_id", "activity_type")
         .order_by()
     )
     out = set()
-    for object_id, activity_type in rows:
-        item = item_id_for_activity(object_id, activity_type)
-        if item is not None:
+    for verb, object_id, activity_type in rows:
+        item = item_for_statement(object_id, activity_type)
+        if item is not None and _is_done(verb, item):
             out.add(item)
     return out
 
 
 def person_state(user, since_ts: float | None) -> tuple[set[str], dict[str, float]]:
-    """In one query: the items the person completed (or passed), and what they did after ``since_ts``
-    (the model's newest event) as ``{item_id: weight}``."""
+    """In one query of the trusted statements: the items the person is done with, and what they did after
+    ``since_ts`` (the model's newest event) as ``{item_id: weight}``."""
     import datetime as dt
 
     from django.db.models import Q
 
     from core.activity.models import Statement
 
-    from .data import statement_weight
+    from .engine.data import statement_weight
 
-    done_verbs = (Verb.COMPLETED, Verb.PASSED)
-    wanted = Q(verb_id__in=done_verbs)
+    wanted = Q(verb_id__in=done_verbs())
     since = None
     if since_ts is not None:
         since = dt.datetime.fromtimestamp(since_ts, dt.UTC)
         wanted |= Q(timestamp__gt=since)
     rows = (
-        Statement.objects.filter(actor_user=user, voided=False, activity_type__in=tuple(KIND_BY_ACTIVITY_TYPE))
+        Statement.objects.trusted()
+        .filter(actor_user=user, voided=False, activity_type__in=activity_types())
         .filter(wanted)
         .values_list("verb_id", "object_id", "activity_type", "timestamp")
         .order_by()[:2000]
@@ -262,10 +257,10 @@ def person_state(user, since_ts: float | None) -> tuple[set[str], dict[str, floa
     completed: set[str] = set()
     recent: dict[str, float] = {}
     for verb, object_id, activity_type, ts in rows:
-        item = item_id_for_activity(object_id, activity_type)
+        item = item_for_statement(object_id, activity_type)
         if item is None:
             continue
-        if verb in done_verbs:
+        if _is_done(verb, item):
             completed.add(item)
         if since is not None and ts > since:
             recent[item] = recent.get(item, 0.0) + statement_weight(verb)
@@ -279,43 +274,43 @@ def user_segment_cached(user) -> tuple[str | None, str | None]:
     key = f"recommender:segment:{user.pk}"
     value = cache.get(key)
     if value is None:
-        value = (user_segment(user), user_main_role(user))
+        roles = set(user.role_codes())  # read once for both
+        value = (segment_for(roles, user.org_unit_id), next((r for r in SEGMENT_ROLE_ORDER if r in roles), None))
         cache.set(key, value, 300)
     return tuple(value)
 
 
 def recent_history(user, since_ts: float) -> dict[str, float]:
-    """What the person did after the model was trained, as ``{item_id: weight}``."""
+    """What the person did after the model was trained, as ``{item_id: weight}`` (trusted statements)."""
     import datetime as dt
 
     from core.activity.models import Statement
 
-    from .data import statement_weight
+    from .engine.data import statement_weight
 
     since = dt.datetime.fromtimestamp(since_ts, dt.UTC)
     rows = (
-        Statement.objects.filter(
-            actor_user=user, voided=False, timestamp__gt=since, activity_type__in=tuple(KIND_BY_ACTIVITY_TYPE)
-        )
+        Statement.objects.trusted()
+        .filter(actor_user=user, voided=False, timestamp__gt=since, activity_type__in=activity_types())
         .values_list("verb_id", "object_id", "activity_type")
         .order_by()[:200]
     )
     out: dict[str, float] = {}
     for verb, object_id, activity_type in rows:
-        item = item_id_for_activity(object_id, activity_type)
+        item = item_for_statement(object_id, activity_type)
         if item is not None:
             out[item] = out.get(item, 0.0) + statement_weight(verb)
     return out
 
 
 def unit_popularity(segment_filter: dict, kind: str | None, limit: int) -> list[str]:
-    """Without a model: the items most people in a unit / role touched (then everyone's)."""
+    """Without a model: the items most people in a unit / role touched (then everyone's), by trusted
+    statements."""
     from django.db.models import Count
 
     from core.activity.models import Statement
 
-    types = [t for t, k in KIND_BY_ACTIVITY_TYPE.items() if kind is None or k == kind]
-    qs = Statement.objects.filter(voided=False, activity_type__in=types)
+    qs = Statement.objects.trusted().filter(voided=False, activity_type__in=activity_types(kind))
     if segment_filter:
         qs = qs.filter(**segment_filter)
     rows = (
@@ -325,7 +320,7 @@ def unit_popularity(segment_filter: dict, kind: str | None, limit: int) -> list[
     )
     out = []
     for r in rows:
-        item = item_id_for_activity(r["object_id"], r["activity_type"])
+        item = item_for_statement(r["object_id"], r["activity_type"])
         if item is not None and item not in out:
             out.append(item)
     return out[:limit]

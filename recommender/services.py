@@ -73,7 +73,7 @@ def model_train(*, progress=None, stdout=None, min_interactions: int = 1) -> Pat
     """Fit on every statement and publish the model; returns the model file (None: no data)."""
     import joblib
 
-    from .recommender import Recommender
+    from .engine.recommender import Recommender
     from .selectors import training_frames
 
     def say(msg):

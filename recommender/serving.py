@@ -14,13 +14,13 @@ import logging
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
-from .selectors import KINDS, person_state, recommendable_items, unit_popularity, user_segment_cached
+from .selectors import kinds, person_state, recommendable_items, unit_popularity, user_segment_cached
 from .services import current_model
 
 log = logging.getLogger(__name__)
 
 MAX_LIMIT = 50
-# the reason codes of recommender.recommender, repeated so that loading Django does not import NumPy
+# the reason codes of recommender.engine.recommender, repeated so that loading Django does not import NumPy
 REASON_BECAUSE_YOU_LEARNED = "because_you_learned"
 REASON_POPULAR_IN_YOUR_UNIT = "popular_in_your_unit"
 REASON_POPULAR = "popular"
@@ -39,11 +39,9 @@ def reason_text(code: str, *, source_title: str | None = None, role: str | None 
     return _("Popular")
 
 
-def _check(kind, limit):
+def _check(limit):
     from core.errors import ApplicationError
 
-    if kind is not None and kind not in KINDS:
-        raise ApplicationError(_("Unknown kind: %(kind)s.") % {"kind": kind}, extra={"kinds": list(KINDS)})
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
         raise ApplicationError(_("limit must be between 1 and %(max)d.") % {"max": MAX_LIMIT})
 
@@ -61,8 +59,11 @@ def _entry(item_id, info: dict | None, reason: str, code: str) -> dict:
 
 
 def recommendations_for(user, *, kind: str | None = None, limit: int = 10) -> list[dict]:
-    """``[{item_id, kind, title, url, reason, reason_code}]`` for ``user``, best first."""
-    _check(kind, limit)
+    """``[{item_id, kind, title, url, reason, reason_code}]`` for ``user``, best first; nothing for a kind no
+    app has registered."""
+    _check(limit)
+    if kind is not None and kind not in kinds():
+        return []
     bundle = current_model()
     rec = bundle.recommender if bundle is not None else None
     completed, history = person_state(user, getattr(rec, "now_", None))
@@ -90,25 +91,27 @@ def recommendations_for(user, *, kind: str | None = None, limit: int = 10) -> li
 def _titles() -> dict[str, dict]:
     items = cache.get("recommender:titles")
     if items is None:
-        learning = recommendable_items()
-        if learning:
+        listed = recommendable_items()
+        if listed:
             items = {
                 str(it["item_id"]): {"kind": it.get("kind"), "title": it.get("title"), "url": it.get("url")}
-                for it in learning
+                for it in listed
             }
         else:
+            from core.activity.items import item_for_statement
             from core.activity.models import Statement
 
-            from .selectors import KIND_BY_ACTIVITY_TYPE, _name_of, item_id_for_activity
+            from .selectors import _name_of, activity_types
 
             items = {}
             rows = (
-                Statement.objects.filter(activity_type__in=tuple(KIND_BY_ACTIVITY_TYPE))
+                Statement.objects.trusted()
+                .filter(activity_type__in=activity_types())
                 .values_list("object_id", "activity_type", "full__object__definition")
                 .order_by()[:5000]
             )
             for object_id, activity_type, definition in rows:
-                item = item_id_for_activity(object_id, activity_type)
+                item = item_for_statement(object_id, activity_type)
                 if item is not None and item not in items:
                     items[item] = {"kind": item.split(":", 1)[0], "title": _name_of(definition), "url": ""}
         cache.set("recommender:titles", items, 300)

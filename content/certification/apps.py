@@ -8,14 +8,16 @@ class CertificationConfig(AppConfig):
     verbose_name = _("Certification")
 
     def ready(self) -> None:
-        from core.activity.services import statement_handler_register
+        from core.activity.services import statement_batch_handler_register
         from core.home.navigation import MY_PAGE, SiteLink, site_link_register
+        from core.people.demo_steps import DemoStep, demo_step_register
 
         from .selectors import may_see_dashboard
-        from .services import on_statement
+        from .services import statements_certify
 
         # A completed course or a passed quiz may complete a programme: issue in the same transaction.
-        statement_handler_register(on_statement)
+        statement_batch_handler_register(statements_certify)
+        demo_step_register(DemoStep(self.label, seed_demo))
         site_link_register(SiteLink("certificates", _("My certificates"), "certification:mine", MY_PAGE, order=20))
         site_link_register(
             SiteLink(
@@ -27,3 +29,10 @@ class CertificationConfig(AppConfig):
                 visible=lambda request: may_see_dashboard(request.user),
             )
         )
+
+
+def seed_demo(ctx) -> None:
+    """This app's demo step (imported when the demo runs, not when the app loads)."""
+    from .demo import seed
+
+    seed(ctx)

@@ -1,12 +1,15 @@
-"""What certification needs to know about a person's learning, read from the statement store.
+"""What certification needs to know about people's learning, read from the statement store.
 
 Statements are the contract between learning and certification: the learning app records "completed" for a
 course and, for each quiz attempt, "answered" then "passed"/"failed" with a scaled score, with the page's
-`activity_iri` as the object. This module reads a person's record from them; it never touches the learning
-app's tables.
+activity IRI as the object. This module reads people's records from them, many people at once; it never
+touches the learning app's tables. Only statements the trust rule lets change state count
+(`Statement.objects.trusted()`): an untrusted xAPI client cannot complete a course for anyone.
 """
 
 from __future__ import annotations
+
+from collections import defaultdict
 
 from core.activity.models import Statement
 from core.activity.vocabulary import ActivityType, Verb
@@ -17,35 +20,52 @@ def page_activity_id(page) -> str:
     return page.activity_iri
 
 
-def completed_course_ids(*, user, course_ids: dict[str, int]) -> set[int]:
-    """Of the courses `course_ids` (activity IRI -> page id), the page ids `user` has completed."""
-    if not course_ids:
-        return set()
-    done = Statement.objects.filter(
-        actor_user=user,
+def is_course_completed(statement: Statement) -> bool:
+    return statement.verb_id == Verb.COMPLETED and statement.activity_type == ActivityType.COURSE
+
+
+def is_quiz_scored(statement: Statement) -> bool:
+    # Any scored attempt counts: a programme's pass mark may be above the quiz's own, and "passed" is
+    # recorded once per quiz while every attempt is recorded as "answered".
+    return statement.verb_id in (Verb.PASSED, Verb.ANSWERED) and statement.activity_type == ActivityType.ASSESSMENT
+
+
+def completed_courses(*, user_ids: set[int], course_iris: set[str]) -> dict[int, set[str]]:
+    """Of the courses `course_iris`, those each of `user_ids` has completed (one query)."""
+    if not user_ids or not course_iris:
+        return {}
+    done: dict[int, set[str]] = defaultdict(set)
+    rows = Statement.objects.trusted().filter(
+        actor_user_id__in=user_ids,
         verb_id=Verb.COMPLETED,
         activity_type=ActivityType.COURSE,
-        object_id__in=list(course_ids),
+        object_id__in=course_iris,
         voided=False,
-    ).values_list("object_id", flat=True)
-    return {course_ids[object_id] for object_id in done}
+    )
+    for user_id, object_id in rows.values_list("actor_user_id", "object_id"):
+        done[user_id].add(object_id)
+    return done
 
 
-def quiz_best_score(*, user, quiz) -> float | None:
-    """The best scaled score (0..1) `user` reached in `quiz`; None if never submitted.
+def best_quiz_scores(*, user_ids: set[int], quiz_iris: set[str]) -> dict[tuple[int, str], float]:
+    """The best scaled score (0..1) each of `user_ids` reached in each quiz of `quiz_iris`, by (user id, quiz
+    IRI); a pair never submitted is absent (one query).
 
     Every submitted attempt is recorded as "answered" with its score (passed/failed follow it, and "passed" is
     recorded only once), so all three are read."""
-    best: float | None = None
-    rows = Statement.objects.filter(
-        actor_user=user,
+    if not user_ids or not quiz_iris:
+        return {}
+    best: dict[tuple[int, str], float] = {}
+    rows = Statement.objects.trusted().filter(
+        actor_user_id__in=user_ids,
         verb_id__in=[Verb.ANSWERED, Verb.PASSED, Verb.FAILED],
         activity_type=ActivityType.ASSESSMENT,
-        object_id=page_activity_id(quiz),
+        object_id__in=quiz_iris,
         voided=False,
-    ).values_list("full", flat=True)
-    for full in rows:
-        score = ((full.get("result") or {}).get("score") or {}).get("scaled")
-        if isinstance(score, int | float) and (best is None or score > best):
-            best = float(score)
+    )
+    for user_id, object_id, score in rows.values_list("actor_user_id", "object_id", "full__result__score__scaled"):
+        if isinstance(score, int | float) and not isinstance(score, bool):
+            key = (user_id, object_id)
+            if key not in best or score > best[key]:
+                best[key] = float(score)
     return best

@@ -1,5 +1,5 @@
-"""Writes about certificates: issue (at once, when a person meets a programme), revoke, and the statement handler
-that ties certificates to learning.
+"""Writes about certificates: issue (at once, when a person meets a programme), revoke, and the statement batch
+handler that ties certificates to learning.
 
 Issuing and revoking check permissions first, then write in one transaction together with their statement
 ("earned") or their audit row (revocation, in Wagtail's log).
@@ -20,7 +20,7 @@ from wagtail.log_actions import log
 
 from core.activity.models import Statement
 from core.activity.services import activity_record
-from core.activity.vocabulary import ActivityType, Verb
+from core.activity.vocabulary import ActivityType, Extension, Verb
 from core.errors import ApplicationError, PermissionDenied
 
 from . import learning
@@ -107,30 +107,40 @@ def certificate_issue(
             activity_type=ActivityType.CERTIFICATE,
             name=programme.title,
             result={"success": True, "completion": True},
-            context={"extensions": {_EXT_PROGRAMME: programme.slug}},
+            context={"extensions": {Extension.PROGRAMME: programme.slug}},
             natural_key=("certificate-earned", certificate.uuid),
             timestamp=issued_at,
         )
     return certificate, True
 
 
-_EXT_PROGRAMME = "https://w3id.org/xapi/xianfeng/extensions/programme"
+def _active_programmes() -> list[Programme]:
+    """Every active programme with its courses and final quiz (three queries)."""
+    return list(
+        Programme.objects.filter(active=True).select_related("final_quiz").prefetch_related("required_courses__course")
+    )
 
 
-def programme_requirements(*, user, programme: Programme) -> tuple[bool, list[dict]]:
-    """Whether `user` meets `programme` now, and the evidence (courses completed, final quiz score)."""
-    courses = [link.course for link in programme.required_courses.select_related("course")]
-    by_activity = {learning.page_activity_id(course): course.pk for course in courses}
-    done = learning.completed_course_ids(user=user, course_ids=by_activity)
+def _requirements(programme: Programme) -> tuple[list, object | None]:
+    """The programme's courses (in order) and final quiz, from prefetched relations."""
+    return [link.course for link in programme.required_courses.all()], programme.final_quiz
+
+
+def _meets(
+    *, user_id: int, programme: Programme, completed: dict[int, set[str]], scores: dict[tuple[int, str], float]
+) -> tuple[bool, list[dict]]:
+    """Whether the person meets `programme`, and the evidence (courses completed, final quiz score), from
+    records read for many people at once."""
+    courses, quiz = _requirements(programme)
+    done = completed.get(user_id, set())
     evidence: list[dict] = [
         {"course": course.title, "activity": learning.page_activity_id(course)}
         for course in courses
-        if course.pk in done
+        if learning.page_activity_id(course) in done
     ]
-    met = len(done) == len(courses)
-    if programme.final_quiz_id:
-        quiz = programme.final_quiz
-        best = learning.quiz_best_score(user=user, quiz=quiz)
+    met = len(evidence) == len(courses)
+    if quiz is not None:
+        best = scores.get((user_id, learning.page_activity_id(quiz)))
         if best is None or round(best * 100, 6) < programme.pass_mark:
             met = False
         else:
@@ -138,6 +148,24 @@ def programme_requirements(*, user, programme: Programme) -> tuple[bool, list[di
     elif not courses:
         met = False  # a programme with no requirement at all is issued by hand only
     return met, evidence
+
+
+def _records(*, user_ids: set[int], programmes: list[Programme]):
+    course_iris, quiz_iris = set(), set()
+    for programme in programmes:
+        courses, quiz = _requirements(programme)
+        course_iris.update(learning.page_activity_id(course) for course in courses)
+        if quiz is not None:
+            quiz_iris.add(learning.page_activity_id(quiz))
+    completed = learning.completed_courses(user_ids=user_ids, course_iris=course_iris)
+    scores = learning.best_quiz_scores(user_ids=user_ids, quiz_iris=quiz_iris)
+    return completed, scores
+
+
+def programme_requirements(*, user, programme: Programme) -> tuple[bool, list[dict]]:
+    """Whether `user` meets `programme` now, and the evidence (courses completed, final quiz score)."""
+    completed, scores = _records(user_ids={user.pk}, programmes=[programme])
+    return _meets(user_id=user.pk, programme=programme, completed=completed, scores=scores)
 
 
 def programme_check(*, user, programme: Programme) -> Certificate | None:
@@ -153,38 +181,66 @@ def programme_check(*, user, programme: Programme) -> Certificate | None:
     return certificate if created else None
 
 
-def _programmes_touching(object_id: str) -> list[Programme]:
-    programmes = (
-        Programme.objects.filter(active=True).select_related("final_quiz").prefetch_related("required_courses__course")
-    )
-    found = []
-    for programme in programmes:
-        pages = [link.course for link in programme.required_courses.all()]
-        if programme.final_quiz is not None:
-            pages.append(programme.final_quiz)
-        if any(learning.page_activity_id(page) == object_id for page in pages):
-            found.append(programme)
-    return found
+def statements_certify(statements: list[Statement]) -> list[Certificate]:
+    """The statement batch handler: completed courses and scored quiz attempts may complete programmes; issue
+    their certificates at once, in the statements' transaction. Returns the certificates issued.
 
-
-def on_statement(statement: Statement) -> None:
-    """Statement handler: a completed course or a scored quiz attempt may complete a programme; issue at once."""
-    if statement.actor_user_id is None or statement.voided:
-        return
-    is_course_completed = statement.verb_id == Verb.COMPLETED and statement.activity_type == ActivityType.COURSE
-    # Any scored attempt counts: a programme's pass mark may be above the quiz's own, and "passed" is
-    # recorded once per quiz while every attempt is recorded as "answered".
-    is_quiz_scored = statement.verb_id in (Verb.PASSED, Verb.ANSWERED) and (
-        statement.activity_type == ActivityType.ASSESSMENT
-    )
-    if not (is_course_completed or is_quiz_scored):
-        return
-    programmes = _programmes_touching(statement.object_id)
-    if not programmes:
-        return
-    user = get_user_model().objects.get(pk=statement.actor_user_id)
+    A batch costs a fixed number of queries whatever its size (none when no statement is about learning; else
+    the active programmes, the people's valid certificates and their learning records), plus one issue per
+    certificate earned. Handlers see only statements the trust rule lets change state (core.activity)."""
+    relevant = [
+        s
+        for s in statements
+        if s.actor_user_id is not None
+        and not s.voided
+        and (learning.is_course_completed(s) or learning.is_quiz_scored(s))
+    ]
+    if not relevant:
+        return []
+    programmes = _active_programmes()
+    by_iri: dict[str, list[Programme]] = {}
     for programme in programmes:
-        programme_check(user=user, programme=programme)
+        courses, quiz = _requirements(programme)
+        for page in [*courses, *([quiz] if quiz is not None else [])]:
+            by_iri.setdefault(learning.page_activity_id(page), []).append(programme)
+    touched: dict[int, list[Programme]] = {}  # person -> programmes, in statement then programme order
+    for statement in relevant:
+        for programme in by_iri.get(statement.object_id, []):
+            if programme not in touched.setdefault(statement.actor_user_id, []):
+                touched[statement.actor_user_id].append(programme)
+    if not touched:
+        return []
+    held = set(
+        Certificate.objects.valid()
+        .filter(recipient_id__in=touched, programme__in={p.pk for ps in touched.values() for p in ps})
+        .values_list("recipient_id", "programme_id")
+    )
+    pending = {
+        user_id: [p for p in ps if (user_id, p.pk) not in held]
+        for user_id, ps in touched.items()
+        if any((user_id, p.pk) not in held for p in ps)
+    }
+    if not pending:
+        return []
+    completed, scores = _records(
+        user_ids=set(pending), programmes=list({p.pk: p for ps in pending.values() for p in ps}.values())
+    )
+    earned = [
+        (user_id, programme, evidence)
+        for user_id, ps in pending.items()
+        for programme in ps
+        for met, evidence in [_meets(user_id=user_id, programme=programme, completed=completed, scores=scores)]
+        if met
+    ]
+    if not earned:
+        return []
+    users = get_user_model().objects.in_bulk({user_id for user_id, _p, _e in earned})
+    issued = []
+    for user_id, programme, evidence in earned:
+        certificate, created = certificate_issue(user=users[user_id], programme=programme, evidence=evidence)
+        if created:
+            issued.append(certificate)
+    return issued
 
 
 def _may_revoke(by) -> bool:

@@ -31,6 +31,19 @@ class LearningConfig(AppConfig):
 
         home_block_register(continue_learning_home_block)
 
+        from core.people.demo_steps import DemoStep, demo_step_register
+
+        demo_step_register(DemoStep(self.label, seed_demo))
+
+        from core.activity.items import ItemKind, item_kind_register
+        from core.activity.vocabulary import ActivityType
+
+        from .selectors import recommendable_courses, recommendable_lessons
+
+        # What the recommender may recommend: courses and lessons ("done" when completed or passed).
+        item_kind_register(ItemKind("course", ActivityType.COURSE, list_items=recommendable_courses))
+        item_kind_register(ItemKind("lesson", ActivityType.LESSON, list_items=recommendable_lessons))
+
         from core.home.navigation import HEADER, MY_PAGE, SiteLink, site_link_register
 
         site_link_register(SiteLink("courses", _("Courses"), catalogue_url, HEADER, order=10))
@@ -72,3 +85,10 @@ def continue_learning_home_block(request):
         "template": "learning/includes/home_block.html",
         "context": {"in_progress": in_progress, "my_url": catalogue.url + "my/", "catalogue_url": catalogue.url},
     }
+
+
+def seed_demo(ctx) -> None:
+    """This app's demo step (imported when the demo runs, not when the app loads)."""
+    from .demo import seed
+
+    seed(ctx)

@@ -29,9 +29,24 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 from wagtailmedia.edit_handlers import MediaChooserPanel
 
+from core.activity.items import item_iri
 from core.people.models import Role
 
 from .text import index_text
+
+
+class ItemIdentityMixin:
+    """How statements name a page: its item id (`kind:pk`) and activity IRI, through core.activity's mapping."""
+
+    item_kind: str = ""
+
+    @property
+    def item_id(self) -> str:
+        return f"{self.item_kind}:{self.pk}"
+
+    @property
+    def activity_iri(self) -> str:
+        return item_iri(self.item_id)
 
 
 class Category(models.TextChoices):
@@ -113,8 +128,10 @@ class CoursePageForm(WagtailAdminPageForm):
     )
 
 
-class CoursePage(RoutablePageMixin, Page):
+class CoursePage(ItemIdentityMixin, RoutablePageMixin, Page):
     """One course: a summary, its lessons and quizzes (child pages, in tree order)."""
+
+    item_kind = "course"
 
     summary = models.TextField(
         _("summary"), max_length=500, help_text=_("One or two sentences shown in the catalogue and search results.")
@@ -192,14 +209,6 @@ class CoursePage(RoutablePageMixin, Page):
         verbose_name = _("course")
         verbose_name_plural = _("courses")
 
-    @property
-    def item_id(self) -> str:
-        return f"course:{self.pk}"
-
-    @property
-    def activity_iri(self) -> str:
-        return f"{settings.SITE_URL}/xapi/activities/course/{self.pk}"
-
     def search_text(self) -> str:
         """Title, summary, tags, instructor and category cut into words and characters (see text.py)."""
         tags = " ".join(tag.name for tag in self.tags.all())
@@ -251,8 +260,10 @@ class LessonBody(blocks.StreamBlock):
     tip = blocks.CharBlock(label=_("Tip"), max_length=300, icon="help", template="learning/blocks/tip.html")
 
 
-class LessonPage(RoutablePageMixin, Page):
+class LessonPage(ItemIdentityMixin, RoutablePageMixin, Page):
     """One lesson of a course: a video, an audio, a picture series or a text, with a duration."""
+
+    item_kind = "lesson"
 
     class Kind(models.TextChoices):
         VIDEO = "video", _("Video")
@@ -320,14 +331,6 @@ class LessonPage(RoutablePageMixin, Page):
         verbose_name_plural = _("lessons")
 
     @property
-    def item_id(self) -> str:
-        return f"lesson:{self.pk}"
-
-    @property
-    def activity_iri(self) -> str:
-        return f"{settings.SITE_URL}/xapi/activities/lesson/{self.pk}"
-
-    @property
     def is_media(self) -> bool:
         return self.kind in (self.Kind.VIDEO, self.Kind.AUDIO)
 
@@ -379,8 +382,10 @@ class LessonPage(RoutablePageMixin, Page):
 # --- quizzes ----------------------------------------------------------------------------------------
 
 
-class QuizPage(RoutablePageMixin, Page):
+class QuizPage(ItemIdentityMixin, RoutablePageMixin, Page):
     """A quiz: questions with single, multiple or true/false answers, checked on the server only."""
+
+    item_kind = "quiz"
 
     intro = RichTextField(_("introduction"), blank=True)
     pass_mark = models.PositiveSmallIntegerField(
@@ -410,14 +415,6 @@ class QuizPage(RoutablePageMixin, Page):
     class Meta:
         verbose_name = _("quiz")
         verbose_name_plural = _("quizzes")
-
-    @property
-    def item_id(self) -> str:
-        return f"quiz:{self.pk}"
-
-    @property
-    def activity_iri(self) -> str:
-        return f"{settings.SITE_URL}/xapi/activities/quiz/{self.pk}"
 
     @cached_property
     def course(self) -> CoursePage | None:

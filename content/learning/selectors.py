@@ -11,36 +11,22 @@ statements whose object id is the matching *activity IRI*. Both are stable: they
 | lesson | `lesson:<page id>` | `{SITE_URL}/xapi/activities/lesson/<page id>` | ActivityType.LESSON |
 | quiz | `quiz:<page id>` | `{SITE_URL}/xapi/activities/quiz/<page id>` | ActivityType.ASSESSMENT |
 
-Every statement the app records also carries the item id in
-`context.extensions["https://w3id.org/xapi/xianfeng/extensions/item"]`, and lesson and quiz statements
-name their course in `context.contextActivities.parent`. `item_id_for_iri` maps an IRI back.
+Every statement the app records also carries the item id in `context.extensions[Extension.ITEM]`, and
+lesson and quiz statements name their course in `context.contextActivities.parent`. The mapping both ways is
+core.activity's (`core.activity.items.item_iri`, `item_id_of`); the pages get it from `ItemIdentityMixin`.
 """
 
 from __future__ import annotations
 
-import re
-
-from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Prefetch
+
+from core.activity.items import Item
 
 from .models import Category, CoursePage, Enrolment, LessonPage, LessonProgress, QuizAttempt, QuizPage
 from .text import BODY, LABEL, TITLE, best_first, characters_matched, parse_query, rank, word_matches
 
 CATALOGUE_VERSION_KEY = "learning:catalogue-version"
-_IRI = re.compile(r"/xapi/activities/(course|lesson|quiz)/(\d+)$")
-
-
-def activity_iri(item_id: str) -> str:
-    """The statement object id of an item id, e.g. "course:12" -> ".../xapi/activities/course/12"."""
-    kind, _sep, pk = item_id.partition(":")
-    return f"{settings.SITE_URL}/xapi/activities/{kind}/{pk}"
-
-
-def item_id_for_iri(iri: str) -> str | None:
-    """The item id of a learning activity IRI, or None when the IRI is not one of ours."""
-    match = _IRI.search(iri or "")
-    return f"{match.group(1)}:{match.group(2)}" if match else None
 
 
 def catalogue_version() -> int:
@@ -153,42 +139,40 @@ def search_learning(*, query: str, limit: int = 30) -> dict:
     }
 
 
-def recommendable_items() -> list[dict]:
-    """Every live course and lesson as a dict, for the recommender's content model.
-
-    Keys: item_id, kind ("course" or "lesson"), title, summary, tags (space-separated), category
-    (the course's category code), url, first_published_at (aware datetime or None).
-    """
-    items: list[dict] = []
-    courses_by_path = {}
-    for course in CoursePage.objects.live().prefetch_related("tags").order_by("pk"):
-        courses_by_path[course.path] = course
-        tags = " ".join(tag.name for tag in course.tags.all())
-        items.append(
-            {
-                "item_id": course.item_id,
-                "kind": "course",
-                "title": course.title,
-                "summary": course.summary,
-                "tags": tags,
-                "category": course.category,
-                "url": course.url,
-                "first_published_at": course.first_published_at,
-            }
+def recommendable_courses() -> list[Item]:
+    """Every live course, for the item registry (the recommender's training and titles)."""
+    return [
+        Item(
+            item_id=course.item_id,
+            title=course.title,
+            url=course.url,
+            summary=course.summary,
+            tags=" ".join(tag.name for tag in course.tags.all()),
+            category=course.category,
+            audience=tuple(course.audience_roles or ()),
+            first_published_at=course.first_published_at,
         )
+        for course in CoursePage.objects.live().prefetch_related("tags").order_by("pk")
+    ]
+
+
+def recommendable_lessons() -> list[Item]:
+    """Every live lesson, with its course's tags, category and audience, for the item registry."""
+    courses_by_path = {course.path: course for course in CoursePage.objects.live().prefetch_related("tags")}
+    items = []
     for lesson in LessonPage.objects.live().order_by("path"):
         parent = courses_by_path.get(lesson.path[: -lesson.steplen])
         items.append(
-            {
-                "item_id": lesson.item_id,
-                "kind": "lesson",
-                "title": lesson.title,
-                "summary": lesson.summary,
-                "tags": " ".join(t.name for t in parent.tags.all()) if parent else "",
-                "category": parent.category if parent else "",
-                "url": lesson.url,
-                "first_published_at": lesson.first_published_at,
-            }
+            Item(
+                item_id=lesson.item_id,
+                title=lesson.title,
+                url=lesson.url,
+                summary=lesson.summary,
+                tags=" ".join(tag.name for tag in parent.tags.all()) if parent else "",
+                category=parent.category if parent else "",
+                audience=tuple(parent.audience_roles or ()) if parent else (),
+                first_published_at=lesson.first_published_at,
+            )
         )
     return items
 
@@ -240,7 +224,7 @@ def course_state(*, course: CoursePage, user) -> dict:
 
 
 def lesson_state(*, lesson: LessonPage, user) -> dict:
-    from .services import MEDIA_COMPLETE_SHARE, reading_seconds_required
+    from .services.progress import MEDIA_COMPLETE_SHARE, reading_seconds_required
 
     progress = None
     if user is not None and user.is_authenticated:

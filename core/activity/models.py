@@ -1,5 +1,7 @@
 """The statement store: every meaningful act, once, in the xAPI shape."""
 
+from __future__ import annotations
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +32,21 @@ class XapiClient(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def statement_vouched_for(client: XapiClient | None) -> bool:
+    """The trust rule, the one place it is written: a statement may change platform state (progress,
+    certificates, points, what the recommender counts as done) only when the platform itself recorded it
+    (no client) or an admin-trusted client sent it. Others' statements are stored and served as xAPI
+    requires, and change nothing else. Stored with each statement as `Statement.trusted`."""
+    return client is None or client.trusted
+
+
+class StatementQuerySet(models.QuerySet):
+    def trusted(self) -> StatementQuerySet:
+        """Statements that may change platform state (see `statement_vouched_for`): every reader that decides
+        progress, certificates, points or "done" reads through this."""
+        return self.filter(trusted=True)
 
 
 class Statement(models.Model):
@@ -65,6 +82,8 @@ class Statement(models.Model):
         _("trusted"), default=True, help_text=_("Recorded by the server or by a trusted client.")
     )
     full = models.JSONField(_("statement"))
+
+    objects = StatementQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("statement")

@@ -3,7 +3,8 @@
 Features call `activity_record` (the server speaking about its own users); the xAPI resource calls
 `statements_store` (clients speaking in raw xAPI). Both end in `_store_one`, which writes the row and
 runs the statement handlers in the same transaction, so a statement and everything derived from it
-(points, for example) are written together or not at all.
+(points, for example) are written together or not at all. Handlers see only statements the trust rule
+(`models.statement_vouched_for`) lets change platform state.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
 
-from .models import Statement, XapiClient
+from .models import Statement, XapiClient, statement_vouched_for
 from .validation import StatementInvalid, normalise_statement, statements_equivalent
 from .vocabulary import VERB_EN, Verb
 
@@ -32,28 +33,29 @@ XAPI_VERSION = "1.0.3"
 # uuid5 namespace for statement ids the server derives from a natural key.
 STATEMENT_NAMESPACE = uuid.UUID("6f1d3c2e-8a43-5b7e-9d0c-2f6a4b1e7c90")
 
-StatementHandler = Callable[[Statement], None]
 BatchHandler = Callable[[list[Statement]], None]
-_handlers: list[StatementHandler] = []
 _batch_handlers: list[BatchHandler] = []
 
 
-def statement_handler_register(handler: StatementHandler) -> None:
-    """Run `handler(statement)` for every newly stored statement, inside the storing transaction.
-
-    Apps register in `AppConfig.ready()`. A handler that raises rolls the statement back, so keep
-    handlers to database writes; push events with `transaction.on_commit`.
-    """
-    if handler not in _handlers:
-        _handlers.append(handler)
-
-
 def statement_batch_handler_register(handler: BatchHandler) -> None:
-    """Run `handler(statements)` once per write with the statements it newly stored, in the order they were
-    sent (one for `activity_record`, the whole batch for an xAPI POST), inside the storing transaction and after
-    the per-statement handlers. For handlers that can do a batch's work in a fixed number of queries."""
+    """Run `handler(statements)` once per write with the statements it newly stored that may change platform
+    state (the trust rule, `models.statement_vouched_for`), in the order they were sent (one for
+    `activity_record`, the whole batch for an xAPI POST), inside the storing transaction. A handler does a
+    batch's work in a fixed number of queries. Apps register in `AppConfig.ready()`. A handler that raises
+    rolls the statements back, so keep handlers to database writes; push events with `transaction.on_commit`.
+    """
     if handler not in _batch_handlers:
         _batch_handlers.append(handler)
+
+
+def _dispatch(rows: list[Statement]) -> None:
+    """Hand newly stored rows to the handlers: only those the trust rule lets change state, and only when
+    there are any. Untrusted clients' statements are stored and served, and change nothing else."""
+    trusted = [row for row in rows if row.trusted]
+    if not trusted:
+        return
+    for handler in _batch_handlers:
+        handler(trusted)
 
 
 class StatementConflict(ApplicationError):
@@ -143,8 +145,8 @@ def statements_store(*, statements: list[dict], client: XapiClient) -> list[Stor
     Returns one result per statement sent, in order (a statement repeated in the batch, twice).
 
     The batch costs a fixed number of queries whatever its size: one read of the ids already stored,
-    one of the people the actors name, one of the statements voided, one insert, then the handlers (the batch
-    handlers once for the whole batch).
+    one of the people the actors name, one of the statements voided, one insert, then the handlers once for the
+    whole batch (with the statements the trust rule lets change state; not at all when there are none).
     """
     if len(statements) > settings.XAPI_MAX_BATCH:
         raise StatementInvalid(
@@ -207,11 +209,8 @@ def _store_batch(unique: list[dict], *, client: XapiClient, authority: dict) -> 
         _insert(rows)
         _void_targets(rows)
         for row in rows:
-            for handler in _handlers:
-                handler(row)
             results[str(row.pk)] = StoreResult(row, created=True)
-        for batch_handler in _batch_handlers:
-            batch_handler(rows)
+        _dispatch(rows)
     return results
 
 
@@ -249,25 +248,46 @@ def _check_voiding_targets(new: list[dict]) -> None:
             raise StatementInvalid(_("A voiding statement cannot itself be voided."), extra={"id": target})
 
 
+def _may_void(*, voiding_trusted: bool, voiding_client_id, target_client_id) -> bool:
+    """Voiding changes what every reader sees, so it follows the trust rule: a statement the trust rule lets change
+    state may void any statement; another client's voiding statement only the statements that client sent."""
+    return voiding_trusted or (voiding_client_id is not None and voiding_client_id == target_client_id)
+
+
 def _mark_voided(rows: list[Statement]) -> None:
     """A statement whose voiding statement arrived first is stored voided (xAPI lets voiding come first)."""
     candidates = [row for row in rows if row.verb_id != Verb.VOIDED]
     if not candidates:
         return
-    in_batch = {str(row.voids) for row in rows if row.voids is not None}
-    stored = {
-        str(target)
-        for target in Statement.objects.filter(voids__in=[row.pk for row in candidates]).values_list("voids", flat=True)
-    }
+    voiders: dict[str, list[tuple[bool, int | None]]] = {}
+    for row in rows:
+        if row.voids is not None:
+            voiders.setdefault(str(row.voids), []).append((row.trusted, row.client_id))
+    stored = Statement.objects.filter(voids__in=[row.pk for row in candidates]).values_list(
+        "voids", "trusted", "client_id"
+    )
+    for target, trusted, client_id in stored:
+        voiders.setdefault(str(target), []).append((trusted, client_id))
     for row in candidates:
-        if str(row.pk) in in_batch or str(row.pk) in stored:
+        if any(
+            _may_void(voiding_trusted=trusted, voiding_client_id=client_id, target_client_id=row.client_id)
+            for trusted, client_id in voiders.get(str(row.pk), ())
+        ):
             row.voided = True
 
 
 def _void_targets(rows: list[Statement]) -> None:
-    targets = [row.voids for row in rows if row.voids is not None]
-    if targets:
-        Statement.objects.filter(pk__in=targets, voided=False).exclude(verb_id=Verb.VOIDED).update(voided=True)
+    """Void the stored targets of these voiding statements that they may void (one UPDATE for the trusted ones,
+    one per other client)."""
+    by_client: dict[int | None, list] = {}
+    for row in rows:
+        if row.voids is not None:
+            by_client.setdefault(None if row.trusted else row.client_id, []).append(row.voids)
+    for client_id, targets in by_client.items():
+        targeted = Statement.objects.filter(pk__in=targets, voided=False).exclude(verb_id=Verb.VOIDED)
+        if client_id is not None:
+            targeted = targeted.filter(client_id=client_id)
+        targeted.update(voided=True)
 
 
 def _row_for(
@@ -303,7 +323,7 @@ def _row_for(
         stored=stored,
         voids=obj["id"] if is_voiding else None,
         client=client,
-        trusted=client is None or client.trusted,
+        trusted=statement_vouched_for(client),
         full=full,
     )
 
@@ -319,10 +339,7 @@ def _store_one(statement: dict, *, client: XapiClient | None, actor_user, author
     )
     row.save(force_insert=True)
     _void_targets([row])
-    for handler in _handlers:
-        handler(row)
-    for batch_handler in _batch_handlers:
-        batch_handler([row])
+    _dispatch([row])
     return StoreResult(row, created=True)
 
 

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
 
+from .durations import is_duration
+
 
 class StatementInvalid(ApplicationError):
     status = 400
@@ -83,10 +85,6 @@ ATTACHMENT_KEYS = {"usageType", "display", "description", "contentType", "length
 
 # ISO 8601 date-time with a time zone designator (xAPI requires one on timestamps it accepts).
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$")
-_DURATION = re.compile(
-    r"^P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?"
-    r"(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$"
-)
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
 _MBOX = re.compile(r"^mailto:[^@\s]+@[^@\s]+$")
 _SHA1 = re.compile(r"^[0-9a-fA-F]{40}$")
@@ -301,7 +299,7 @@ def _result(value, path: str) -> None:
             _fail(f"{path}.{key}", _("must be true or false"))
     if "response" in value and not isinstance(value["response"], str):
         _fail(f"{path}.response", _("must be a string"))
-    if "duration" in value and (not isinstance(value["duration"], str) or not _DURATION.match(value["duration"])):
+    if "duration" in value and not is_duration(value["duration"]):
         _fail(f"{path}.duration", _("must be an ISO 8601 duration"))
     if "extensions" in value:
         _extensions(value["extensions"], f"{path}.extensions")

@@ -1,30 +1,13 @@
-"""Verb and activity-type IRIs the platform records, from the ADL and Tin Can registries where
-they exist and under the platform's own namespace where they do not. These IRIs are part of the
-stored data: never change one, add a new one."""
+"""The statement vocabulary: verb, activity-type and extension IRIs the platform records, from the ADL and
+Tin Can registries where they exist and under the platform's own namespace where they do not, with their
+display names. The IRIs live in iris.py (pure Python, so the recommender's engine reads them too). They are
+part of the stored data: never change one, add a new one."""
 
 from django.utils.translation import gettext_lazy as _
 
-ADL = "http://adlnet.gov/expapi/verbs/"
-TINCAN = "http://id.tincanapi.com/verb/"
-PLATFORM = "https://w3id.org/xapi/xianfeng/verbs/"
+from .iris import ADL, PLATFORM, TINCAN, ActivityType, Extension, Verb
 
-
-class Verb:
-    EXPERIENCED = ADL + "experienced"
-    PROGRESSED = ADL + "progressed"
-    COMPLETED = ADL + "completed"
-    ANSWERED = ADL + "answered"
-    ATTEMPTED = ADL + "attempted"
-    PASSED = ADL + "passed"
-    FAILED = ADL + "failed"
-    REGISTERED = ADL + "registered"
-    VOIDED = ADL + "voided"
-    EARNED = TINCAN + "earned"
-    ADOPTED = TINCAN + "adopted"
-    WATCHED = PLATFORM + "watched"
-    CONFIRMED_HOURS = PLATFORM + "confirmed-hours"
-    RESOLVED = PLATFORM + "resolved"
-
+__all__ = ["ADL", "PLATFORM", "TINCAN", "VERB_DISPLAY", "VERB_EN", "ActivityType", "Extension", "Verb"]
 
 VERB_DISPLAY = {
     Verb.EXPERIENCED: _("viewed"),
@@ -60,15 +43,3 @@ VERB_EN = {
     Verb.CONFIRMED_HOURS: "confirmed hours",
     Verb.RESOLVED: "resolved",
 }
-
-
-class ActivityType:
-    COURSE = "http://adlnet.gov/expapi/activities/course"
-    LESSON = "http://adlnet.gov/expapi/activities/lesson"
-    ASSESSMENT = "http://adlnet.gov/expapi/activities/assessment"
-    QUESTION = "http://adlnet.gov/expapi/activities/cmi.interaction"
-    CERTIFICATE = "https://w3id.org/xapi/xianfeng/activity-types/certificate"
-    LIVESTREAM = "https://w3id.org/xapi/xianfeng/activity-types/livestream"
-    PROPOSAL = "https://w3id.org/xapi/xianfeng/activity-types/proposal"
-    VOLUNTEER_ACTIVITY = "https://w3id.org/xapi/xianfeng/activity-types/volunteer-activity"
-    HELP_REQUEST = "https://w3id.org/xapi/xianfeng/activity-types/help-request"

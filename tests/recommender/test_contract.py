@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from recommender import Recommender
-from recommender.recommender import REASON_BECAUSE_YOU_LEARNED, REASON_NEW, REASON_POPULAR, NotFittedError
+from recommender.engine.recommender import REASON_BECAUSE_YOU_LEARNED, REASON_NEW, REASON_POPULAR, NotFittedError
 
 DAY = 86_400
 

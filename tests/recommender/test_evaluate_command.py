@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from django.core.management import CommandError, call_command
 
-from recommender.evaluation import implicit_available
+from recommender.engine.evaluation import implicit_available
 
 
 @pytest.fixture

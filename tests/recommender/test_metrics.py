@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from recommender.metrics import catalogue_coverage, ndcg_at_k, ranking_metrics, recall_at_k, top_k
+from recommender.engine.metrics import catalogue_coverage, ndcg_at_k, ranking_metrics, recall_at_k, top_k
 
 
 def test_recall_by_hand():

@@ -10,6 +10,7 @@ from django.template import Context, RequestContext, Template
 from django.test import RequestFactory
 from django.utils import timezone
 
+from core.activity.items import item_iri
 from core.activity.services import activity_record
 from core.activity.vocabulary import ActivityType, Verb
 
@@ -19,7 +20,7 @@ COURSES = {1: "卷烟陈列技巧", 2: "卷烟陈列进阶", 3: "小店记账", 
 
 
 def course_iri(pk):
-    return f"http://testserver/xapi/activities/page/{pk}"
+    return item_iri(f"course:{pk}")
 
 
 def learn(user, pk, verb=Verb.COMPLETED, days_ago=10):

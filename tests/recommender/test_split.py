@@ -3,8 +3,8 @@
 import numpy as np
 import pandas as pd
 
-from recommender.algorithms import split_by_time
-from recommender.data import build_dataset, validate_interactions
+from recommender.engine.data import build_dataset, validate_interactions
+from recommender.engine.evaluation import split_by_time
 
 
 def frame():
@@ -52,17 +52,18 @@ def test_held_out_items_are_later_and_new_to_the_user():
 def test_the_blend_tunes_on_the_training_part_only(monkeypatch):
     """The blend's validation split is carved from what it is given: fed the training part, it never
     sees a timestamp at or after the test cut."""
-    from recommender import algorithms as models
+    from recommender.engine import algorithms as models
+    from recommender.engine import evaluation
 
     ds = build_dataset(frame(), half_life_days=None)
     hold = split_by_time(ds, 0.8)
     seen = []
-    real = models.split_by_time
+    real = evaluation.split_by_time
 
     def spy(d, q=0.8):
         seen.append(d.timestamps.max())
         return real(d, q)
 
-    monkeypatch.setattr(models, "split_by_time", spy)
+    monkeypatch.setattr(evaluation, "split_by_time", spy)
     models.Blend(min_validation_users=1).fit(hold.train)
     assert seen and max(seen) < hold.cut

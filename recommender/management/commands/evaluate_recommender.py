@@ -38,7 +38,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **opts):
-        from recommender.evaluation import format_table, run_evaluation
+        from recommender.engine.evaluation import format_table, run_evaluation
 
         if not opts["json"] and opts["verbosity"] >= 2:
             logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")

@@ -30,7 +30,9 @@ def test_batch_of_100_costs_a_fixed_number_of_queries(lrs, django_assert_max_num
 
 def test_handlers_run_once_per_new_statement_in_the_transaction(lrs, monkeypatch):
     seen = []
-    monkeypatch.setattr(services, "_handlers", [lambda row: seen.append((str(row.pk), row._state.adding))])
+    monkeypatch.setattr(
+        services, "_batch_handlers", [lambda rows: seen.extend((str(row.pk), row._state.adding) for row in rows)]
+    )
     batch = _batch(5)
     statements_store(statements=batch, client=lrs.trusted)
     statements_store(statements=batch, client=lrs.trusted)
@@ -39,10 +41,10 @@ def test_handlers_run_once_per_new_statement_in_the_transaction(lrs, monkeypatch
 
 
 def test_failing_handler_rolls_the_batch_back(lrs, monkeypatch):
-    def broken(row):
+    def broken(rows):
         raise RuntimeError("scoring failed")
 
-    monkeypatch.setattr(services, "_handlers", [broken])
+    monkeypatch.setattr(services, "_batch_handlers", [broken])
     with pytest.raises(RuntimeError):
         statements_store(statements=_batch(3), client=lrs.trusted)
     assert Statement.objects.count() == 0

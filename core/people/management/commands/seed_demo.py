@@ -1,14 +1,13 @@
 """`manage.py seed_demo [--shops N] [--seed S]`: build the demo city and every app's demo data.
 
-Calls `seed(ctx)` of `<app>.demo` for every installed app that has one, in INSTALLED_APPS order
-(core.people first: it builds the city and the demo logins the others use). Each app's seed runs in its
-own transaction with its own random generator, derived from --seed and the app label, so one app's
-changes never shift another's data. Seeds are idempotent: a second run creates nothing and changes nothing.
+Runs the demo step every app registered from its `AppConfig.ready()` (core/people/demo_steps.py), in
+INSTALLED_APPS order (core.people first: it builds the city and the demo logins the others use). Each app's
+seed runs in its own transaction with its own random generator, derived from --seed and the app label, so one
+app's changes never shift another's data. Seeds are idempotent: a second run creates nothing and changes nothing.
 """
 
 from __future__ import annotations
 
-import importlib
 import random
 import sys
 import time
@@ -20,21 +19,14 @@ from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
+from core.people.demo_steps import demo_steps
+
 
 def demo_modules():
-    """(app config, demo module) for every installed app with a `demo` module, in INSTALLED_APPS order."""
-    found = []
-    for app_config in apps.get_app_configs():
-        module_name = f"{app_config.name}.demo"
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue
-            raise
-        if callable(getattr(module, "seed", None)):
-            found.append((app_config, module))
-    return found
+    """(app config, demo step) for every registered demo step, in INSTALLED_APPS order."""
+    order = {app_config.label: n for n, app_config in enumerate(apps.get_app_configs())}
+    steps = sorted(demo_steps(), key=lambda step: order.get(step.label, len(order)))
+    return [(apps.get_app_config(step.label), step) for step in steps]
 
 
 class Command(BaseCommand):
@@ -48,7 +40,7 @@ class Command(BaseCommand):
             "--only",
             action="append",
             metavar="APP_LABEL",
-            help="Seed only these apps (repeatable, e.g. --only people); by default every app with a demo module.",
+            help="Seed only these apps (repeatable, e.g. --only people); by default every app with a demo step.",
         )
 
     def handle(self, *args, shops: int, seed: int, no_progress: bool, only: list[str] | None = None, **options):
@@ -82,7 +74,7 @@ class Command(BaseCommand):
         if only:
             unknown = set(only) - {app_config.label for app_config, _module in modules}
             if unknown:
-                raise CommandError(f"No demo module in: {', '.join(sorted(unknown))}")
+                raise CommandError(f"No demo step in: {', '.join(sorted(unknown))}")
             modules = [(app_config, module) for app_config, module in modules if app_config.label in only]
         started = time.monotonic()
         for app_config, module in progress(modules, desc="demo"):

@@ -9,19 +9,22 @@ Three things live here:
 * :class:`Dataset`: integer codes for users and items, the event arrays, and the user x item
   CSR matrix (float32) with duplicates summed and old events decayed by a configurable half-life.
 
-Nothing here imports Django.
+Nothing here imports Django (the statement contract's pure-Python modules only).
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+
+# Pure-Python parts of the statement contract (no Django): the verbs and the one duration reader.
+from core.activity.durations import duration_seconds
+from core.activity.iris import ADL, TINCAN, Verb
 
 REQUIRED_COLUMNS = ("user_id", "item_id", "timestamp")
 SECONDS_PER_DAY = 86_400.0
@@ -166,70 +169,54 @@ def item_texts(items: pd.DataFrame | None, item_ids: pd.Index) -> list[str]:
 # --------------------------------------------------------------------------------------------------
 # activity statements -> weights
 # --------------------------------------------------------------------------------------------------
-#: Base weight per verb (the last path segment of an xAPI verb IRI, lower case). Completing counts
-#: more than viewing; passing and being certified count most.
+#: Base weight per verb IRI (the platform's vocabulary, core/activity/iris.py, and other ADL and Tin Can
+#: registry verbs clients send). Completing counts more than viewing; passing and earning count most.
 VERB_WEIGHTS: dict[str, float] = {
-    "launched": 0.5,
-    "initialized": 0.5,
-    "viewed": 1.0,
-    "experienced": 1.0,
-    "watched": 1.0,
-    "progressed": 1.5,
-    "attempted": 1.5,
-    "answered": 1.5,
-    "attended": 2.0,
-    "liked": 2.0,
-    "shared": 2.0,
-    "commented": 2.0,
-    "registered": 2.0,
-    "failed": 1.5,
-    "completed": 4.0,
-    "passed": 5.0,
-    "mastered": 5.0,
-    "earned": 5.0,
-    "certified": 6.0,
+    ADL + "launched": 0.5,
+    ADL + "initialized": 0.5,
+    TINCAN + "viewed": 1.0,
+    Verb.EXPERIENCED: 1.0,
+    Verb.WATCHED: 1.0,
+    Verb.PROGRESSED: 1.5,
+    Verb.ATTEMPTED: 1.5,
+    Verb.ANSWERED: 1.5,
+    ADL + "attended": 2.0,
+    TINCAN + "liked": 2.0,
+    ADL + "shared": 2.0,
+    ADL + "commented": 2.0,
+    Verb.REGISTERED: 2.0,
+    Verb.FAILED: 1.5,
+    Verb.COMPLETED: 4.0,
+    Verb.PASSED: 5.0,
+    ADL + "mastered": 5.0,
+    Verb.EARNED: 5.0,
 }
 DEFAULT_VERB_WEIGHT = 1.0
 #: Verbs that say nothing about interest: the statement is dropped.
-IGNORED_VERBS = frozenset({"voided", "exited", "terminated", "suspended", "resumed", "logged-in", "logged-out"})
-
-_ISO_DURATION = re.compile(
-    r"^P(?:(?P<years>\d+(?:\.\d+)?)Y)?(?:(?P<months>\d+(?:\.\d+)?)M)?(?:(?P<weeks>\d+(?:\.\d+)?)W)?"
-    r"(?:(?P<days>\d+(?:\.\d+)?)D)?(?:T(?:(?P<hours>\d+(?:\.\d+)?)H)?(?:(?P<minutes>\d+(?:\.\d+)?)M)?"
-    r"(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$"
+IGNORED_VERBS = frozenset(
+    {Verb.VOIDED, *(ADL + name for name in ("exited", "terminated", "suspended", "resumed", "logged-in", "logged-out"))}
 )
-_DURATION_SECONDS = {
-    "years": 365.25 * 86400,
-    "months": 30.44 * 86400,
-    "weeks": 7 * 86400,
-    "days": 86400,
-    "hours": 3600,
-    "minutes": 60,
-    "seconds": 1,
-}
 
 
-def parse_duration_seconds(value) -> float | None:
-    """Seconds from a number or an xAPI (ISO 8601) duration such as ``PT1H2M3.5S``; None if unusable."""
-    if value is None:
-        return None
-    if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
-        v = float(value)
-        return v if math.isfinite(v) and v >= 0 else None
-    if not isinstance(value, str):
-        return None
-    m = _ISO_DURATION.match(value.strip().upper())
-    if not m or value.strip().upper() in {"P", "PT"}:
-        return None
-    return sum(float(v) * _DURATION_SECONDS[k] for k, v in m.groupdict().items() if v is not None)
+@dataclass(frozen=True)
+class VerbWeights:
+    """How much each verb says about interest: data the caller may replace (keys are verb IRIs)."""
+
+    weights: Mapping[str, float] = field(default_factory=lambda: dict(VERB_WEIGHTS))
+    ignored: frozenset[str] = IGNORED_VERBS
+    default: float = DEFAULT_VERB_WEIGHT
+    completion: float = VERB_WEIGHTS[Verb.COMPLETED]  # the least a completed result weighs
+    success: float = VERB_WEIGHTS[Verb.PASSED]  # the least a successful result weighs
 
 
-def verb_key(verb) -> str:
-    """``http://adlnet.gov/expapi/verbs/completed`` -> ``completed``; dicts with ``id`` too."""
+DEFAULT_VERB_WEIGHTS = VerbWeights()
+
+
+def verb_iri(verb) -> str:
+    """A verb as given (an IRI, or a mapping with ``id``) as its IRI."""
     if isinstance(verb, Mapping):
         verb = verb.get("id", "")
-    verb = str(verb or "").strip().rstrip("/")
-    return verb.rsplit("/", 1)[-1].rsplit("#", 1)[-1].lower()
+    return str(verb or "").strip()
 
 
 def statement_weight(
@@ -240,10 +227,12 @@ def statement_weight(
     success: bool | None = None,
     duration=None,
     full_duration_seconds: float = 3600.0,
+    weights: VerbWeights = DEFAULT_VERB_WEIGHTS,
 ) -> float:
     """Interest weight of one statement, before time decay.
 
-    * base weight by verb (:data:`VERB_WEIGHTS`): viewing 1, completing 4, passing 5, certified 6;
+    * base weight by verb IRI (``weights``, by default :data:`VERB_WEIGHTS`): viewing 1, completing 4,
+      passing and earning 5;
     * ``completion=True`` lifts the weight to at least a completion's, ``success=True`` to a pass;
     * a scaled score in [0, 1] (xAPI ``result.score.scaled``, negatives clipped) multiplies by
       0.75 + 0.5 * score (a good score counts more; a poor one still shows interest);
@@ -252,14 +241,14 @@ def statement_weight(
 
     Returns 0.0 for verbs that carry no interest (voided, exited, ...).
     """
-    key = verb_key(verb)
-    if key in IGNORED_VERBS or not key:
+    key = verb_iri(verb)
+    if key in weights.ignored or not key:
         return 0.0
-    w = VERB_WEIGHTS.get(key, DEFAULT_VERB_WEIGHT)
+    w = weights.weights.get(key, weights.default)
     if completion:
-        w = max(w, VERB_WEIGHTS["completed"])
+        w = max(w, weights.completion)
     if success:
-        w = max(w, VERB_WEIGHTS["passed"])
+        w = max(w, weights.success)
     if score is not None:
         try:
             s = float(score)
@@ -267,7 +256,7 @@ def statement_weight(
             s = float("nan")
         if math.isfinite(s):
             w *= 0.75 + 0.5 * min(max(s, 0.0), 1.0)
-    seconds = parse_duration_seconds(duration)
+    seconds = duration_seconds(duration)
     if seconds:
         w *= 1.0 + min(math.log1p(seconds) / math.log1p(full_duration_seconds), 1.0)
     return float(w)
@@ -289,7 +278,9 @@ def _get(record: Mapping, *paths, default=None):
     return default
 
 
-def statements_to_interactions(records: Iterable[Mapping]) -> pd.DataFrame:
+def statements_to_interactions(
+    records: Iterable[Mapping], *, weights: VerbWeights = DEFAULT_VERB_WEIGHTS
+) -> pd.DataFrame:
     """Activity-statement-like records -> an interactions frame ``user_id, item_id, timestamp, weight``.
 
     Each record is a flat mapping (``user_id``/``actor``, ``item_id``/``object``, ``verb``,
@@ -325,6 +316,7 @@ def statements_to_interactions(records: Iterable[Mapping]) -> pd.DataFrame:
             completion=_get(r, "completion", "result.completion", "result_completion"),
             success=_get(r, "success", "result.success", "result_success"),
             duration=_get(r, "duration", "duration_seconds", "result.duration", "result_duration"),
+            weights=weights,
         )
         if w <= 0:
             continue

@@ -13,6 +13,7 @@ scored the same way. Seen items are *not* masked here: ranking does that.
 * :class:`Content` -- TF-IDF on item text (character n-grams, which work for Chinese), top-N
   similar items; gives items nobody has touched a score.
 * :class:`RandomModel` -- the floor.
+* :class:`ImplicitALS` -- the ``implicit`` library's ALS, an outside reference for the evaluation.
 * :class:`Blend` -- weighted sum of per-user max-normalised component scores; component
   hyper-parameters and blend weights are chosen on a validation split carved from the training
   data by time (coordinate search on NDCG@k).
@@ -25,13 +26,16 @@ import dataclasses
 import logging
 import re
 import time
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 
 from .data import Dataset
+
+if TYPE_CHECKING:
+    from .evaluation import Holdout
 from .metrics import ranking_metrics, top_k
 
 log = logging.getLogger(__name__)
@@ -318,6 +322,48 @@ class RandomModel(Model):
         return self.rng_.random((X.shape[0], X.shape[1]), dtype=np.float32)
 
 
+class ImplicitALS(Model):
+    """The ``implicit`` library's ALS (Hu, Koren, Volinsky 2008) as an outside reference.
+
+    Users are scored by implicit's own least-squares fold-in of their history
+    (``recalculate_user``), so the same histories are scored as for every other model.
+    """
+
+    name = "implicit_als"
+
+    def __init__(self, factors=64, regularization=0.1, alpha=1.0, iterations=15, threads=2, seed=0):
+        self.factors, self.regularization, self.alpha = factors, regularization, alpha
+        self.iterations, self.threads, self.seed = iterations, threads, seed
+
+    def params(self):
+        return {
+            "factors": self.factors,
+            "regularization": self.regularization,
+            "alpha": self.alpha,
+            "iterations": self.iterations,
+        }
+
+    def fit(self, ds):
+        from implicit.cpu.als import AlternatingLeastSquares
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(1, "blas"):  # implicit's advice: its own threads, single-threaded BLAS
+            self.model_ = AlternatingLeastSquares(
+                factors=self.factors,
+                regularization=self.regularization,
+                alpha=self.alpha,
+                iterations=self.iterations,
+                num_threads=self.threads,
+                random_state=self.seed,
+            )
+            self.model_.fit(ds.X.astype(np.float32), show_progress=False)
+        return self
+
+    def score(self, X, segments=None):
+        uf = self.model_.recalculate_user(np.arange(X.shape[0]), X.astype(np.float32).tocsr())
+        return np.asarray(uf @ self.model_.item_factors.T, dtype=np.float32)
+
+
 # --------------------------------------------------------------------------------------------------
 # ranking helpers shared with the evaluation
 # --------------------------------------------------------------------------------------------------
@@ -333,6 +379,32 @@ def mask_seen(scores: np.ndarray, X: sp.csr_matrix) -> np.ndarray:
     r, c = _csr_entries(X)
     scores[r, c] = -np.inf
     return scores
+
+
+def rank_blocks(
+    score,
+    X: sp.csr_matrix,
+    k: int,
+    *,
+    segments=None,
+    exclude_seen: bool = True,
+    allowed: np.ndarray | None = None,
+    block: int = 2048,
+):
+    """Score the rows of ``X`` in blocks of users with ``score(X_block, segments_block)`` and yield
+    ``(start, stop, scores, top)`` per block: the scores with seen (``exclude_seen``) and disallowed items at
+    -inf, and the codes of the ``k`` best of each row (``k`` at most the number of items). The one ranking loop
+    of the engine: :func:`rank` and ``Recommender`` both use it."""
+    n = X.shape[0]
+    for start in range(0, n, block):
+        stop = min(start + block, n)
+        Xb = X[start:stop]
+        S = score(Xb, None if segments is None else segments[start:stop])
+        if exclude_seen:
+            mask_seen(S, Xb)
+        if allowed is not None:
+            S[:, ~allowed] = -np.inf
+        yield start, stop, S, top_k(S, k)
 
 
 def rank(
@@ -354,67 +426,11 @@ def rank(
     kk = min(k, m)
     codes = np.empty((n, kk), dtype=np.int64)
     vals = np.empty((n, kk), dtype=np.float32)
-    for start in range(0, n, block):
-        stop = min(start + block, n)
-        Xb = X[start:stop]
-        S = model.score(Xb, None if segments is None else segments[start:stop])
-        if exclude_seen:
-            mask_seen(S, Xb)
-        if allowed is not None:
-            S[:, ~allowed] = -np.inf
-        t = top_k(S, kk)
+    blocks = rank_blocks(model.score, X, kk, segments=segments, exclude_seen=exclude_seen, allowed=allowed, block=block)
+    for start, stop, S, t in blocks:
         codes[start:stop] = t
         vals[start:stop] = np.take_along_axis(S, t, axis=1)
     return codes, vals
-
-
-@dataclass
-class Holdout:
-    """A time split of a dataset: train events before the cut, held-out (user, item) after it."""
-
-    train: Dataset
-    users: np.ndarray  # user codes evaluated (train history and at least one new held-out item)
-    relevant: sp.csr_matrix  # binary (len(users), n_items)
-    cut: float
-
-
-def split_by_time(ds: Dataset, quantile: float = 0.8) -> Holdout:
-    """Global time cut at ``quantile`` of event times: train on the past, test on what users did next.
-
-    Only users with train history and at least one held-out item they had not had before are
-    evaluated. The train part keeps the same user and item codes, and its ``now`` is the cut, so
-    nothing after the cut leaks into it.
-    """
-    if not 0 < quantile < 1:
-        raise ValueError(f"quantile must be between 0 and 1, got {quantile}")
-    if len(ds.timestamps) == 0:
-        return Holdout(ds, np.zeros(0, np.int64), sp.csr_matrix((0, ds.n_items), dtype=np.float32), ds.now)
-    cut = float(np.quantile(ds.timestamps, quantile))
-    before = ds.timestamps < cut
-    train = ds.subset(before, now=cut)
-    Xtr = train.X
-    after_u, after_i = ds.user_codes[~before], ds.item_codes[~before]
-    H = sp.csr_matrix((np.ones(len(after_u), np.float32), (after_u, after_i)), shape=(ds.n_users, ds.n_items))
-    H.sum_duplicates()
-    H.data[:] = 1.0
-    H = H - H.multiply(Xtr > 0)  # an item already had before the cut is not news
-    H.eliminate_zeros()
-    has_train = np.diff(Xtr.indptr) > 0
-    has_test = np.diff(H.indptr) > 0
-    users = np.flatnonzero(has_train & has_test)
-    return Holdout(train, users, H[users].tocsr(), cut)
-
-
-def evaluate_scores(model: Model, holdout: Holdout, k: int, *, max_users: int | None = None, seed: int = 0) -> float:
-    """Mean NDCG@k of ``model`` (already fitted on ``holdout.train``) on the held-out users."""
-    users, rel = holdout.users, holdout.relevant
-    if max_users is not None and len(users) > max_users:
-        pick = np.sort(np.random.default_rng(seed).choice(len(users), max_users, replace=False))
-        users, rel = users[pick], rel[pick]
-    X = holdout.train.X[users]
-    seg = None if holdout.train.user_segment is None else holdout.train.user_segment[users]
-    codes, _ = rank(model, X, k, segments=seg)
-    return float(ranking_metrics(codes, rel, k)["ndcg"].mean()) if len(users) else 0.0
 
 
 # --------------------------------------------------------------------------------------------------
@@ -510,7 +526,9 @@ class Blend(Model):
         self.validation_ = {"users": 0, "candidates": {}, "weights_ndcg": None}
         chosen: dict[str, Model] = {}
         weights = {n: DEFAULT_WEIGHTS.get(n, 0.1) for n in cands}
-        hold = split_by_time(ds, self.validation_quantile) if len(ds.timestamps) else None
+        from . import evaluation  # the split is evaluation's; imported here, as evaluation imports the models
+
+        hold = evaluation.split_by_time(ds, self.validation_quantile) if len(ds.timestamps) else None
         self.half_life_days_ = ds.half_life_days
         if hold is not None and len(hold.users) >= self.min_validation_users:
             users, rel = hold.users, hold.relevant

@@ -25,12 +25,14 @@ import os
 import platform
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
-from .algorithms import Model, RandomModel, evaluate_scores, rank, split_by_time
-from .data import build_dataset, read_interactions, read_items, validate_interactions, validate_items
+from .algorithms import ImplicitALS, Model, RandomModel, rank
+from .data import Dataset, build_dataset, read_interactions, read_items, validate_interactions, validate_items
 from .metrics import ranking_metrics
 from .recommender import DEFAULT_HALF_LIFE_DAYS, Recommender
 
@@ -44,46 +46,53 @@ ALS_GRID = {
 }
 
 
-class ImplicitALS(Model):
-    """The ``implicit`` library's ALS (Hu, Koren, Volinsky 2008) as an outside reference.
+@dataclass
+class Holdout:
+    """A time split of a dataset: train events before the cut, held-out (user, item) after it."""
 
-    Users are scored by implicit's own least-squares fold-in of their history
-    (``recalculate_user``), so the same histories are scored as for every other model.
+    train: Dataset
+    users: np.ndarray  # user codes evaluated (train history and at least one new held-out item)
+    relevant: sp.csr_matrix  # binary (len(users), n_items)
+    cut: float
+
+
+def split_by_time(ds: Dataset, quantile: float = 0.8) -> Holdout:
+    """Global time cut at ``quantile`` of event times: train on the past, test on what users did next.
+
+    Only users with train history and at least one held-out item they had not had before are
+    evaluated. The train part keeps the same user and item codes, and its ``now`` is the cut, so
+    nothing after the cut leaks into it.
     """
+    if not 0 < quantile < 1:
+        raise ValueError(f"quantile must be between 0 and 1, got {quantile}")
+    if len(ds.timestamps) == 0:
+        return Holdout(ds, np.zeros(0, np.int64), sp.csr_matrix((0, ds.n_items), dtype=np.float32), ds.now)
+    cut = float(np.quantile(ds.timestamps, quantile))
+    before = ds.timestamps < cut
+    train = ds.subset(before, now=cut)
+    Xtr = train.X
+    after_u, after_i = ds.user_codes[~before], ds.item_codes[~before]
+    H = sp.csr_matrix((np.ones(len(after_u), np.float32), (after_u, after_i)), shape=(ds.n_users, ds.n_items))
+    H.sum_duplicates()
+    H.data[:] = 1.0
+    H = H - H.multiply(Xtr > 0)  # an item already had before the cut is not news
+    H.eliminate_zeros()
+    has_train = np.diff(Xtr.indptr) > 0
+    has_test = np.diff(H.indptr) > 0
+    users = np.flatnonzero(has_train & has_test)
+    return Holdout(train, users, H[users].tocsr(), cut)
 
-    name = "implicit_als"
 
-    def __init__(self, factors=64, regularization=0.1, alpha=1.0, iterations=15, threads=2, seed=0):
-        self.factors, self.regularization, self.alpha = factors, regularization, alpha
-        self.iterations, self.threads, self.seed = iterations, threads, seed
-
-    def params(self):
-        return {
-            "factors": self.factors,
-            "regularization": self.regularization,
-            "alpha": self.alpha,
-            "iterations": self.iterations,
-        }
-
-    def fit(self, ds):
-        from implicit.cpu.als import AlternatingLeastSquares
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(1, "blas"):  # implicit's advice: its own threads, single-threaded BLAS
-            self.model_ = AlternatingLeastSquares(
-                factors=self.factors,
-                regularization=self.regularization,
-                alpha=self.alpha,
-                iterations=self.iterations,
-                num_threads=self.threads,
-                random_state=self.seed,
-            )
-            self.model_.fit(ds.X.astype(np.float32), show_progress=False)
-        return self
-
-    def score(self, X, segments=None):
-        uf = self.model_.recalculate_user(np.arange(X.shape[0]), X.astype(np.float32).tocsr())
-        return np.asarray(uf @ self.model_.item_factors.T, dtype=np.float32)
+def evaluate_scores(model: Model, holdout: Holdout, k: int, *, max_users: int | None = None, seed: int = 0) -> float:
+    """Mean NDCG@k of ``model`` (already fitted on ``holdout.train``) on the held-out users."""
+    users, rel = holdout.users, holdout.relevant
+    if max_users is not None and len(users) > max_users:
+        pick = np.sort(np.random.default_rng(seed).choice(len(users), max_users, replace=False))
+        users, rel = users[pick], rel[pick]
+    X = holdout.train.X[users]
+    seg = None if holdout.train.user_segment is None else holdout.train.user_segment[users]
+    codes, _ = rank(model, X, k, segments=seg)
+    return float(ranking_metrics(codes, rel, k)["ndcg"].mean()) if len(users) else 0.0
 
 
 def implicit_available() -> bool:

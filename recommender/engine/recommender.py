@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .algorithms import Blend, mask_seen
+from .algorithms import Blend, rank_blocks
 from .data import SECONDS_PER_DAY, Dataset, build_dataset, validate_interactions, validate_items
 from .metrics import top_k
 
@@ -328,15 +328,10 @@ class Recommender:
             fresh = False
         if segments is None and self.user_segment_ is not None:
             segments = np.where(user_codes >= 0, self.user_segment_[np.maximum(user_codes, 0)], -1)
-        for start in range(0, n, block):
-            stop = min(start + block, n)
-            Xb = X[start:stop]
-            S = self._score(Xb, None if segments is None else segments[start:stop])
-            if exclude_seen:
-                mask_seen(S, Xb)
-            if allowed is not None:
-                S[:, ~allowed] = -np.inf
-            t = top_k(S, kk)
+        blocks = rank_blocks(
+            self._score, X, kk, segments=segments, exclude_seen=exclude_seen, allowed=allowed, block=block
+        )
+        for start, stop, S, t in blocks:
             t[~np.isfinite(np.take_along_axis(S, t, axis=1))] = -1
             if fresh:
                 pool_n = min(_FRESH_POOL + kk, len(fresh_codes))
