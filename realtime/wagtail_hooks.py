@@ -18,7 +18,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from core.errors import ApplicationError
 
 from .models import Award, Contest, Dimension, FinalStanding, Index, PointsEntry, Rule, RuleSetVersion
-from .services import contest_recompute, ruleset_version_create
+from .services.rules import contest_recompute, ruleset_version_create
 
 
 class IndexViewSet(SnippetViewSet):

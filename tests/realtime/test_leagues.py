@@ -11,9 +11,10 @@ from django.core.management import call_command
 from django.utils import timezone
 from realtime_contest_world import confirm_hours, make_members
 
+from realtime.days import day_bounds, week_of
 from realtime.models import Contest, League, LeagueMember
 from realtime.selectors import league_board
-from realtime.services import day_bounds, league_week_form, league_week_settle, week_of
+from realtime.services.leagues import league_week_form, league_week_settle
 
 clean_store = contest_world.clean_store
 pioneer = contest_world.pioneer

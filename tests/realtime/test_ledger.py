@@ -18,8 +18,7 @@ from realtime_contest_world import complete_lesson, confirm_hours, make_members,
 from core.activity.services import activity_record
 from core.activity.vocabulary import ActivityType, Verb
 from realtime.models import Contest, PersonDay, PointsEntry, Rule
-from realtime.selectors import leaderboard_snapshot
-from realtime.services import board_differences
+from realtime.selectors import board_differences, leaderboard_snapshot
 
 clean_store = contest_world.clean_store
 pioneer = contest_world.pioneer

@@ -17,14 +17,9 @@ from core.activity.services import statements_store
 from core.activity.vocabulary import ActivityType, Verb
 from core.errors import PermissionDenied
 from realtime.models import BonusWindow, PersonDay, PointsEntry, Rule
-from realtime.selectors import leaderboard_snapshot, viewer_standing
-from realtime.services import (
-    board_differences,
-    contest_recompute,
-    ruleset_version_create,
-    scoring_paused,
-    statement_score,
-)
+from realtime.selectors import board_differences, leaderboard_snapshot, viewer_standing
+from realtime.services.rules import contest_recompute, ruleset_version_create
+from realtime.services.scoring import scoring_paused, statement_score
 from realtime.signals import scores_changed
 
 clean_store = contest_world.clean_store
