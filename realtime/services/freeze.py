@@ -53,8 +53,9 @@ def contest_freeze(*, contest: Contest, now: dt.datetime | None = None) -> bool:
         )
         winners = [(rank, member) for rank, member, _score in standings if rank <= locked.award_top]
         _award(locked, winners, names)
+        # An update of the one column: save() would re-index the contest's unchanged name in Wagtail's search.
+        Contest.objects.filter(pk=locked.pk).update(frozen_at=now)
         locked.frozen_at = now
-        locked.save(update_fields=["frozen_at"])
         contest.frozen_at = now
         transaction.on_commit(lambda: board_rebuild(contest=locked))
     return True

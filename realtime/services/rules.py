@@ -53,8 +53,9 @@ def ruleset_version_create(*, index: Index, by=None) -> RuleSetVersion:
     with transaction.atomic():
         index = Index.objects.select_for_update().get(pk=index.pk)
         number = index.rules_version + 1
+        # An update of the one column: save() would re-index the index's unchanged name in Wagtail's search.
+        Index.objects.filter(pk=index.pk).update(rules_version=number)
         index.rules_version = number
-        index.save(update_fields=["rules_version"])
         return RuleSetVersion.objects.create(index=index, number=number, rules=_rules_snapshot(index), created_by=by)
 
 

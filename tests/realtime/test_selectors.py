@@ -24,6 +24,7 @@ from realtime.selectors import (
     leaderboard_snapshot,
     viewer_standing,
 )
+from realtime.services.boards import board_rebuild
 
 # The embedded default (SQLite, the in-process store) must give the same boards.
 pytestmark = pytest.mark.embedded
@@ -143,7 +144,7 @@ def test_a_team_board_adds_members_indices_and_branch_activities(world, pioneer,
         ends_at=now + dt.timedelta(days=5),
         org_unit=world.city,
     )
-    leaderboard_snapshot(contest=team)
+    board_rebuild(contest=team, notify=False)  # the board exists before the statements
     confirm_hours(world.member)  # 6 for 城西 through its member
     confirm_hours(east)
     confirm_hours(east)  # 12 for 城东
