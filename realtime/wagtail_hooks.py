@@ -64,6 +64,9 @@ class ContestsGroup(SnippetViewSetGroup):
 
 
 class ReadOnlyViewSet(ModelViewSet):
+    # Ledger rows are written in bulk and deleted by the thousand (a recomputation): in Wagtail's reference index
+    # each delete would cost its own queries, and a bulk insert is never indexed anyway.
+    add_to_reference_index = False
     add_view_enabled = False
     edit_view_enabled = False
     copy_view_enabled = False

@@ -18,9 +18,12 @@ from realtime.services.boards import board_rebuild
 
 clean_store = contest_world.clean_store
 pioneer = contest_world.pioneer
+web_worker = contest_world.web_worker
 
 
-def test_rebuilding_a_persons_board_costs_exact_queries(world, pioneer, clean_store, django_assert_num_queries):
+def test_rebuilding_a_persons_board_costs_exact_queries(
+    world, pioneer, web_worker, clean_store, django_assert_num_queries
+):
     """The contest's branches (its scope), then the ledger's sums per person."""
     a, b = make_members(world, 2)
     for person in (a, a, b, world.member):
@@ -36,7 +39,9 @@ def test_rebuilding_a_persons_board_costs_exact_queries(world, pioneer, clean_st
     }
 
 
-def test_rebuilding_a_team_board_costs_exact_queries(world, pioneer, clean_store, django_assert_num_queries):
+def test_rebuilding_a_team_board_costs_exact_queries(
+    world, pioneer, web_worker, clean_store, django_assert_num_queries
+):
     """The contest's branches; the members' index summed per person, who belongs to which branch, and the branch
     index's own entries summed per branch."""
     fortress = Index.objects.create(

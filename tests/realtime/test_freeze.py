@@ -25,6 +25,7 @@ from realtime.services.freeze import BADGE_TYPE, contest_freeze, contests_freeze
 
 clean_store = contest_world.clean_store
 pioneer = contest_world.pioneer
+web_worker = contest_world.web_worker
 
 
 def statement_queries(user) -> int:
@@ -57,7 +58,7 @@ def ended(world, pioneer):
     return contest, a, b
 
 
-def test_freezing_costs_exact_queries_and_one_statement_per_winning_person(world, ended, clean_store):
+def test_freezing_costs_exact_queries_and_one_statement_per_winning_person(world, web_worker, ended, clean_store):
     """In one transaction (a savepoint here): lock the contest; its branches and the ledger's sums (the board); the
     names; the standings in one insert; for each winner an award, the person, and the award's statement; the
     contest's frozen_at. After commit: the board rebuilt from the standings (one query; the store is no database)."""
@@ -92,7 +93,7 @@ def test_freezing_costs_exact_queries_and_one_statement_per_winning_person(world
     assert [e["score"] for e in leaderboard_snapshot(contest=contest)["entries"]] == [12, 6, 6]
 
 
-def test_the_scheduler_freezes_each_ended_contest_once(world, ended, clean_store):
+def test_the_scheduler_freezes_each_ended_contest_once(world, web_worker, ended, clean_store):
     contest, _a, _b = ended
     with CaptureQueriesContext(connection) as first:
         assert contests_freeze_ended() == [contest]

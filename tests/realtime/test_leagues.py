@@ -18,6 +18,7 @@ from realtime.services.leagues import league_week_form, league_week_settle
 
 clean_store = contest_world.clean_store
 pioneer = contest_world.pioneer
+web_worker = contest_world.web_worker
 
 
 def at(day: dt.date, hour: int = 10) -> dt.datetime:
@@ -100,11 +101,11 @@ def test_a_week_of_promotion_and_relegation(world, pioneer):
     }
 
 
-def test_forming_and_settling_a_week_cost_exact_queries(world, pioneer, django_assert_num_queries):
-    """Forming: the week's leagues if any; the contest's branches and its participants; last week's members; the points so far (first week);
-    then, in a savepoint here, one insert per league and one for all members. A second call reads that the week
-    exists. Settling, in a savepoint: the week's open leagues locked, then for each league its members, their points
-    that week, their ranks and outcomes in one update, and the league marked settled."""
+def test_forming_and_settling_a_week_cost_exact_queries(world, pioneer, web_worker, django_assert_num_queries):
+    """Forming: the week's leagues if any; the contest's branches and its participants; last week's members; the
+    points so far (first week); then, in a savepoint here, one insert per league and one for all members. A second
+    call reads that the week exists. Settling, in a savepoint: the week's open leagues locked, then for each league
+    its members, their points that week, their ranks and outcomes in one update, and the league marked settled."""
     today = timezone.localdate()
     week = week_of(today) - dt.timedelta(days=7)
     contest = Contest.objects.create(

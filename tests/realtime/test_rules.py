@@ -21,9 +21,10 @@ from realtime.services.rules import contest_recompute, ruleset_version_create
 
 clean_store = contest_world.clean_store
 pioneer = contest_world.pioneer
+web_worker = contest_world.web_worker
 
 
-def test_a_new_rules_version_costs_exact_queries(world, pioneer, django_assert_num_queries):
+def test_a_new_rules_version_costs_exact_queries(world, pioneer, web_worker, django_assert_num_queries):
     """A savepoint; the index locked and its version raised; its rules and their bonus windows; the version row."""
     pioneer.hours.points = Decimal(10)
     pioneer.hours.save()
@@ -48,7 +49,7 @@ def recompute_queries(contest, editor) -> tuple[int, int]:
     return len(inside), len(after)
 
 
-def test_recomputing_costs_the_same_queries_for_few_and_many_statements(world, pioneer, clean_store):
+def test_recomputing_costs_the_same_queries_for_few_and_many_statements(world, pioneer, web_worker, clean_store):
     """Before the transaction: the rules, their bonus windows, who holds the eligible roles, branch memberships.
     In it (a savepoint here): the period's day rows and entries deleted, its statements read, the entries written in
     one insert, the day rows in another. After commit: the contests touched and their branches, then each board

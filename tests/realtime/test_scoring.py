@@ -25,6 +25,7 @@ from realtime.signals import scores_changed
 
 clean_store = contest_world.clean_store
 pioneer = contest_world.pioneer
+web_worker = contest_world.web_worker
 
 
 @pytest.mark.django_db(transaction=True)
@@ -138,7 +139,7 @@ def test_a_voided_statement_loses_its_points(world, pioneer):
     assert board_differences(contest=pioneer.contest) == {}
 
 
-def test_voiding_a_statement_costs_exact_queries(world, pioneer, django_assert_num_queries):
+def test_voiding_a_statement_costs_exact_queries(world, pioneer, web_worker, django_assert_num_queries):
     """In the voiding statement's transaction: the voided statement's entries, the day row they were counted on
     (locked) and its new totals, the entries' delete. After commit: the board update scoring makes."""
     trusted = XapiClient.objects.create(name="hr", key="k2", secret_hash="x", trusted=True)
@@ -201,7 +202,7 @@ def test_viewer_standing_outside_the_board(world, pioneer):
     assert standing["rank"] == 1 and standing["score"] == 6 and standing["neighbours"] == []
 
 
-def test_scoring_one_statement_costs_exact_queries(world, pioneer, django_assert_num_queries):
+def test_scoring_one_statement_costs_exact_queries(world, pioneer, web_worker, django_assert_num_queries):
     """In the statement's transaction: rules, their bonus windows, the person's roles, the day row (insert if
     missing, lock), the entry, the day row's new totals. After commit: the contests touched (and their branches)
     and who the person is (unit, roles, branches); then the store, which is not the database."""
