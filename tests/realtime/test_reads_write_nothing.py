@@ -11,6 +11,7 @@ import datetime as dt
 import itertools
 import json
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -78,7 +79,7 @@ def contests(request, world):
         name="上月擂台", slug="reads-frozen", index=index, starts_at=now - 40 * days, ends_at=now - 30 * days
     )
     complete_course(world.member, when=now - 35 * days)
-    call_command("freeze_contests", stdout=open("/dev/null", "w"))  # noqa: SIM115 - the scheduler's nightly job
+    call_command("freeze_contests", stdout=StringIO())  # the scheduler's job
     running = {"starts_at": now - 10 * days, "ends_at": now + 10 * days}
     Contest.objects.create(name="城西擂台", slug="reads-arena", index=index, **running)
     Contest.objects.create(
@@ -97,7 +98,7 @@ def contests(request, world):
     complete_course(world.member, when=now - 2 * days)
     complete_course(world.staff, when=now - 2 * days)
     if request.param == "store holds the boards":
-        call_command("rebuild_leaderboards", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        call_command("rebuild_leaderboards", stdout=StringIO())
     else:
         store.clear()  # a fresh process, a flushed Redis
     yield request.param
@@ -202,3 +203,24 @@ def test_opening_every_contest_socket_writes_nothing(world, contests):
         with no_writes(f"a visitor refused at ws/contests/{slug}/"):
             assert async_to_sync(_refused)(slug, None) == code
     assert Contest.objects.get(slug="reads-ended").frozen_at is None
+
+
+@pytest.mark.parametrize("module", ["selectors", "reports", "days", "store", "broadcast", "consumers", "views", "api"])
+def test_the_reads_import_no_service(module):
+    """Reads, pages, the API and the sockets reach the writes of realtime through nothing, not even a function-level
+    import: what a read needs that a service also needs (boards from the ledger, who takes part, names, ranks, days)
+    lives in selectors or `realtime.days`, which the services import."""
+    import ast
+    from pathlib import Path
+
+    import realtime
+
+    tree = ast.parse((Path(realtime.__file__).parent / f"{module}.py").read_text())
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            base = "." * node.level + (node.module or "")
+            imported |= {base} | {f"{base}.{alias.name}" for alias in node.names}
+        elif isinstance(node, ast.Import):
+            imported |= {alias.name for alias in node.names}
+    assert not {name for name in imported if name.startswith(("realtime.services", ".services", "..services"))}
