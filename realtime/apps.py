@@ -11,7 +11,7 @@ class RealtimeConfig(AppConfig):
         from core.home.navigation import HEADER, MY_PAGE, SiteLink, site_link_register
 
         from . import broadcast  # noqa: F401  (live push: listens to scores_changed)
-        from .services import statements_score
+        from .services.scoring import statements_score
 
         # Points are written inside the statements' own transaction, a whole xAPI batch at once.
         statement_batch_handler_register(statements_score)

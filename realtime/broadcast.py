@@ -85,8 +85,7 @@ def snapshot_from_ledger(contest, limit: int = SNAPSHOT_LIMIT) -> dict:
     a live version keeps it, and the first live push after Redis returns replaces it."""
     from django.utils import timezone
 
-    from .selectors import initials, score_json
-    from .services import board_scores, member_names, ranked
+    from .selectors import board_scores, initials, member_names, ranked, score_json
 
     rows = ranked(board_scores(contest=contest))[:limit]
     names = member_names(member for _rank, member, _score in rows)

@@ -20,18 +20,13 @@ from core.activity.services import activity_record, statement_id_for
 from core.activity.vocabulary import ActivityType, Verb
 from core.people.models import BranchMembership, PartyBranch, Role, User
 
+from .days import local_day, week_of
 from .models import Contest, Dimension, Index, League, PointsEntry, Rule
-from .services import (
-    board_rebuild,
-    contest_freeze,
-    league_week_form,
-    league_week_settle,
-    ledger_rescore,
-    local_day,
-    ruleset_version_create,
-    scoring_paused,
-    week_of,
-)
+from .services.boards import board_rebuild
+from .services.freeze import contest_freeze
+from .services.leagues import league_week_form, league_week_settle
+from .services.rules import ledger_rescore, ruleset_version_create
+from .services.scoring import scoring_paused
 
 # Acts the platform records for contests that no other feature records yet (IRIs are data: never change them).
 VERB_LED = "https://w3id.org/xapi/xianfeng/verbs/led"

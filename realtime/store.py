@@ -3,7 +3,9 @@
 Redis sorted sets when settings.REDIS_URL is set, else an in-process store with the same behaviour (the embedded
 default runs one process). Members are strings ("u12" for a person, "b3" for a branch); scores are kept in
 hundredths of a point as integers, so sums stay exact. The ledger is the source of truth: a board that does not
-exist yet (a fresh process, a flushed Redis) is rebuilt from it by `realtime.services.board_rebuild`.
+exist yet (a fresh process, a flushed Redis) is read from the ledger (`BoardCopy`) until
+`realtime.services.boards.board_rebuild` puts it back: the scheduler's `rebuild_leaderboards`, or the next
+scored statement. Reads never fill the store.
 
 Order: score descending; ties by member id ascending (deterministic). Every change bumps the contest's version.
 """
@@ -151,6 +153,17 @@ class InProcessStore:
 
     async def acount_above(self, contest_id: int, score: Decimal) -> int:
         return self.count_above(contest_id, score)
+
+
+class BoardCopy(InProcessStore):
+    """One contest's board held for one read, with the store's read methods: a selector computes it from the ledger
+    when the store does not hold the board. Version 0 (read-only), so the first live version replaces it on a
+    client; shared with no one and never written back."""
+
+    def __init__(self, contest_id: int, scores: dict[str, Decimal]):
+        super().__init__()
+        self._boards[contest_id] = {member: to_cents(score) for member, score in scores.items()}
+        self._versions[contest_id] = 0
 
 
 # Adds deltas to a board and bumps its version in one atomic step, but only if the board exists (its version key

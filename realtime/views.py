@@ -13,8 +13,7 @@ from core.home.i18n import localized
 
 from . import broadcast, reports
 from .models import Contest, Index
-from .selectors import contest_visible_to, viewer_standing
-from .store import leaderboard_store
+from .selectors import board_stats, contest_visible_to, viewer_standing
 
 
 def _visible_contest(request, slug: str) -> Contest:
@@ -56,10 +55,10 @@ def contest_screen(request, slug: str):
         return redirect_to_login(request.get_full_path())
     context = _board_context(request, contest)
     try:
-        scores = leaderboard_store().scores(contest.pk)
-    except Exception:  # noqa: BLE001
-        scores = {e["user"]: Decimal(str(e["score"])) for e in context["board"]["entries"]}
-    context["stats"] = {"participants": len(scores), "total": sum(scores.values(), Decimal(0))}
+        context["stats"] = board_stats(contest=contest)
+    except Exception:  # noqa: BLE001 - the store is down: count what the board shows
+        scores = [Decimal(str(e["score"])) for e in context["board"]["entries"]]
+        context["stats"] = {"participants": len(scores), "total": sum(scores, Decimal(0))}
     return render(request, "realtime/contest_screen.html", context)
 
 

@@ -18,7 +18,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from core.errors import ApplicationError
 
 from .models import Award, Contest, Dimension, FinalStanding, Index, PointsEntry, Rule, RuleSetVersion
-from .services import contest_recompute, ruleset_version_create
+from .services.rules import contest_recompute, ruleset_version_create
 
 
 class IndexViewSet(SnippetViewSet):
@@ -64,6 +64,9 @@ class ContestsGroup(SnippetViewSetGroup):
 
 
 class ReadOnlyViewSet(ModelViewSet):
+    # Ledger rows are written in bulk and deleted by the thousand (a recomputation): in Wagtail's reference index
+    # each delete would cost its own queries, and a bulk insert is never indexed anyway.
+    add_to_reference_index = False
     add_view_enabled = False
     edit_view_enabled = False
     copy_view_enabled = False

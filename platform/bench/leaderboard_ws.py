@@ -111,7 +111,7 @@ def build_world(members: int) -> tuple[int, list[str]]:
     from core.activity.vocabulary import ActivityType, Verb
     from core.people.models import Role, RoleAssignment, User
     from realtime.models import Contest, Dimension, Index, Rule
-    from realtime.services import board_rebuild
+    from realtime.services.boards import board_rebuild
 
     index, _ = Index.objects.get_or_create(slug="bench-pioneer", defaults={"name": "先锋指数（压测）"})
     dimension, _ = Dimension.objects.get_or_create(index=index, code="learning", defaults={"name": "学习成长"})
@@ -154,7 +154,7 @@ def build_world(members: int) -> tuple[int, list[str]]:
 
 def ledger_top(contest_id: int, limit: int = 20) -> list[tuple[str, str]]:
     from realtime.models import Contest
-    from realtime.services import board_scores, ranked
+    from realtime.selectors import board_scores, ranked
 
     contest = Contest.objects.get(pk=contest_id)
     return [(member, f"{score:.2f}") for _rank, member, score in ranked(board_scores(contest=contest))[:limit]]

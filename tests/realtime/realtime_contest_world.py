@@ -31,6 +31,19 @@ def clean_store():
 
 
 @pytest.fixture
+def web_worker():
+    """Count queries as a web worker does once it has served a request, whatever ran before in this process: the
+    URLconf loaded, and with it the Wagtail admin's hooks, whose viewsets put the contests' models (awards, rule
+    versions, day rows, leagues) in Wagtail's reference index, updated on save; and every content type cached."""
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+    from django.urls import get_resolver
+
+    assert get_resolver().url_patterns
+    ContentType.objects.get_for_models(*apps.get_models())
+
+
+@pytest.fixture
 def pioneer(world, clean_store):
     """The pioneer index (staff and party members earn; at most 30 a day) with two dimensions and two rules, and a
     city-wide arena running from 20 days ago to 10 days ahead."""

@@ -161,7 +161,7 @@ def test_the_board_stays_readable_when_the_store_is_down(client, world, boards, 
             raise ConnectionError("the leaderboard store is down")
 
     monkeypatch.setattr("realtime.selectors.leaderboard_store", lambda: Down())
-    monkeypatch.setattr("realtime.services.leaderboard_store", lambda: Down())
+    monkeypatch.setattr("realtime.services.boards.leaderboard_store", lambda: Down())
     response = client.get("/api/contests/api-arena/leaderboard")
     assert response.status_code == 200
     assert response.json()["entries"] == [{"rank": 1, "user": world.member.pk, "name": "王建国", "score": 5}]

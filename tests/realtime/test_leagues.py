@@ -11,12 +11,14 @@ from django.core.management import call_command
 from django.utils import timezone
 from realtime_contest_world import confirm_hours, make_members
 
+from realtime.days import day_bounds, week_of
 from realtime.models import Contest, League, LeagueMember
 from realtime.selectors import league_board
-from realtime.services import day_bounds, league_week_form, league_week_settle, week_of
+from realtime.services.leagues import league_week_form, league_week_settle
 
 clean_store = contest_world.clean_store
 pioneer = contest_world.pioneer
+web_worker = contest_world.web_worker
 
 
 def at(day: dt.date, hour: int = 10) -> dt.datetime:
@@ -97,3 +99,39 @@ def test_a_week_of_promotion_and_relegation(world, pioneer):
         "score": 12,
         "outcome": "promoted",
     }
+
+
+def test_forming_and_settling_a_week_cost_exact_queries(world, pioneer, web_worker, django_assert_num_queries):
+    """Forming: the week's leagues if any; the contest's branches and its participants; last week's members; the
+    points so far (first week); then, in a savepoint here, one insert per league and one for all members. A second
+    call reads that the week exists. Settling, in a savepoint: the week's open leagues locked, then for each league
+    its members, their points that week, their ranks and outcomes in one update, and the league marked settled."""
+    today = timezone.localdate()
+    week = week_of(today) - dt.timedelta(days=7)
+    contest = Contest.objects.create(
+        name="周联赛",
+        slug="weekly-counted",
+        index=pioneer.index,
+        starts_at=at(week - dt.timedelta(days=10), 0),
+        ends_at=at(today + dt.timedelta(days=30), 0),
+        org_unit=world.grid,
+        role="party_member",
+        league_size=4,
+        league_tiers=2,
+        league_promote=1,
+        league_relegate=1,
+    )
+    members = make_members(world, 8, unit=world.grid)
+    confirm_hours(members[0], when=at(week - dt.timedelta(days=3)))
+    with django_assert_num_queries(5 + 1 + 2 + 1 + 1):
+        leagues = league_week_form(contest=contest, week_start=week)
+    assert [(league.tier, league.members.count()) for league in leagues] == [(2, 4), (1, 4)]
+    with django_assert_num_queries(1):
+        assert league_week_form(contest=contest, week_start=week) == leagues
+    confirm_hours(members[5], when=at(week + dt.timedelta(days=1)))
+    with django_assert_num_queries(2 + 2 * 4 + 1):
+        assert league_week_settle(contest=contest, week_start=week) == 8
+    outcomes = dict(LeagueMember.objects.filter(contest=contest, week_start=week).values_list("user_id", "outcome"))
+    assert outcomes[members[5].pk] == "promoted" and outcomes[members[3].pk] == "relegated"
+    with django_assert_num_queries(3):  # nothing left to settle
+        assert league_week_settle(contest=contest, week_start=week) == 0

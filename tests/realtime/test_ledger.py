@@ -18,8 +18,8 @@ from realtime_contest_world import complete_lesson, confirm_hours, make_members,
 from core.activity.services import activity_record
 from core.activity.vocabulary import ActivityType, Verb
 from realtime.models import Contest, PersonDay, PointsEntry, Rule
-from realtime.selectors import leaderboard_snapshot
-from realtime.services import board_differences
+from realtime.selectors import board_differences, leaderboard_snapshot
+from realtime.services.boards import board_rebuild
 
 clean_store = contest_world.clean_store
 pioneer = contest_world.pioneer
@@ -39,7 +39,7 @@ def test_rebuild_reproduces_the_live_board_exactly(world, pioneer, clean_store):
     east = make_members(world, 3, unit=world.other_department, prefix="east")
     west = make_members(world, 3)
     for contest in (pioneer.contest, department_only):
-        leaderboard_snapshot(contest=contest)
+        board_rebuild(contest=contest, notify=False)  # the boards exist before the statements
     for days_ago, people in [(5, east + [world.member]), (1, west + east[:1]), (0, [world.member, *west[1:]])]:
         for person in people:
             confirm_hours(person, when=timezone.now() - dt.timedelta(days=days_ago))
@@ -57,7 +57,7 @@ def test_rebuild_reproduces_the_live_board_exactly(world, pioneer, clean_store):
 
 def test_check_finds_a_board_that_drifted(world, pioneer, clean_store):
     confirm_hours(world.member)
-    leaderboard_snapshot(contest=pioneer.contest)
+    board_rebuild(contest=pioneer.contest, notify=False)
     clean_store.apply({pioneer.contest.pk: {f"u{world.member.pk}": Decimal(1)}})
     out = StringIO()
     with pytest.raises(CommandError, match="1 board\\(s\\) differ") as raised:
@@ -75,7 +75,7 @@ def test_a_hundred_statements_at_once_for_one_member_give_the_exact_total(world,
     and 50 lesson statements (2 each, capped at 10), with the daily limit lifted: exactly 24 + 10 = 34."""
     pioneer.index.daily_limit = None
     pioneer.index.save()
-    leaderboard_snapshot(contest=pioneer.contest)
+    board_rebuild(contest=pioneer.contest, notify=False)  # the board exists before the statements race
     member = world.member
     barrier = threading.Barrier(20)
     errors: list[BaseException] = []

@@ -119,6 +119,7 @@ async def test_snapshot_on_connect_then_the_new_leader_after_a_statement(world, 
     update = await board_reaching(viewer, lambda m: m["entries"][0]["user"] == world.member.pk)
     assert update["version"] > snapshot["version"]
     assert [(e["rank"], e["name"], e["score"]) for e in update["entries"]] == [(1, "王建国", 15), (2, "赵敏", 10)]
+    assert await viewer.receive_nothing()  # a visitor gets no "you" message, and nothing after the last board
     await viewer.disconnect()
 
 
@@ -144,6 +145,7 @@ async def test_pushes_are_coalesced_and_serialised_once_for_every_viewer(world, 
     assert texts[0] == texts[1] == texts[2]  # the very same text for every viewer...
     assert calls.count("leaderboard") == len(texts[0])  # ...serialised once per push, not once per viewer
     for viewer in viewers:
+        assert await viewer.receive_nothing()
         await viewer.disconnect()
 
 
@@ -155,10 +157,13 @@ async def test_a_signed_in_viewer_gets_you_messages_only_when_their_standing_cha
     you = await next_message(staff, "you")
     assert (you["rank"], you["score"], you["contest"]) == (1, 10, "live-arena")
     assert [n["name"] for n in you["neighbours"]] == ["王建国"]
+    assert set(you) == {"type", "contest", "version", "rank", "score", "neighbours"}
+    assert await staff.receive_nothing()  # the snapshot and one "you", nothing else
 
     member = await watch("live-arena", world.member)
     await next_message(member, "leaderboard")
     assert (await next_message(member, "you"))["rank"] == 2
+    assert await member.receive_nothing()
 
     await record(world.member, 1)  # 王建国 10: ties 赵敏; 赵敏's own rank and score stay the same
     board = await board_reaching(staff, lambda m: m["entries"][-1]["score"] == 10 and len(m["entries"]) == 2)
@@ -177,6 +182,12 @@ async def test_a_signed_in_viewer_gets_you_messages_only_when_their_standing_cha
     dropped = await next_message(staff, "you")
     assert (dropped["rank"], dropped["score"]) == (2, 10)
     assert [n["name"] for n in dropped["neighbours"]] == ["王建国"]
+    assert await staff.receive_nothing()
+    # 王建国 saw the same board, then his own new score (still first).
+    await board_reaching(member, lambda m: (m["entries"][0]["user"], m["entries"][0]["score"]) == (world.member.pk, 15))
+    mine = await next_message(member, "you")
+    assert (mine["rank"], mine["score"]) == (1, 15)
+    assert await member.receive_nothing()
     await staff.disconnect()
     await member.disconnect()
 
@@ -194,7 +205,11 @@ async def test_a_members_only_contest_refuses_outsiders_and_admits_its_members(w
     assert await missing.connect(timeout=TIMEOUT) == (False, 4404)
 
     member = await watch("live-private", world.member)
-    assert (await next_message(member, "leaderboard"))["contest"] == "live-private"
+    board = await next_message(member, "leaderboard")
+    assert (board["contest"], board["entries"]) == ("live-private", [])
+    you = await next_message(member, "you")  # takes part, no points yet: first of none
+    assert (you["contest"], you["rank"], you["score"], you["neighbours"]) == ("live-private", 1, 0, [])
+    assert await member.receive_nothing()
     await member.disconnect()
 
 
@@ -210,4 +225,5 @@ async def test_the_board_is_served_from_the_ledger_when_the_store_is_down(world,
     snapshot = await next_message(viewer, "leaderboard")
     assert snapshot["entries"] == [{"rank": 1, "user": world.member.pk, "name": "王建国", "score": 10}]
     assert snapshot["version"] == 0  # read-only: live versions resume when the store is back
+    assert await viewer.receive_nothing()  # no "you": the viewer's standing needs the store
     await viewer.disconnect()

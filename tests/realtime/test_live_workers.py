@@ -123,6 +123,9 @@ def test_a_statement_recorded_through_one_worker_reaches_a_viewer_of_the_other(e
                 break
         assert board["version"] > snapshot["version"]
         assert [(e["rank"], e["name"], e["score"]) for e in board["entries"]] == [(1, "甲党员", 10), (2, "乙党员", 5)]
+        # A visitor gets no "you" message, and nothing after the last board.
+        with pytest.raises(TimeoutError):
+            ws.recv(timeout=1)
 
     # The REST snapshot of the first worker agrees with what the second worker pushed.
     with urllib.request.urlopen(first + "/api/contests/e2e-workers/leaderboard", timeout=10) as response:  # noqa: S310

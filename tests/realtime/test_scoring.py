@@ -17,18 +17,15 @@ from core.activity.services import statements_store
 from core.activity.vocabulary import ActivityType, Verb
 from core.errors import PermissionDenied
 from realtime.models import BonusWindow, PersonDay, PointsEntry, Rule
-from realtime.selectors import leaderboard_snapshot, viewer_standing
-from realtime.services import (
-    board_differences,
-    contest_recompute,
-    ruleset_version_create,
-    scoring_paused,
-    statement_score,
-)
+from realtime.selectors import board_differences, leaderboard_snapshot, viewer_standing
+from realtime.services.boards import board_rebuild
+from realtime.services.rules import contest_recompute, ruleset_version_create
+from realtime.services.scoring import scoring_paused, statement_score
 from realtime.signals import scores_changed
 
 clean_store = contest_world.clean_store
 pioneer = contest_world.pioneer
+web_worker = contest_world.web_worker
 
 
 @pytest.mark.django_db(transaction=True)
@@ -40,7 +37,7 @@ def test_a_statement_moves_the_board_and_signals_once(world, pioneer):
 
     scores_changed.connect(listener)
     try:
-        leaderboard_snapshot(contest=pioneer.contest)  # the board exists, empty
+        board_rebuild(contest=pioneer.contest, notify=False)  # the board exists, empty
         confirm_hours(world.member)
     finally:
         scores_changed.disconnect(listener)
@@ -124,7 +121,7 @@ def test_a_voided_statement_loses_its_points(world, pioneer):
     stored = confirm_hours(world.member)
     confirm_hours(world.member)
     assert total(world.member, pioneer.index) == Decimal(12)
-    leaderboard_snapshot(contest=pioneer.contest)
+    board_rebuild(contest=pioneer.contest, notify=False)
     with committed():
         statements_store(
             statements=[
@@ -136,6 +133,34 @@ def test_a_voided_statement_loses_its_points(world, pioneer):
             ],
             client=trusted,
         )
+    assert total(world.member, pioneer.index) == Decimal(6)
+    assert PersonDay.objects.get(user=world.member).points == Decimal(6)
+    assert leaderboard_snapshot(contest=pioneer.contest)["entries"][0]["score"] == 6
+    assert board_differences(contest=pioneer.contest) == {}
+
+
+def test_voiding_a_statement_costs_exact_queries(world, pioneer, web_worker, django_assert_num_queries):
+    """In the voiding statement's transaction: the voided statement's entries, the day row they were counted on
+    (locked) and its new totals, the entries' delete. After commit: the board update scoring makes."""
+    trusted = XapiClient.objects.create(name="hr", key="k2", secret_hash="x", trusted=True)
+    stored = confirm_hours(world.member)
+    confirm_hours(world.member)
+    with scoring_paused():  # stored, then handled below where the queries are counted
+        [voiding] = statements_store(
+            statements=[
+                {
+                    "actor": {"mbox": "mailto:hr@example.org"},
+                    "verb": {"id": Verb.VOIDED},
+                    "object": {"objectType": "StatementRef", "id": str(stored.statement.pk)},
+                }
+            ],
+            client=trusted,
+        )
+    with TestCase.captureOnCommitCallbacks(execute=False) as callbacks, django_assert_num_queries(4):
+        assert statement_score(voiding.statement) == []
+    with django_assert_num_queries(5):
+        for callback in callbacks:
+            callback()
     assert total(world.member, pioneer.index) == Decimal(6)
     assert PersonDay.objects.get(user=world.member).points == Decimal(6)
     assert leaderboard_snapshot(contest=pioneer.contest)["entries"][0]["score"] == 6
@@ -177,7 +202,7 @@ def test_viewer_standing_outside_the_board(world, pioneer):
     assert standing["rank"] == 1 and standing["score"] == 6 and standing["neighbours"] == []
 
 
-def test_scoring_one_statement_costs_exact_queries(world, pioneer, django_assert_num_queries):
+def test_scoring_one_statement_costs_exact_queries(world, pioneer, web_worker, django_assert_num_queries):
     """In the statement's transaction: rules, their bonus windows, the person's roles, the day row (insert if
     missing, lock), the entry, the day row's new totals. After commit: the contests touched (and their branches)
     and who the person is (unit, roles, branches); then the store, which is not the database."""
@@ -228,7 +253,7 @@ def test_an_xapi_batch_is_scored_in_the_queries_of_one_statement_and_in_its_orde
             statements_store(statements=batch, client=trusted)
         return len(scored) - len(unscored)
 
-    leaderboard_snapshot(contest=pioneer.contest)  # the board exists
+    board_rebuild(contest=pioneer.contest, notify=False)  # the board exists
     with committed():
         one = scoring_queries([hours(world.member)])
     # Member 1: six hours (6 each, the rule's cap is 24), then seven lessons (2 each): the daily limit of 30 is

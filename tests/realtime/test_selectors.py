@@ -1,14 +1,16 @@
 """The leaderboard messages: ranks with ties, the viewer's neighbours, anonymised names, who may watch, team
-boards, and final standings frozen on the first read after the end."""
+boards, and final standings frozen by the scheduler after the end (a read before that shows the ledger)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 import realtime_contest_world as contest_world
 from django.contrib.auth.models import AnonymousUser
+from django.core.management import call_command
 from django.utils import timezone
 from realtime_contest_world import committed, confirm_hours, make_members
 
@@ -16,12 +18,13 @@ from core.activity.services import activity_record
 from core.people.models import BranchMembership, PartyBranch
 from realtime.models import Award, Contest, Dimension, FinalStanding, Index, Rule
 from realtime.selectors import (
+    board_differences,
     contest_visible_to,
     initials,
     leaderboard_snapshot,
     viewer_standing,
 )
-from realtime.services import board_differences
+from realtime.services.boards import board_rebuild
 
 # The embedded default (SQLite, the in-process store) must give the same boards.
 pytestmark = pytest.mark.embedded
@@ -141,7 +144,7 @@ def test_a_team_board_adds_members_indices_and_branch_activities(world, pioneer,
         ends_at=now + dt.timedelta(days=5),
         org_unit=world.city,
     )
-    leaderboard_snapshot(contest=team)
+    board_rebuild(contest=team, notify=False)  # the board exists before the statements
     confirm_hours(world.member)  # 6 for 城西 through its member
     confirm_hours(east)
     confirm_hours(east)  # 12 for 城东
@@ -164,7 +167,7 @@ def test_a_team_board_adds_members_indices_and_branch_activities(world, pioneer,
     assert board_differences(contest=team) == {}
 
 
-def test_final_standings_freeze_on_the_first_read_after_the_end(world, pioneer, clean_store):
+def test_final_standings_freeze_when_the_scheduler_runs_after_the_end(world, pioneer, clean_store):
     (other,) = make_members(world, 1)
     contest = pioneer.contest
     confirm_hours(world.member, when=timezone.now() - dt.timedelta(days=3))
@@ -173,7 +176,12 @@ def test_final_standings_freeze_on_the_first_read_after_the_end(world, pioneer, 
     contest.ends_at = timezone.now() - dt.timedelta(days=1)
     contest.award_top = 1
     contest.save()
+    # Ended, not frozen yet: a read shows what the ledger says and freezes nothing.
+    assert [e["score"] for e in leaderboard_snapshot(contest=contest)["entries"]] == [12, 6]
+    contest.refresh_from_db()
+    assert contest.frozen_at is None and not FinalStanding.objects.filter(contest=contest).exists()
     with committed():
+        call_command("freeze_contests", stdout=StringIO())  # the scheduler's job
         snapshot = leaderboard_snapshot(contest=contest)
     contest.refresh_from_db()
     assert contest.frozen_at is not None

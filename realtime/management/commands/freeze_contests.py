@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from realtime.services import contests_freeze_ended
+from realtime.services.freeze import contests_freeze_ended
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from realtime.models import Contest
-from realtime.services import league_rollover
+from realtime.services.leagues import league_rollover
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 """Recompute leaderboards from the points ledger into the leaderboard store."""
 
 from realtime.management.contests import ContestsCommand
-from realtime.services import board_rebuild
+from realtime.services.boards import board_rebuild
 
 
 class Command(ContestsCommand):
