@@ -4,67 +4,62 @@ from ninja import Router, Schema, Status
 from ninja.throttling import AnonRateThrottle
 from wagtail.models import APIToken
 
-from core.api import signed_in
-from core.errors import ApplicationError
+from core.errors import ApplicationError, errors
 
+from .auth import request_person, signed_in
 from .selectors import person_profile
 
 router = Router(tags=["people"])
 
 
-class TokenIn(Schema):
+class PeopleTokenIn(Schema):
     username: str
     password: str
     name: str = "mobile"
 
 
-class TokenOut(Schema):
+class PeopleTokenOut(Schema):
     token: str
     token_type: str = "Bearer"
 
 
-class ErrorOut(Schema):
-    message: str
-    extra: dict
-
-
-class UnitOut(Schema):
+class PeopleUnitOut(Schema):
     code: str
     name: str
     kind: str
     path: str
 
 
-class BranchOut(Schema):
+class PeopleBranchOut(Schema):
     code: str
     name: str
 
 
-class ShopOut(Schema):
+class PeopleShopOut(Schema):
     licence_number: str
     name: str
     tier: int
     grid: str
 
 
-class MeOut(Schema):
+class PeopleMeOut(Schema):
     username: str
     name: str
     roles: list[str]
-    unit: UnitOut | None
-    branches: list[BranchOut]
-    shops: list[ShopOut]
+    unit: PeopleUnitOut | None
+    branches: list[PeopleBranchOut]
+    shops: list[PeopleShopOut]
     village: str | None
 
 
 @router.post(
     "/auth/token",
     auth=None,
-    response={201: TokenOut, 400: ErrorOut},
+    response={201: PeopleTokenOut, **errors(400, 422, 429)},
     throttle=[AnonRateThrottle("10/m")],
     summary="Exchange a username and password for a bearer token",
 )
-def create_token(request, payload: TokenIn):
+def create_token(request, payload: PeopleTokenIn):
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None:
         raise ApplicationError(_("The username or password is wrong."))
@@ -72,9 +67,14 @@ def create_token(request, payload: TokenIn):
     return Status(201, {"token": plaintext})
 
 
-@router.get("/me", auth=signed_in, response=MeOut, summary="The signed-in person, their roles, unit, branch and shop")
+@router.get(
+    "/me",
+    auth=signed_in,
+    response={200: PeopleMeOut, **errors(401)},
+    summary="The signed-in person, their roles, unit, branch and shop",
+)
 def me(request):
-    profile = person_profile(user=request.user)
+    profile = person_profile(user=request_person(request))
     unit = profile["unit"]
     return {
         "username": profile["user"].username,
