@@ -8,8 +8,17 @@ from core.errors import ApplicationError, errors
 
 from .auth import request_person, signed_in
 from .selectors import person_profile
+from .throttle import client_address, sign_in_throttled
 
 router = Router(tags=["people"])
+
+
+class AddressRateThrottle(AnonRateThrottle):
+    """Requests per client address, the address as the sign-in throttle sees it (X-Forwarded-For only from a
+    trusted proxy)."""
+
+    def get_ident(self, request):
+        return client_address(request)
 
 
 class PeopleTokenIn(Schema):
@@ -56,12 +65,14 @@ class PeopleMeOut(Schema):
     "/auth/token",
     auth=None,
     response={201: PeopleTokenOut, **errors(400, 422, 429)},
-    throttle=[AnonRateThrottle("10/m")],
+    throttle=[AddressRateThrottle("10/m")],
     summary="Exchange a username and password for a bearer token",
 )
 def create_token(request, payload: PeopleTokenIn):
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None:
+        if sign_in_throttled(request, payload.username):
+            raise ApplicationError(_("Too many failed sign-ins. Wait a few minutes and try again."), status=429)
         raise ApplicationError(_("The username or password is wrong."))
     _token, plaintext = APIToken.create_token(user=user, name=payload.name[:255])
     return Status(201, {"token": plaintext})

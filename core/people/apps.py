@@ -6,3 +6,6 @@ class PeopleConfig(AppConfig):
     name = "core.people"
     label = "people"
     verbose_name = _("People and organisations")
+
+    def ready(self) -> None:
+        from . import throttle  # noqa: F401 - counts failed sign-ins (user_login_failed)

@@ -60,12 +60,12 @@ def test_a_bearer_client_writes_without_a_csrf_token(world, course):
 
 def test_a_session_write_needs_the_csrf_token(world, course):
     client = Client(enforce_csrf_checks=True)
+    client.get("/accounts/login/")  # a page with a form sets the CSRF cookie
     client.force_login(world.retailer)
     refused = client.post(f"/api/learning/courses/{course.pk}/enrol")
     assert refused.status_code == 403
     assert refused.json() == {"message": "CSRF 校验失败:请刷新页面后重试。", "extra": {}}
 
-    client.get("/accounts/login/")  # any page that renders a form sets the CSRF cookie
     token = client.cookies["csrftoken"].value
     accepted = client.post(f"/api/learning/courses/{course.pk}/enrol", headers={"X-CSRFToken": token})
     assert accepted.status_code == 200, accepted.content
