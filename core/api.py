@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from core.api_input import ApiParser
 from core.errors import ApplicationError
 
 # Authentication (session with CSRF, or a bearer token without) and "the person making this request" live in
@@ -18,6 +19,7 @@ api = NinjaAPI(
     title="先锋学苑 API",
     version="1.0",
     urls_namespace="api",
+    parser=ApiParser(),
     description="Learning, contests, recommendations and community services of the grass-roots platform.",
 )
 

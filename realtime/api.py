@@ -4,10 +4,11 @@ index and the branch board. Thin: the reads live in `selectors`, `reports` and `
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Path, Query, Router, Schema
 from ninja.errors import HttpError
 
 from core.errors import errors
@@ -18,6 +19,9 @@ from .models import Contest, Index
 from .selectors import contest_visible_to, viewer_standing
 
 router = Router(tags=["contests"])
+
+# A contest's slug as its model allows it: anything else (a NUL, a slash) is refused with 422 before a query.
+ContestSlug = Annotated[str, Path(pattern=r"^[-\w]+$", max_length=50)]
 
 
 class RealtimeContestOut(Schema):
@@ -104,7 +108,7 @@ def _contest(request, slug: str) -> Contest:
     return contest
 
 
-@router.get("/contests", response=list[RealtimeContestOut], url_name="realtime_contests")
+@router.get("/contests", response={200: list[RealtimeContestOut], **errors(422)}, url_name="realtime_contests")
 def contests_list(request, filters: Query[RealtimeContestFilterIn]):
     """The contests you may watch, running first, then upcoming, then the archive of ended ones."""
     groups = reports.contest_archive(user=request_person(request))
@@ -130,21 +134,21 @@ def contests_list(request, filters: Query[RealtimeContestFilterIn]):
 
 @router.get(
     "/contests/{slug}/leaderboard",
-    response={200: RealtimeLeaderboardOut, **errors(403, 404)},
+    response={200: RealtimeLeaderboardOut, **errors(403, 404, 422)},
     url_name="realtime_contest_leaderboard",
 )
-def contest_leaderboard(request, slug: str):
+def contest_leaderboard(request, slug: ContestSlug):
     """The board as the stream sends it (same entries, same version); from the ledger when Redis is down."""
     return broadcast.snapshot(_contest(request, slug))
 
 
 @router.get(
     "/contests/{slug}/me",
-    response={200: RealtimeStandingOut, **errors(401, 403, 404, 503)},
+    response={200: RealtimeStandingOut, **errors(401, 403, 404, 422, 503)},
     auth=signed_in,
     url_name="realtime_contest_me",
 )
-def contest_me(request, slug: str):
+def contest_me(request, slug: ContestSlug):
     """Your rank and score on this board, with the three people above and below you."""
     contest = _contest(request, slug)
     try:
@@ -158,7 +162,7 @@ def contest_me(request, slug: str):
 
 @router.get(
     "/me/index",
-    response={200: RealtimeIndexOut, **errors(401, 404)},
+    response={200: RealtimeIndexOut, **errors(401, 404, 422)},
     auth=signed_in,
     url_name="realtime_my_index",
 )

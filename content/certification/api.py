@@ -6,7 +6,7 @@ from datetime import datetime
 from uuid import UUID
 
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
 from core.errors import NotFound, errors
 from core.people.auth import request_person, signed_in
@@ -137,7 +137,7 @@ def certificate_verify(request, uuid: UUID):
 
 
 @router.get("/dashboard", response={200: CertificationDashboardOut, **errors(401, 403, 404, 422)}, auth=signed_in)
-def dashboard(request, unit: int | None = None):
+def dashboard(request, unit: int | None = Query(None, ge=1, le=2**31 - 1)):
     """Staff and editors: certified-shop share, per-unit breakdown, completion rates and the most-taken courses
     for an organisation unit and everything under it (the person's own unit by default)."""
     org_unit = selectors.dashboard_unit(user=request_person(request), unit_id=unit)

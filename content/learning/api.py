@@ -6,10 +6,11 @@ Handlers stay thin: they look pages up, call services and selectors, and shape t
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 
 from core.errors import errors
 from core.people.auth import request_person, signed_in
@@ -18,6 +19,10 @@ from . import selectors, services
 from .models import CoursePage, LessonPage, QuizPage
 
 router = Router(tags=["learning"])
+
+# Page ids are 32-bit integers in the database: a larger one is refused (422), not sent to it.
+MAX_PAGE_ID = 2**31 - 1
+PageId = Annotated[int, Path(ge=1, le=MAX_PAGE_ID)]
 
 
 class LearningCourseOut(Schema):
@@ -55,7 +60,7 @@ class LearningCatalogueQuery(Schema):
     category: str | None = Field(None, description="A category code, e.g. display")
     q: str | None = Field(None, max_length=100, description="Search words; Chinese is segmented like the index")
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=100_000)
 
 
 class LearningEnrolmentOut(Schema):
@@ -169,7 +174,7 @@ def catalogue(request, filters: Query[LearningCatalogueQuery]):
 @router.get(
     "/courses/{course_id}", response={200: LearningCourseDetailOut, **errors(404, 422)}, summary="One course", auth=None
 )
-def course_detail(request, course_id: int):
+def course_detail(request, course_id: PageId):
     course = _live(CoursePage, course_id)
     state = selectors.course_state(course=course, user=request_person(request))
     enrolment = state["enrolment"]
@@ -197,7 +202,7 @@ def course_detail(request, course_id: int):
 @router.post(
     "/courses/{course_id}/enrol", response={200: LearningEnrolmentOut, **errors(401, 403, 404, 422)}, auth=signed_in
 )
-def enrol(request, course_id: int):
+def enrol(request, course_id: PageId):
     enrolment = services.course_enrol(user=request_person(request), course=_live(CoursePage, course_id))
     return {
         "course_id": enrolment.course_id,
@@ -212,7 +217,7 @@ def enrol(request, course_id: int):
     response={200: LearningLessonProgressOut, **errors(400, 401, 403, 404, 422)},
     auth=signed_in,
 )
-def lesson_view(request, lesson_id: int):
+def lesson_view(request, lesson_id: PageId):
     return selectors.progress_state(
         services.lesson_view(user=request_person(request), lesson=_live(LessonPage, lesson_id))
     )
@@ -224,7 +229,7 @@ def lesson_view(request, lesson_id: int):
     auth=signed_in,
     summary="Report the player's position; the server credits progress",
 )
-def lesson_progress(request, lesson_id: int, payload: LearningProgressIn):
+def lesson_progress(request, lesson_id: PageId, payload: LearningProgressIn):
     lesson = selectors.live_lesson(lesson_id=lesson_id)
     if lesson is None:
         raise Http404
@@ -240,14 +245,14 @@ def lesson_progress(request, lesson_id: int, payload: LearningProgressIn):
     auth=signed_in,
     summary="Ask to mark a lesson complete; the server decides",
 )
-def lesson_complete(request, lesson_id: int):
+def lesson_complete(request, lesson_id: PageId):
     return selectors.progress_state(
         services.lesson_complete(user=request_person(request), lesson=_live(LessonPage, lesson_id))
     )
 
 
 @router.get("/quizzes/{quiz_id}", response={200: LearningQuizOut, **errors(400, 401, 404, 409, 422)}, auth=signed_in)
-def quiz_detail(request, quiz_id: int):
+def quiz_detail(request, quiz_id: PageId):
     quiz = _live(QuizPage, quiz_id)
     attempt = services.quiz_start(user=request_person(request), quiz=quiz)
     return {
@@ -265,7 +270,7 @@ def quiz_detail(request, quiz_id: int):
     response={200: LearningQuizResultOut, **errors(400, 401, 403, 404, 409, 422)},
     auth=signed_in,
 )
-def quiz_submit(request, quiz_id: int, payload: LearningQuizSubmitIn):
+def quiz_submit(request, quiz_id: PageId, payload: LearningQuizSubmitIn):
     result = services.quiz_submit(
         user=request_person(request),
         quiz=_live(QuizPage, quiz_id),
