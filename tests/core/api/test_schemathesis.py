@@ -61,9 +61,10 @@ def test_schemathesis_finds_nothing(e2e, identity, tmp_path):
         if identity == "bearer":
             headers = [f"Authorization: Bearer {bearer_token(base_url, 'demo_member')}"]
         elif identity == "session":
-            with browser(base_url, "demo_staff") as session:
-                cookies = "; ".join(f"{name}={value}" for name, value in session.cookies.items())
-                headers = [f"Cookie: {cookies}", f"X-CSRFToken: {session.headers['X-CSRFToken']}"]
+            session = browser(base_url, "demo_staff")
+            cookies = "; ".join(f"{name}={value}" for name, value in session.cookies.items())
+            headers = [f"Cookie: {cookies}", f"X-CSRFToken: {session.headers['X-CSRFToken']}"]
+            session.close()
         else:
             headers = []
         result = schemathesis(base_url, identity, *headers, workdir=tmp_path)
