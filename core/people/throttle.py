@@ -114,7 +114,7 @@ def sign_in_throttle_reset() -> None:
     """Forget every count (tests, or an operator after an incident)."""
     _trusted_proxies.cache_clear()
     _limiter.cache_clear()
-    _limiter_unused, storage = _limiter()
+    storage = _limiter()[1]
     try:
         storage.reset()
     except Exception:  # noqa: BLE001 - nothing to forget when the store is down
