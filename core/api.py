@@ -1,5 +1,5 @@
-"""The one django-ninja API under /api/: session auth (with CSRF) for the browser, bearer tokens for
-mobile clients, and every error rendered once as {"message": ..., "extra": {...}}."""
+"""The one django-ninja API under /api/ (the composition root): it mounts every app's router and renders every
+error once as {"message": ..., "extra": {...}} (`core.errors.ErrorOut`)."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -8,19 +8,18 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import SessionAuth
-from wagtail.api.v3.auth import BearerTokenAuth
 
+from core.api_input import ApiParser
 from core.errors import ApplicationError
 
-# Browser: the session cookie, with CSRF. Mobile: Wagtail's hashed API tokens as bearer tokens.
-# Either way handlers read the person from `request.user`.
-signed_in = [SessionAuth(csrf=True), BearerTokenAuth()]
+# Authentication (session with CSRF, or a bearer token without) and "the person making this request" live in
+# the spine, core.people.auth, which every router uses; this module only composes the routers.
 
 api = NinjaAPI(
     title="先锋学苑 API",
     version="1.0",
     urls_namespace="api",
+    parser=ApiParser(),
     description="Learning, contests, recommendations and community services of the grass-roots platform.",
 )
 

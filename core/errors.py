@@ -1,5 +1,7 @@
 """The one application-error type: services raise it, the API renders it once as
-{"message": ..., "extra": {...}} with its status."""
+{"message": ..., "extra": {...}} with its status (`ErrorOut`, the one schema of that shape)."""
+
+from ninja import Schema
 
 
 class ApplicationError(Exception):
@@ -19,3 +21,15 @@ class PermissionDenied(ApplicationError):
 
 class NotFound(ApplicationError):
     status = 404
+
+
+class ErrorOut(Schema):
+    """How every error under /api/ looks: a sentence for people, details for programs."""
+
+    message: str
+    extra: dict
+
+
+def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
+    """The error answers an operation documents: ``response={200: CourseOut, **errors(401, 404, 422)}``."""
+    return dict.fromkeys(statuses, ErrorOut)

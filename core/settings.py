@@ -167,6 +167,18 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_USER_MODEL = "people.User"
+# The sign-in throttle comes first: while an account or a client address is locked it refuses every password
+# (core/people/throttle.py); otherwise the model backend decides.
+AUTHENTICATION_BACKENDS = [
+    "core.people.throttle.SignInThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed sign-ins allowed in a moving window, per account and per client address (the `limits` notation).
+SIGN_IN_LIMIT_PER_ACCOUNT = os.environ.get("SIGN_IN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
+SIGN_IN_LIMIT_PER_ADDRESS = os.environ.get("SIGN_IN_LIMIT_PER_ADDRESS", "50 per 15 minutes")
+# Addresses (or networks) of the reverse proxies whose X-Forwarded-For is believed, e.g. "127.0.0.1" when
+# nginx runs on the same machine. Empty: the client is REMOTE_ADDR, whatever headers it sends.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -204,6 +216,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
 WAGTAIL_SITE_NAME = "先锋学苑"
+# The admin's sign-in form says so when sign-in is throttled.
+WAGTAILADMIN_USER_LOGIN_FORM = "core.people.forms.AdminSignInForm"
 WAGTAILADMIN_BASE_URL = os.environ.get("SITE_URL", "http://localhost:8000")
 SITE_URL = WAGTAILADMIN_BASE_URL
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}

@@ -10,6 +10,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from core.activity.api import urlpatterns as xapi_urlpatterns
 from core.api import api
 from core.home import views as home_views
+from core.people.forms import SignInForm
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -19,7 +20,11 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(template_name="registration/login.html", redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            template_name="registration/login.html",
+            redirect_authenticated_user=True,
+            authentication_form=SignInForm,
+        ),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

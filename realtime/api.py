@@ -4,13 +4,15 @@ index and the branch board. Thin: the reads live in `selectors`, `reports` and `
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Path, Query, Router, Schema
 from ninja.errors import HttpError
 
-from core.api import signed_in
+from core.errors import errors
+from core.people.auth import request_person, signed_in
 
 from . import broadcast, reports
 from .models import Contest, Index
@@ -18,13 +20,11 @@ from .selectors import contest_visible_to, viewer_standing
 
 router = Router(tags=["contests"])
 
-
-class ErrorOut(Schema):
-    message: str
-    extra: dict
+# A contest's slug as its model allows it: anything else (a NUL, a slash) is refused with 422 before a query.
+ContestSlug = Annotated[str, Path(pattern=r"^[-\w]+$", max_length=50)]
 
 
-class ContestOut(Schema):
+class RealtimeContestOut(Schema):
     slug: str
     name: str
     description: str
@@ -38,81 +38,80 @@ class ContestOut(Schema):
     winner: str
 
 
-class ContestFilterIn(Schema):
+class RealtimeContestFilterIn(Schema):
     status: str | None = None
 
 
-class EntryOut(Schema):
+class RealtimeEntryOut(Schema):
     rank: int
     user: int | str
     name: str
     score: float
 
 
-class LeaderboardOut(Schema):
+class RealtimeLeaderboardOut(Schema):
     type: str
     contest: str
     version: int
-    entries: list[EntryOut]
+    entries: list[RealtimeEntryOut]
     sent_at: datetime
 
 
-class NeighbourOut(EntryOut):
+class RealtimeNeighbourOut(RealtimeEntryOut):
     you: bool = False
 
 
-class StandingOut(Schema):
+class RealtimeStandingOut(Schema):
     type: str
     contest: str
     version: int
     rank: int | None
     score: float
-    neighbours: list[NeighbourOut]
+    neighbours: list[RealtimeNeighbourOut]
 
 
-class DimensionOut(Schema):
+class RealtimeDimensionOut(Schema):
     code: str
     name: str
     weight: float
     points: float
 
 
-class WeekOut(Schema):
+class RealtimeWeekOut(Schema):
     week_start: date
     points: float
 
 
-class IndexOut(Schema):
+class RealtimeIndexOut(Schema):
     index: str
     index_slug: str
     total: float
-    dimensions: list[DimensionOut]
-    weeks: list[WeekOut]
+    dimensions: list[RealtimeDimensionOut]
+    weeks: list[RealtimeWeekOut]
 
 
-class IndexIn(Schema):
+class RealtimeIndexIn(Schema):
     index: str | None = None
 
 
-class BranchBoardOut(Schema):
+class RealtimeBranchBoardOut(Schema):
     index: str
     contest: str
     version: int
-    entries: list[EntryOut]
+    entries: list[RealtimeEntryOut]
 
 
 def _contest(request, slug: str) -> Contest:
     contest = get_object_or_404(Contest.objects.select_related("index"), slug=slug)
-    user = request.auth if getattr(request, "auth", None) is not None else request.user
-    if not contest_visible_to(contest, user):
+    if not contest_visible_to(contest, request_person(request)):
         raise HttpError(403, _("This board is for the contest's participants only."))
     return contest
 
 
-@router.get("/contests", response=list[ContestOut], url_name="realtime_contests")
-def contests_list(request, filters: Query[ContestFilterIn]):
+@router.get("/contests", response={200: list[RealtimeContestOut], **errors(422)}, url_name="realtime_contests")
+def contests_list(request, filters: Query[RealtimeContestFilterIn]):
     """The contests you may watch, running first, then upcoming, then the archive of ended ones."""
-    groups = reports.contest_archive(user=request.user)
+    groups = reports.contest_archive(user=request_person(request))
     order = [filters.status] if filters.status in groups else ["running", "upcoming", "ended"]
     return [
         {
@@ -135,25 +134,25 @@ def contests_list(request, filters: Query[ContestFilterIn]):
 
 @router.get(
     "/contests/{slug}/leaderboard",
-    response={200: LeaderboardOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: RealtimeLeaderboardOut, **errors(403, 404, 422)},
     url_name="realtime_contest_leaderboard",
 )
-def contest_leaderboard(request, slug: str):
+def contest_leaderboard(request, slug: ContestSlug):
     """The board as the stream sends it (same entries, same version); from the ledger when Redis is down."""
     return broadcast.snapshot(_contest(request, slug))
 
 
 @router.get(
     "/contests/{slug}/me",
-    response={200: StandingOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 503: ErrorOut},
+    response={200: RealtimeStandingOut, **errors(401, 403, 404, 422, 503)},
     auth=signed_in,
     url_name="realtime_contest_me",
 )
-def contest_me(request, slug: str):
+def contest_me(request, slug: ContestSlug):
     """Your rank and score on this board, with the three people above and below you."""
     contest = _contest(request, slug)
     try:
-        standing = viewer_standing(contest=contest, user=request.auth)
+        standing = viewer_standing(contest=contest, user=request_person(request))
     except Exception as exc:  # noqa: BLE001 - the store (Redis) is down: say so, do not fail with a 500
         raise HttpError(503, _("Your standing is not available right now; the board still is.")) from exc
     if standing is None:
@@ -163,25 +162,25 @@ def contest_me(request, slug: str):
 
 @router.get(
     "/me/index",
-    response={200: IndexOut, 401: ErrorOut, 404: ErrorOut},
+    response={200: RealtimeIndexOut, **errors(401, 404, 422)},
     auth=signed_in,
     url_name="realtime_my_index",
 )
-def my_index(request, filters: Query[IndexIn]):
+def my_index(request, filters: Query[RealtimeIndexIn]):
     """Your pioneer index: the weighted total, the points of each dimension, and the points of each week."""
     index = None
     if filters.index:
         index = get_object_or_404(Index, slug=filters.index, scope=Index.Scope.PERSON)
-    report = reports.index_report(user=request.auth, index=index)
+    report = reports.index_report(user=request_person(request), index=index)
     if report is None:
         raise HttpError(404, _("No index is set up yet."))
     return report
 
 
-@router.get("/branches/board", response={200: BranchBoardOut, 404: ErrorOut}, url_name="realtime_branch_board")
+@router.get("/branches/board", response={200: RealtimeBranchBoardOut, **errors(404)}, url_name="realtime_branch_board")
 def branch_board(request):
     """The fortress index of the party branches: the board of the running branch contest."""
-    contest = reports.branch_board_contest(user=request.user)
+    contest = reports.branch_board_contest(user=request_person(request))
     if contest is None:
         raise HttpError(404, _("No branch contest yet."))
     board = broadcast.snapshot(contest)

@@ -5,19 +5,20 @@ from typing import Literal
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from core.api import signed_in
+from core.errors import errors
+from core.people.auth import request_person, signed_in
 
 from .serving import MAX_LIMIT, recommendations_for
 
 router = Router(tags=["recommendations"])
 
 
-class RecommendationsQuery(Schema):
+class RecommenderRecommendationsQuery(Schema):
     kind: Literal["course", "lesson", "livestream"] | None = None
     limit: int = Field(10, ge=1, le=MAX_LIMIT)
 
 
-class RecommendationOut(Schema):
+class RecommenderRecommendationOut(Schema):
     item_id: str
     kind: str
     title: str
@@ -26,11 +27,11 @@ class RecommendationOut(Schema):
     reason_code: str
 
 
-class RecommendationsOut(Schema):
-    items: list[RecommendationOut]
+class RecommenderRecommendationsOut(Schema):
+    items: list[RecommenderRecommendationOut]
 
 
-@router.get("/recommendations", response=RecommendationsOut, auth=signed_in)
-def recommendations(request, query: Query[RecommendationsQuery]):
+@router.get("/recommendations", response={200: RecommenderRecommendationsOut, **errors(400, 401, 422)}, auth=signed_in)
+def recommendations(request, query: Query[RecommenderRecommendationsQuery]):
     """What to learn next, best first, each with a short reason."""
-    return {"items": recommendations_for(request.user, kind=query.kind, limit=query.limit)}
+    return {"items": recommendations_for(request_person(request), kind=query.kind, limit=query.limit)}

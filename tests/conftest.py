@@ -119,8 +119,11 @@ def _clear_cache() -> None:
 
 @pytest.fixture(autouse=True)
 def _isolated_cache():
-    """Each test starts with an empty cache."""
+    """Each test starts with an empty cache and no failed sign-ins counted."""
+    from core.people.throttle import sign_in_throttle_reset
+
     _clear_cache()
+    sign_in_throttle_reset()
     yield
 
 

@@ -6,10 +6,10 @@ from datetime import datetime
 from uuid import UUID
 
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
-from core.api import signed_in
-from core.errors import NotFound
+from core.errors import NotFound, errors
+from core.people.auth import request_person, signed_in
 
 from . import selectors
 from .models import Certificate
@@ -18,7 +18,7 @@ from .views import site_base
 router = Router(tags=["certification"])
 
 
-class CertificateOut(Schema):
+class CertificationCertificateOut(Schema):
     uuid: UUID
     programme: str
     programme_title: str
@@ -33,31 +33,26 @@ class CertificateOut(Schema):
     assertion_url: str
 
 
-class VerificationOut(CertificateOut):
+class CertificationVerificationOut(CertificationCertificateOut):
     valid: bool
     badge_url: str
     issuer_url: str
 
 
-class ErrorOut(Schema):
-    message: str
-    extra: dict
-
-
-class UnitOut(Schema):
+class CertificationUnitOut(Schema):
     id: int
     name: str
     kind: str
     path: str
 
 
-class ShopsOut(Schema):
+class CertificationShopsOut(Schema):
     total: int
     certified: int
     share: float
 
 
-class ChildOut(Schema):
+class CertificationChildOut(Schema):
     id: int
     name: str
     kind: str
@@ -66,19 +61,19 @@ class ChildOut(Schema):
     share: float
 
 
-class ProgrammeHoldersOut(Schema):
+class CertificationProgrammeHoldersOut(Schema):
     slug: str
     title: str
     holders: int
 
 
-class CompletionOut(Schema):
+class CertificationCompletionOut(Schema):
     enrolments: int
     completions: int
     rate: float
 
 
-class CourseOut(Schema):
+class CertificationCourseOut(Schema):
     activity: str
     title: str
     enrolled: int
@@ -86,13 +81,13 @@ class CourseOut(Schema):
     rate: float
 
 
-class DashboardOut(Schema):
-    unit: UnitOut
-    shops: ShopsOut
-    children: list[ChildOut]
-    programmes: list[ProgrammeHoldersOut]
-    completion: CompletionOut
-    top_courses: list[CourseOut]
+class CertificationDashboardOut(Schema):
+    unit: CertificationUnitOut
+    shops: CertificationShopsOut
+    children: list[CertificationChildOut]
+    programmes: list[CertificationProgrammeHoldersOut]
+    completion: CertificationCompletionOut
+    top_courses: list[CertificationCourseOut]
     at: datetime
 
 
@@ -114,16 +109,17 @@ def _certificate_out(request, certificate: Certificate) -> dict:
     }
 
 
-@router.get("/certificates/mine", response={200: list[CertificateOut], 401: ErrorOut}, auth=signed_in)
+@router.get("/certificates/mine", response={200: list[CertificationCertificateOut], **errors(401)}, auth=signed_in)
 def my_certificates(request):
     """The signed-in person's certificates, valid, expired and revoked, newest first."""
-    certificates = selectors.certificates_of(user=request.user)
+    person = request_person(request)
+    certificates = selectors.certificates_of(user=person)
     for certificate in certificates:
-        certificate.recipient = request.user
+        certificate.recipient = person
     return [_certificate_out(request, certificate) for certificate in certificates]
 
 
-@router.get("/certificates/{uuid}", response={200: VerificationOut, 404: ErrorOut})
+@router.get("/certificates/{uuid}", response={200: CertificationVerificationOut, **errors(404, 422)})
 def certificate_verify(request, uuid: UUID):
     """Public: whether a certificate is valid, expired or revoked (with the reason). No sign-in needed."""
     certificate = (
@@ -140,9 +136,9 @@ def certificate_verify(request, uuid: UUID):
     }
 
 
-@router.get("/dashboard", response={200: DashboardOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}, auth=signed_in)
-def dashboard(request, unit: int | None = None):
+@router.get("/dashboard", response={200: CertificationDashboardOut, **errors(401, 403, 404, 422)}, auth=signed_in)
+def dashboard(request, unit: int | None = Query(None, ge=1, le=2**31 - 1)):
     """Staff and editors: certified-shop share, per-unit breakdown, completion rates and the most-taken courses
     for an organisation unit and everything under it (the person's own unit by default)."""
-    org_unit = selectors.dashboard_unit(user=request.user, unit_id=unit)
+    org_unit = selectors.dashboard_unit(user=request_person(request), unit_id=unit)
     return selectors.dashboard_figures(unit=org_unit)

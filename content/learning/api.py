@@ -6,25 +6,26 @@ Handlers stay thin: they look pages up, call services and selectors, and shape t
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 
-from core.api import signed_in
+from core.errors import errors
+from core.people.auth import request_person, signed_in
 
 from . import selectors, services
 from .models import CoursePage, LessonPage, QuizPage
 
 router = Router(tags=["learning"])
 
+# Page ids are 32-bit integers in the database: a larger one is refused (422), not sent to it.
+MAX_PAGE_ID = 2**31 - 1
+PageId = Annotated[int, Path(ge=1, le=MAX_PAGE_ID)]
 
-class ErrorOut(Schema):
-    message: str
-    extra: dict
 
-
-class CourseOut(Schema):
+class LearningCourseOut(Schema):
     id: int
     item_id: str
     title: str
@@ -38,7 +39,7 @@ class CourseOut(Schema):
     url: str
 
 
-class StepOut(Schema):
+class LearningStepOut(Schema):
     id: int
     title: str
     kind: str = Field(description="video, audio, pictures, text or quiz")
@@ -48,34 +49,34 @@ class StepOut(Schema):
     percent: int
 
 
-class CourseDetailOut(CourseOut):
+class LearningCourseDetailOut(LearningCourseOut):
     enrolled: bool
     completed: bool
     progress_percent: int
-    steps: list[StepOut]
+    steps: list[LearningStepOut]
 
 
-class CatalogueQuery(Schema):
+class LearningCatalogueQuery(Schema):
     category: str | None = Field(None, description="A category code, e.g. display")
     q: str | None = Field(None, max_length=100, description="Search words; Chinese is segmented like the index")
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=100_000)
 
 
-class EnrolmentOut(Schema):
+class LearningEnrolmentOut(Schema):
     course_id: int
     enrolled_at: datetime
     progress_percent: int
     completed_at: datetime | None
 
 
-class ProgressIn(Schema):
+class LearningProgressIn(Schema):
     position_seconds: float = Field(
         ..., ge=0, le=services.MAX_POSITION_SECONDS, description="Where the player is, in seconds"
     )
 
 
-class LessonProgressOut(Schema):
+class LearningLessonProgressOut(Schema):
     lesson_id: int
     percent: int = Field(description="How far the server credits the learner, in per cent")
     position_seconds: float
@@ -83,34 +84,34 @@ class LessonProgressOut(Schema):
     course_progress_percent: int
 
 
-class ChoiceOut(Schema):
+class LearningChoiceOut(Schema):
     id: int
     label: str
 
 
-class QuestionOut(Schema):
+class LearningQuestionOut(Schema):
     id: int
     number: int
     kind: str
     text: str
-    choices: list[ChoiceOut]
+    choices: list[LearningChoiceOut]
 
 
-class QuizOut(Schema):
+class LearningQuizOut(Schema):
     id: int
     title: str
     pass_mark: int
     attempts_left: int | None
     attempt_id: int
-    questions: list[QuestionOut]
+    questions: list[LearningQuestionOut]
 
 
-class QuizSubmitIn(Schema):
+class LearningQuizSubmitIn(Schema):
     attempt_id: int
     answers: dict[str, list[int]] = Field(..., description="question id -> chosen choice ids")
 
 
-class VerdictOut(Schema):
+class LearningVerdictOut(Schema):
     question_id: int
     text: str
     correct: bool
@@ -119,24 +120,24 @@ class VerdictOut(Schema):
     explanation: str
 
 
-class QuizResultOut(Schema):
+class LearningQuizResultOut(Schema):
     score_percent: int
     passed: bool
     attempts_left: int | None
-    questions: list[VerdictOut]
+    questions: list[LearningVerdictOut]
 
 
-class MyCourseOut(Schema):
-    course: CourseOut
+class LearningMyCourseOut(Schema):
+    course: LearningCourseOut
     progress_percent: int
     last_activity_at: datetime
     completed_at: datetime | None
     resume_url: str
 
 
-class MyLearningOut(Schema):
-    in_progress: list[MyCourseOut]
-    finished: list[MyCourseOut]
+class LearningMyLearningOut(Schema):
+    in_progress: list[LearningMyCourseOut]
+    finished: list[LearningMyCourseOut]
 
 
 def _course_out(course: CoursePage) -> dict:
@@ -159,8 +160,10 @@ def _live(model, pk: int):
     return get_object_or_404(model.objects.live(), pk=pk)
 
 
-@router.get("/courses", response=list[CourseOut], summary="The course catalogue", auth=None)
-def catalogue(request, filters: Query[CatalogueQuery]):
+@router.get(
+    "/courses", response={200: list[LearningCourseOut], **errors(422)}, summary="The course catalogue", auth=None
+)
+def catalogue(request, filters: Query[LearningCatalogueQuery]):
     if filters.q:
         courses = selectors.search_learning(query=filters.q, limit=filters.offset + filters.limit)["courses"]
     else:
@@ -168,10 +171,12 @@ def catalogue(request, filters: Query[CatalogueQuery]):
     return [_course_out(c) for c in courses[filters.offset : filters.offset + filters.limit]]
 
 
-@router.get("/courses/{course_id}", response={200: CourseDetailOut, 404: ErrorOut}, summary="One course", auth=None)
-def course_detail(request, course_id: int):
+@router.get(
+    "/courses/{course_id}", response={200: LearningCourseDetailOut, **errors(404, 422)}, summary="One course", auth=None
+)
+def course_detail(request, course_id: PageId):
     course = _live(CoursePage, course_id)
-    state = selectors.course_state(course=course, user=request.user)
+    state = selectors.course_state(course=course, user=request_person(request))
     enrolment = state["enrolment"]
     steps = [
         {
@@ -194,9 +199,11 @@ def course_detail(request, course_id: int):
     }
 
 
-@router.post("/courses/{course_id}/enrol", response={200: EnrolmentOut, 404: ErrorOut}, auth=signed_in)
-def enrol(request, course_id: int):
-    enrolment = services.course_enrol(user=request.user, course=_live(CoursePage, course_id))
+@router.post(
+    "/courses/{course_id}/enrol", response={200: LearningEnrolmentOut, **errors(401, 403, 404, 422)}, auth=signed_in
+)
+def enrol(request, course_id: PageId):
+    enrolment = services.course_enrol(user=request_person(request), course=_live(CoursePage, course_id))
     return {
         "course_id": enrolment.course_id,
         "enrolled_at": enrolment.enrolled_at,
@@ -205,46 +212,54 @@ def enrol(request, course_id: int):
     }
 
 
-@router.post("/lessons/{lesson_id}/view", response={200: LessonProgressOut, 404: ErrorOut}, auth=signed_in)
-def lesson_view(request, lesson_id: int):
-    return selectors.progress_state(services.lesson_view(user=request.user, lesson=_live(LessonPage, lesson_id)))
+@router.post(
+    "/lessons/{lesson_id}/view",
+    response={200: LearningLessonProgressOut, **errors(400, 401, 403, 404, 422)},
+    auth=signed_in,
+)
+def lesson_view(request, lesson_id: PageId):
+    return selectors.progress_state(
+        services.lesson_view(user=request_person(request), lesson=_live(LessonPage, lesson_id))
+    )
 
 
 @router.post(
     "/lessons/{lesson_id}/progress",
-    response={200: LessonProgressOut, 404: ErrorOut, 409: ErrorOut},
+    response={200: LearningLessonProgressOut, **errors(400, 401, 403, 404, 409, 422)},
     auth=signed_in,
     summary="Report the player's position; the server credits progress",
 )
-def lesson_progress(request, lesson_id: int, payload: ProgressIn):
+def lesson_progress(request, lesson_id: PageId, payload: LearningProgressIn):
     lesson = selectors.live_lesson(lesson_id=lesson_id)
     if lesson is None:
         raise Http404
     progress = services.lesson_progress_report(
-        user=request.user, lesson=lesson, position_seconds=payload.position_seconds
+        user=request_person(request), lesson=lesson, position_seconds=payload.position_seconds
     )
     return selectors.progress_state(progress)
 
 
 @router.post(
     "/lessons/{lesson_id}/complete",
-    response={200: LessonProgressOut, 404: ErrorOut, 409: ErrorOut},
+    response={200: LearningLessonProgressOut, **errors(400, 401, 403, 404, 409, 422)},
     auth=signed_in,
     summary="Ask to mark a lesson complete; the server decides",
 )
-def lesson_complete(request, lesson_id: int):
-    return selectors.progress_state(services.lesson_complete(user=request.user, lesson=_live(LessonPage, lesson_id)))
+def lesson_complete(request, lesson_id: PageId):
+    return selectors.progress_state(
+        services.lesson_complete(user=request_person(request), lesson=_live(LessonPage, lesson_id))
+    )
 
 
-@router.get("/quizzes/{quiz_id}", response={200: QuizOut, 404: ErrorOut, 409: ErrorOut}, auth=signed_in)
-def quiz_detail(request, quiz_id: int):
+@router.get("/quizzes/{quiz_id}", response={200: LearningQuizOut, **errors(400, 401, 404, 409, 422)}, auth=signed_in)
+def quiz_detail(request, quiz_id: PageId):
     quiz = _live(QuizPage, quiz_id)
-    attempt = services.quiz_start(user=request.user, quiz=quiz)
+    attempt = services.quiz_start(user=request_person(request), quiz=quiz)
     return {
         "id": quiz.pk,
         "title": quiz.title,
         "pass_mark": quiz.pass_mark,
-        "attempts_left": services.quiz_attempts_left(user=request.user, quiz=quiz),
+        "attempts_left": services.quiz_attempts_left(user=request_person(request), quiz=quiz),
         "attempt_id": attempt.pk,
         "questions": selectors.attempt_questions(attempt=attempt),
     }
@@ -252,12 +267,15 @@ def quiz_detail(request, quiz_id: int):
 
 @router.post(
     "/quizzes/{quiz_id}/submit",
-    response={200: QuizResultOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    response={200: LearningQuizResultOut, **errors(400, 401, 403, 404, 409, 422)},
     auth=signed_in,
 )
-def quiz_submit(request, quiz_id: int, payload: QuizSubmitIn):
+def quiz_submit(request, quiz_id: PageId, payload: LearningQuizSubmitIn):
     result = services.quiz_submit(
-        user=request.user, quiz=_live(QuizPage, quiz_id), attempt_id=payload.attempt_id, answers=payload.answers
+        user=request_person(request),
+        quiz=_live(QuizPage, quiz_id),
+        attempt_id=payload.attempt_id,
+        answers=payload.answers,
     )
     return {
         "score_percent": result.score_percent,
@@ -267,9 +285,14 @@ def quiz_submit(request, quiz_id: int, payload: QuizSubmitIn):
     }
 
 
-@router.get("/me", response=MyLearningOut, auth=signed_in, summary="My learning: courses in progress and finished")
+@router.get(
+    "/me",
+    response={200: LearningMyLearningOut, **errors(401)},
+    auth=signed_in,
+    summary="My learning: courses in progress and finished",
+)
 def my_learning(request):
-    state = selectors.my_learning(user=request.user)
+    state = selectors.my_learning(user=request_person(request))
 
     def row(enrolment):
         return {

@@ -8,6 +8,7 @@ class PeopleConfig(AppConfig):
     verbose_name = _("People and organisations")
 
     def ready(self) -> None:
+        from . import throttle  # noqa: F401 - counts failed sign-ins (user_login_failed)
         from .demo_steps import DemoStep, demo_step_register
 
         # The demo city and its logins, the first step of `seed_demo`.

@@ -21,10 +21,18 @@ EDITOR_PERMISSIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-def editor_group_permissions_grant(*, apps=global_apps, using: str = "default"):
-    """Make sure the editors' group exists, may open the Wagtail admin, and may manage people and units.
-
-    Returns the group. Adds what is missing, never removes what an administrator added."""
+def editor_permissions_grant(
+    *,
+    app_label: str,
+    permissions: dict[str, tuple[str, ...]],
+    with_admin_access: bool = False,
+    apps=global_apps,
+    using: str = "default",
+):
+    """The one way an app gives the editors' group its permissions: ``permissions`` maps a model name of
+    ``app_label`` to the actions the group may take on it. Makes sure the group exists (and, with
+    ``with_admin_access``, may open the Wagtail admin); adds what is missing, never removes what an
+    administrator added. Works with the live registry and with a migration's historical models. Returns the group."""
     from django.contrib.auth.management import create_permissions
 
     Group = apps.get_model("auth", "Group")
@@ -32,7 +40,7 @@ def editor_group_permissions_grant(*, apps=global_apps, using: str = "default"):
 
     # On a fresh install the permissions of this app do not exist yet while migrations run
     # (Django creates them after `migrate`): create them now.
-    app_config = apps.get_app_config("people")
+    app_config = apps.get_app_config(app_label)
     # Historical app configs (migrations) have models_module unset or missing, which makes
     # create_permissions skip the app: mark it as having models for the duration of the call.
     previous = getattr(app_config, "models_module", None)
@@ -45,19 +53,26 @@ def editor_group_permissions_grant(*, apps=global_apps, using: str = "default"):
             app_config.models_module = previous
 
     group, _created = Group.objects.using(using).get_or_create(name=EDITORS_GROUP)
-    codenames = [f"{action}_{model}" for model, actions in EDITOR_PERMISSIONS.items() for action in actions]
-    wanted = list(
+    codenames = [f"{action}_{model}" for model, actions in permissions.items() for action in actions]
+    wanted = set(
         Permission.objects.using(using)
-        .filter(content_type__app_label="people", codename__in=codenames)
+        .filter(content_type__app_label=app_label, codename__in=codenames)
         .values_list("pk", flat=True)
     )
-    wanted += list(
-        Permission.objects.using(using)
-        .filter(content_type__app_label="wagtailadmin", codename="access_admin")
-        .values_list("pk", flat=True)
-    )
-    have = set(group.permissions.values_list("pk", flat=True))
-    missing = [pk for pk in wanted if pk not in have]
+    if with_admin_access:
+        wanted |= set(
+            Permission.objects.using(using)
+            .filter(content_type__app_label="wagtailadmin", codename="access_admin")
+            .values_list("pk", flat=True)
+        )
+    missing = wanted - set(group.permissions.values_list("pk", flat=True))
     if missing:
         group.permissions.add(*missing)
     return group
+
+
+def editor_group_permissions_grant(*, apps=global_apps, using: str = "default"):
+    """Make sure the editors' group exists, may open the Wagtail admin, and may manage people and units."""
+    return editor_permissions_grant(
+        app_label="people", permissions=EDITOR_PERMISSIONS, with_admin_access=True, apps=apps, using=using
+    )
