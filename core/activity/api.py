@@ -222,6 +222,9 @@ def xapi_view(*, methods: tuple[str, ...], authenticated: bool = True, consisten
                     response = view(xreq, *args, **kwargs)
                 except ApplicationError as exc:
                     response = _error(exc)
+                except RecursionError:
+                    # JSON nested deeper than Python's parser (or our checks) can follow: the client's fault.
+                    response = _error(StatementInvalid(_("The JSON is nested too deeply.")))
                 if english:
                     response["Content-Language"] = "en"
             response[VERSION_HEADER] = XAPI_VERSION

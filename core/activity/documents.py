@@ -115,8 +115,9 @@ def document_store(
 ) -> Document:
     """Write a document (PUT replaces it; `merge`, for POST, merges JSON objects one level deep).
 
-    `require_precondition` (the profile resources' PUT) refuses with 409 to overwrite a stored document when
-    the client sent neither If-Match nor If-None-Match, so a client cannot lose another's change unknowingly.
+    `require_precondition` (the profile resources' PUT) needs If-Match or If-None-Match: without either, it
+    refuses with 409 to overwrite a stored document (so a client cannot lose another's change unknowingly) and
+    with 400 to create one, as the conformance suite reads xAPI 1.0.3.
     """
     if len(content) > DOCUMENT_MAX_BYTES:
         raise StatementInvalid(
@@ -131,10 +132,12 @@ def document_store(
     with transaction.atomic():
         existing = Document.objects.select_for_update().filter(key=key).first()
         _check_preconditions(existing, if_match=if_match, if_none_match=if_none_match)
-        if existing is not None and require_precondition and if_match is None and if_none_match is None:
-            raise DocumentConflict(
-                _("The document exists: send If-Match with its ETag (or If-None-Match: *) to change it."),
-            )
+        if require_precondition and if_match is None and if_none_match is None:
+            if existing is not None:
+                raise DocumentConflict(
+                    _("The document exists: send If-Match with its ETag (or If-None-Match: *) to change it."),
+                )
+            raise StatementInvalid(_("Send If-None-Match: * to create a profile document (or If-Match to change one)."))
         if merge and existing is not None:
             stored_json = _json_object(bytes(existing.content)) if existing.content_type == JSON_TYPE else None
             if stored_json is None:

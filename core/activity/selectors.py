@@ -246,7 +246,7 @@ def _ids(value, key: str | None = None):
     if key == "verb":
         return {"id": value["id"]}
     if key in _ACTIVITY_PLACES and kind in (None, "Activity"):
-        return {name: value[name] for name in ("objectType", "id") if name in value}
+        return {"id": value["id"]}
     return {name: _ids(item, name) for name, item in value.items()}
 
 
