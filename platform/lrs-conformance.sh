@@ -64,7 +64,17 @@ secret=$(printf '%s\n' "$credentials" | sed -n 's/^secret: *//p')
 port=$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 .venv/bin/daphne -b 127.0.0.1 -p "$port" core.asgi:application >"$work/daphne.log" 2>&1 &
 daphne_pid=$!
-for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/xapi/about" >/dev/null && break; sleep 0.5; done
+.venv/bin/python - "$port" <<'PY' || { cat "$work/daphne.log"; exit 1; }
+import sys, time, urllib.request
+for _ in range(120):
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/xapi/about", timeout=2)
+        break
+    except OSError:
+        time.sleep(0.5)
+else:
+    sys.exit("daphne did not answer")
+PY
 
 echo "== running the 1.0.3 battery against http://127.0.0.1:$port/xapi"
 started=$(date +%s)

@@ -33,10 +33,8 @@ def multipart_read(body: bytes, content_type_header: str) -> tuple[bytes, list[P
     message = BytesParser(policy=HTTP).parsebytes(
         b"Content-Type: " + content_type_header.encode("latin-1") + b"\r\n\r\n" + body
     )
-    if not message.is_multipart():
-        raise StatementInvalid(_("The multipart/mixed body has no parts."))
-    parts = list(message.iter_parts())
-    if not parts or (message.defects and not parts):
+    parts = list(message.iter_parts()) if message.is_multipart() else []
+    if not parts:
         raise StatementInvalid(_("The multipart/mixed body has no parts (is the boundary right?)."))
     first = parts[0]
     if first.get_content_type() != "application/json":
