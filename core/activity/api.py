@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict, StreamingHttpResponse
 from django.urls import path
 from django.utils import timezone, translation
 from django.utils.http import http_date
@@ -232,7 +232,10 @@ def xapi_view(*, methods: tuple[str, ...], authenticated: bool = True, consisten
             if consistent and method in ("GET", "HEAD") and CONSISTENT_HEADER not in response:
                 response[CONSISTENT_HEADER] = timezone.now().isoformat()
             if method == "HEAD":
-                response.content = b""
+                if response.streaming:
+                    response.streaming_content = []
+                else:
+                    response.content = b""
             return response
 
         return wrapper
@@ -278,10 +281,11 @@ def _store(xreq: XapiRequest, batch: list, parts: list[Part], *, statement_id: s
         # Checked before the parts are matched to the statements' attachments, which needs them well formed.
         batch = [normalise_statement(raw, index=i) for i, raw in enumerate(batch)]
         by_hash = attachments_match(batch, parts)
+    if not by_hash:  # the common path: statements_store is its own transaction
+        return [str(result.statement.pk) for result in statements_store(statements=batch, client=xreq.client)]
     with transaction.atomic():
         results = statements_store(statements=batch, client=xreq.client)
-        if by_hash:
-            documents.statement_attachments_store(parts=list(by_hash.values()))
+        documents.statement_attachments_store(parts=list(by_hash.values()))
     return [str(result.statement.pk) for result in results]
 
 
@@ -488,7 +492,11 @@ def _activity_param(params) -> str:
 def _document_response(document: Document | None) -> HttpResponse:
     if document is None:
         raise ApplicationError(_("No such document."), status=404)
-    response = HttpResponse(bytes(document.content), content_type=document.content_type)
+    content = memoryview(document.content)
+    # Streamed in slices, so a large document is not copied whole a second time into the response.
+    chunks = (bytes(content[start : start + STREAM_CHUNK]) for start in range(0, len(content), STREAM_CHUNK))
+    response = StreamingHttpResponse(chunks, content_type=document.content_type)
+    response["Content-Length"] = str(len(content))
     response["ETag"] = f'"{document.etag}"'
     response["Last-Modified"] = http_date(document.updated.timestamp())
     return response
@@ -524,6 +532,7 @@ def _document_resource(xreq: XapiRequest, address: documents.DocumentAddress, *,
 
 
 DOCUMENT_METHODS = ("GET", "PUT", "POST", "DELETE")
+STREAM_CHUNK = 64 * 1024
 
 
 @xapi_view(methods=DOCUMENT_METHODS)
