@@ -157,7 +157,7 @@ def _extensions(value, path: str) -> None:
 def _timestamp(value, path: str) -> None:
     if not isinstance(value, str) or not _TIMESTAMP.match(value):
         _fail(path, _("must be an ISO 8601 date-time with a time zone"))
-    if value.endswith(("-00:00", "-0000", "-00")):
+    if value.endswith(("-00:00", "-0000")):
         # RFC 3339 reads -00:00 as "offset unknown", which xAPI does not accept.
         _fail(path, _("must not use the offset -00:00"))
     try:
