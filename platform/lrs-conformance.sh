@@ -28,6 +28,7 @@ pg=${LRS_PG:-postgres://postgres@127.0.0.1:5432}
 db=lrs_conformance_$$
 daphne_pid=
 cleanup() {
+  set +e  # clean up whatever failed
   [ -n "$daphne_pid" ] && kill "$daphne_pid" 2>/dev/null && wait "$daphne_pid" 2>/dev/null
   if [ "${KEEP:-}" != 1 ]; then
     [ "$backend" = postgres ] && psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
