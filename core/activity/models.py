@@ -95,8 +95,61 @@ class Statement(models.Model):
             models.Index(fields=["stored", "id"], name="stmt_stored_id"),
             # Only voiding statements carry `voids`: a partial index stays small and costs other inserts nothing.
             models.Index(fields=["voids"], name="stmt_voids", condition=models.Q(voids__isnull=False)),
+            # StatementRefs are few: GET with filters looks them up to return those whose target matches.
+            models.Index(fields=["stored"], name="stmt_refs_stored", condition=models.Q(object_type="StatementRef")),
         ]
 
     def __str__(self) -> str:
         verb = self.verb_id.rsplit("/", 1)[-1]
         return f"{self.actor_ifi} {verb} {self.object_id}"
+
+
+class Document(models.Model):
+    """One xAPI document: a State, an Activity Profile or an Agent Profile, stored as the client sent it.
+
+    `key` is a digest of everything that names the document (its kind, the namespace, the activity, the agent,
+    the registration and the client's own id), so one short unique index serves every lookup however long
+    the IRIs are. `scope` is 0 for the namespace trusted clients share, else the untrusted client's pk.
+    """
+
+    STATE = "state"
+    ACTIVITY_PROFILE = "activity_profile"
+    AGENT_PROFILE = "agent_profile"
+    KINDS = [(STATE, "State"), (ACTIVITY_PROFILE, "Activity Profile"), (AGENT_PROFILE, "Agent Profile")]
+
+    key = models.CharField(max_length=64, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=KINDS)
+    scope = models.PositiveIntegerField(default=0)
+    activity_id = models.CharField(_("activity"), max_length=2048, blank=True)
+    agent_ifi = models.CharField(_("agent"), max_length=512, blank=True)
+    registration = models.UUIDField(null=True, blank=True)
+    document_id = models.CharField(_("document id"), max_length=2048)
+    # Every document of one activity/agent (and registration) shares a `group_key`: lists and deletes use it.
+    group_key = models.CharField(max_length=64, db_index=True)
+    content_type = models.CharField(max_length=255)
+    content = models.BinaryField()
+    etag = models.CharField(max_length=40)
+    updated = models.DateTimeField(_("updated"))
+    client = models.ForeignKey(XapiClient, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("xAPI document")
+        verbose_name_plural = _("xAPI documents")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.document_id}"
+
+
+class StatementAttachment(models.Model):
+    """The raw data of a statement attachment sent in a multipart/mixed request, found by its SHA-2."""
+
+    sha2 = models.CharField(max_length=128, primary_key=True)
+    content_type = models.CharField(max_length=255)
+    content = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("statement attachment")
+        verbose_name_plural = _("statement attachments")
+
+    def __str__(self) -> str:
+        return self.sha2

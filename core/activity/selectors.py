@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .identity import actor_ifi
 from .models import Statement, XapiClient
 from .validation import StatementInvalid
 
@@ -36,6 +37,10 @@ class StatementFilters:
     until: str | None = None
     limit: int = PAGE_DEFAULT
     ascending: bool = False
+    related_activities: bool = False  # the activity anywhere in the statement, not only as its object
+    related_agents: bool = False  # the agent anywhere in the statement, not only as actor or object
+    form: str = "exact"  # exact, ids or canonical: how GET shows the statements
+    attachments: bool = False  # answer multipart/mixed with the attachments' data
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,8 @@ class StatementPage:
     statements: list[dict]
     more: str | None  # a signed cursor, or None when this was the last page
     consistent_through: datetime
+    form: str = "exact"
+    attachments: bool = False
 
 
 def statements_visible(*, client: XapiClient) -> QuerySet[Statement]:
@@ -77,15 +84,11 @@ def statements_page(*, client: XapiClient, filters: StatementFilters | None = No
         filters = filters or StatementFilters()
         through = timezone.now()
         after = None
-    rows = statements_visible(client=client).filter(voided=False, stored__lte=through)
-    if filters.agent:
-        rows = rows.filter(Q(actor_ifi=filters.agent) | Q(object_type__in=("Agent", "Group"), object_id=filters.agent))
-    if filters.verb:
-        rows = rows.filter(verb_id=filters.verb)
-    if filters.activity:
-        rows = rows.filter(object_type="Activity", object_id=filters.activity)
-    if filters.registration:
-        rows = rows.filter(registration=filters.registration)
+    visible = statements_visible(client=client)
+    rows = visible.filter(voided=False, stored__lte=through)
+    matching = _matching(filters)
+    if matching:
+        rows = rows.filter(matching | _targeting(visible.filter(stored__lte=through), matching))
     if filters.since:
         rows = rows.filter(stored__gt=datetime.fromisoformat(filters.since))
     if filters.until:
@@ -97,7 +100,11 @@ def statements_page(*, client: XapiClient, filters: StatementFilters | None = No
         else:
             rows = rows.filter(Q(stored__lt=stored) | Q(stored=stored, id__lt=pk))
     order = ("stored", "id") if filters.ascending else ("-stored", "-id")
-    found = list(rows.order_by(*order).values_list("stored", "id", "full")[: filters.limit + 1])
+    rows = rows.order_by(*order).values_list("stored", "id", "full")
+    if filters.related_activities and filters.activity or filters.related_agents and filters.agent:
+        found = _related(rows, filters)
+    else:
+        found = list(rows[: filters.limit + 1])
     next_cursor = None
     if len(found) > filters.limit:
         found = found[: filters.limit]
@@ -107,4 +114,167 @@ def statements_page(*, client: XapiClient, filters: StatementFilters | None = No
             salt=CURSOR_SALT,
             compress=True,
         )
-    return StatementPage([full for _stored, _id, full in found], next_cursor, through)
+    return StatementPage(
+        [full for _stored, _id, full in found], next_cursor, through, form=filters.form, attachments=filters.attachments
+    )
+
+
+def _matching(filters: StatementFilters) -> Q | None:
+    """The statements the agent, verb, activity and registration filters select, voided or not."""
+    conditions = Q()
+    if filters.agent:
+        if filters.related_agents:
+            # Narrowed in the database by the identifier's text, then checked exactly in _related.
+            conditions &= Q(full__icontains=_ifi_text(filters.agent))
+        else:
+            conditions &= Q(actor_ifi=filters.agent) | Q(object_type__in=("Agent", "Group"), object_id=filters.agent)
+    if filters.verb:
+        conditions &= Q(verb_id=filters.verb)
+    if filters.activity:
+        if filters.related_activities:
+            conditions &= Q(full__icontains=filters.activity)
+        else:
+            conditions &= Q(object_type="Activity", object_id=filters.activity)
+    if filters.registration:
+        conditions &= Q(registration=filters.registration)
+    return conditions or None
+
+
+def _targeting(rows: QuerySet[Statement], matching: Q) -> Q:
+    """Statements whose StatementRef targets a statement the filters select: xAPI returns those too, so that a
+    voiding statement (or any reference) still comes back when its target, voided or not, matches."""
+    targets = set(rows.filter(object_type="StatementRef").values_list("object_id", flat=True).distinct())
+    if not targets:
+        return Q(pk__in=[])
+    pks = []
+    for target in targets:
+        try:
+            pks.append(uuid.UUID(target))
+        except ValueError:
+            continue
+    matched = {str(pk) for pk in rows.filter(matching, pk__in=pks).values_list("pk", flat=True)}
+    return Q(object_type="StatementRef", object_id__in=matched)
+
+
+def _ifi_text(ifi: str) -> str:
+    """The part of an identifier (as identity.actor_ifi writes it) that appears verbatim in a statement's JSON."""
+    kind, _sep, value = ifi.partition(":")
+    if kind == "account":
+        return value.rsplit("|", 1)[-1]
+    return value
+
+
+def _related(rows, filters: StatementFilters) -> list:
+    """Rows (in order) that really name the activity or agent somewhere, up to one more than a page."""
+    found = []
+    for row in rows.iterator(chunk_size=200):
+        full = row[2]
+        if filters.related_activities and filters.activity and filters.activity not in _activities_in(full):
+            continue
+        if filters.related_agents and filters.agent and filters.agent not in _agents_in(full):
+            continue
+        found.append(row)
+        if len(found) > filters.limit:
+            break
+    return found
+
+
+def _activities_in(statement: dict) -> set[str]:
+    found = set()
+    obj = statement.get("object") or {}
+    if obj.get("objectType", "Activity") == "Activity":
+        found.add(obj.get("id"))
+    elif obj.get("objectType") == "SubStatement":
+        found |= _activities_in(obj)
+    for activities in ((statement.get("context") or {}).get("contextActivities") or {}).values():
+        found |= {activity.get("id") for activity in activities}
+    return found
+
+
+def _agents_in(statement: dict) -> set[str]:
+    found = set()
+
+    def add(agent) -> None:
+        if isinstance(agent, dict):
+            found.add(actor_ifi(agent))
+            for member in agent.get("member", []):
+                found.add(actor_ifi(member))
+
+    add(statement.get("actor"))
+    add(statement.get("authority"))
+    obj = statement.get("object") or {}
+    if obj.get("objectType") in ("Agent", "Group"):
+        add(obj)
+    elif obj.get("objectType") == "SubStatement":
+        found |= _agents_in(obj)
+    context = statement.get("context") or {}
+    add(context.get("instructor"))
+    add(context.get("team"))
+    return found
+
+
+# --- how GET shows a statement: format=exact, ids or canonical ---------------------------------------------
+
+_AGENT_IFIS = ("mbox", "mbox_sha1sum", "openid", "account")
+
+
+def statement_formatted(full: dict, *, form: str, languages: list[str]) -> dict:
+    """The statement as `format` asks: exact (as stored), ids (agents by identifier, activities and verbs by id)
+    or canonical (every language map down to the one language the client prefers)."""
+    if form == "exact":
+        return full
+    if form == "ids":
+        return _ids(full)
+    return _canonical(full, languages)
+
+
+_AGENT_PLACES = {"actor", "instructor", "team", "authority", "member"}
+_ACTIVITY_PLACES = {"object", "parent", "grouping", "category", "other"}
+
+
+def _ids(value, key: str | None = None):
+    if isinstance(value, list):
+        return [_ids(item, key) for item in value]
+    if not isinstance(value, dict):
+        return value
+    kind = value.get("objectType")
+    if key in _AGENT_PLACES or (key == "object" and kind in ("Agent", "Group")):
+        slim = {name: value[name] for name in ("objectType", *_AGENT_IFIS) if name in value}
+        if "member" in value and not any(name in value for name in _AGENT_IFIS):
+            slim["member"] = _ids(value["member"], "member")
+        return slim
+    if key == "verb":
+        return {"id": value["id"]}
+    if key in _ACTIVITY_PLACES and kind in (None, "Activity"):
+        return {"id": value["id"]}
+    return {name: _ids(item, name) for name, item in value.items()}
+
+
+_LANGUAGE_MAP_KEYS = {"display", "name", "description"}
+
+
+def _canonical(value, languages: list[str], key: str | None = None):
+    if isinstance(value, list):
+        return [_canonical(item, languages) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if key in _LANGUAGE_MAP_KEYS and value and all(isinstance(text, str) for text in value.values()):
+        chosen = _best_language(value, languages)
+        return {chosen: value[chosen]}
+    if key == "extensions":
+        return value
+    return {name: _canonical(item, languages, name) for name, item in value.items()}
+
+
+def _best_language(texts: dict, languages: list[str]) -> str:
+    lowered = {tag.lower(): tag for tag in texts}
+    for wanted in languages:
+        if wanted in lowered:
+            return lowered[wanted]
+        for tag in texts:  # "en" asks for any English; "en-GB" settles for "en"
+            if tag.lower().split("-")[0] == wanted.split("-")[0]:
+                return tag
+    for fallback in ("en-us", "en"):
+        if fallback in lowered:
+            return lowered[fallback]
+    return next(iter(texts))

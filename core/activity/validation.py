@@ -67,6 +67,7 @@ INTERACTION_TYPES = {
     "numeric",
     "other",
 }
+INTERACTION_KEYS = ("correctResponsesPattern", "choices", "scale", "source", "target", "steps")
 RESULT_KEYS = {"score", "success", "completion", "response", "duration", "extensions"}
 SCORE_KEYS = {"scaled", "raw", "min", "max"}
 CONTEXT_KEYS = {
@@ -88,6 +89,7 @@ _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
 _MBOX = re.compile(r"^mailto:[^@\s]+@[^@\s]+$")
 _SHA1 = re.compile(r"^[0-9a-fA-F]{40}$")
+_MEDIA_TYPE = re.compile(r"^[\w!#$&^.+-]+/[\w!#$&^.+-]+(\s*;.*)?$")
 _SHA2 = re.compile(r"^[0-9a-fA-F]{64}$|^[0-9a-fA-F]{96}$|^[0-9a-fA-F]{128}$")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*$")
 _SPACE = re.compile(r"\s")
@@ -155,14 +157,26 @@ def _extensions(value, path: str) -> None:
 def _timestamp(value, path: str) -> None:
     if not isinstance(value, str) or not _TIMESTAMP.match(value):
         _fail(path, _("must be an ISO 8601 date-time with a time zone"))
+    if value.endswith(("-00:00", "-0000")):
+        # RFC 3339 reads -00:00 as "offset unknown", which xAPI does not accept.
+        _fail(path, _("must not use the offset -00:00"))
     try:
         datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         _fail(path, _("is not a real date and time"))
 
 
+def _kind(value, path: str, default: str) -> str | None:
+    if not isinstance(value, dict):
+        return None
+    kind = value.get("objectType", default)
+    if not isinstance(kind, str):
+        _fail(f"{path}.objectType", _("must be a string"))
+    return kind
+
+
 def _agent(value, path: str, *, group_member: bool = False) -> None:
-    kind = value.get("objectType", "Agent") if isinstance(value, dict) else None
+    kind = _kind(value, path, "Agent")
     if kind == "Group" and not group_member:
         _group(value, path)
         return
@@ -240,8 +254,14 @@ def _activity(value, path: str) -> None:
             _iri(definition[key], f"{path}.definition.{key}")
     if "extensions" in definition:
         _extensions(definition["extensions"], f"{path}.definition.extensions")
-    if "interactionType" in definition and definition["interactionType"] not in INTERACTION_TYPES:
-        _fail(f"{path}.definition.interactionType", _("is not an xAPI interaction type"))
+    if "interactionType" in definition:
+        kind = definition["interactionType"]
+        if not isinstance(kind, str) or kind not in INTERACTION_TYPES:
+            _fail(f"{path}.definition.interactionType", _("is not an xAPI interaction type"))
+    else:
+        for key in INTERACTION_KEYS:
+            if key in definition:
+                _fail(f"{path}.definition.{key}", _("needs an interactionType"))
     if "correctResponsesPattern" in definition:
         pattern = definition["correctResponsesPattern"]
         if not isinstance(pattern, list) or not all(isinstance(p, str) for p in pattern):
@@ -262,7 +282,7 @@ def _activity(value, path: str) -> None:
 def _statement_object(value, path: str, *, in_substatement: bool) -> None:
     if not isinstance(value, dict):
         _fail(path, _("must be a JSON object"))
-    kind = value.get("objectType", "Activity")
+    kind = _kind(value, path, "Activity")
     if kind == "Activity":
         _activity(value, path)
     elif kind in {"Agent", "Group"}:
@@ -332,10 +352,43 @@ def _context(value, path: str, statement_object: dict) -> None:
     if "contextActivities" in value:
         activities = _object(value["contextActivities"], f"{path}.contextActivities", CONTEXT_ACTIVITY_KEYS)
         for key, items in activities.items():
-            for i, item in enumerate(items if isinstance(items, list) else [items]):
+            if not isinstance(items, list):
+                # xAPI lets a client send one activity alone; it is stored and returned as a list of one.
+                items = activities[key] = [items]
+            for i, item in enumerate(items):
                 _activity(item, f"{path}.contextActivities.{key}[{i}]")
     if "extensions" in value:
         _extensions(value["extensions"], f"{path}.extensions")
+
+
+def _attachment(value, path: str) -> None:
+    _object(value, path, ATTACHMENT_KEYS)
+    for key in ("usageType", "display", "contentType", "length", "sha2"):
+        if key not in value:
+            _fail(f"{path}.{key}", _("is required"))
+    _iri(value["usageType"], f"{path}.usageType")
+    _language_map(value["display"], f"{path}.display")
+    if "description" in value:
+        _language_map(value["description"], f"{path}.description")
+    if not isinstance(value["contentType"], str) or not _MEDIA_TYPE.match(value["contentType"]):
+        _fail(f"{path}.contentType", _("must be an Internet media type"))
+    length = value["length"]
+    if isinstance(length, bool) or not isinstance(length, int) or length < 0:
+        _fail(f"{path}.length", _("must be a whole number"))
+    if not isinstance(value["sha2"], str) or not _SHA2.match(value["sha2"]):
+        _fail(f"{path}.sha2", _("must be a SHA-2 hex digest"))
+    if "fileUrl" in value:
+        _iri(value["fileUrl"], f"{path}.fileUrl")
+
+
+def _authority(value, path: str) -> None:
+    """An Agent, or (OAuth) an anonymous Group of exactly two Agents: the application and the user."""
+    if _kind(value, path, "Agent") == "Group":
+        _group(value, path)
+        if any(key in value for key in IFI_KEYS) or len(value.get("member", [])) != 2:
+            _fail(path, _("a Group authority must be anonymous with exactly two members"))
+    else:
+        _agent(value, path)
 
 
 def _body(value: dict, path: str, *, in_substatement: bool) -> None:
@@ -357,12 +410,7 @@ def _body(value: dict, path: str, *, in_substatement: bool) -> None:
         if not isinstance(attachments, list):
             _fail(f"{prefix}attachments", _("must be a list"))
         for i, attachment in enumerate(attachments):
-            _object(attachment, f"{prefix}attachments[{i}]", ATTACHMENT_KEYS)
-            for key in ("usageType", "display", "contentType", "length", "sha2"):
-                if key not in attachment:
-                    _fail(f"{prefix}attachments[{i}].{key}", _("is required"))
-            if not _SHA2.match(str(attachment["sha2"])):
-                _fail(f"{prefix}attachments[{i}].sha2", _("must be a SHA-2 hex digest"))
+            _attachment(attachment, f"{prefix}attachments[{i}]")
     if value["verb"]["id"] == "http://adlnet.gov/expapi/verbs/voided":
         target = value["object"]
         if target.get("objectType") != "StatementRef":
@@ -385,6 +433,9 @@ def normalise_statement(raw, *, index: int | None = None, statement_id: str | No
         for key, item in raw.items():
             if item is None:
                 _fail(key, _("must not be null"))
+        if "authority" in raw:
+            # The LRS sets the authority, but one a client sends must still be well formed.
+            _authority(raw["authority"], "authority")
         statement = _copy(raw)
         for key in ("stored", "authority", "version"):
             statement.pop(key, None)

@@ -144,7 +144,7 @@ def test_timestamp_without_time_zone_is_refused(lrs):
         (
             "actor=me",
             "application/x-www-form-urlencoded",
-            "Send statements as application/json (attachments are not accepted).",
+            "Send statements as application/json, or multipart/mixed with attachments.",
         ),
     ],
 )
