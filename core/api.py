@@ -12,6 +12,7 @@ from ninja.security import SessionAuth
 from wagtail.api.v3.auth import BearerTokenAuth
 
 from core.errors import ApplicationError
+from core.jsonbody import BoundedJsonParser
 
 # Browser: the session cookie, with CSRF. Mobile: Wagtail's hashed API tokens as bearer tokens.
 # Either way handlers read the person from `request.user`.
@@ -21,6 +22,8 @@ api = NinjaAPI(
     title="先锋学苑 API",
     version="1.0",
     urls_namespace="api",
+    # Bodies nested deeper than core.jsonbody.MAX_DEPTH answer 400 (a RecursionError would be a 500).
+    parser=BoundedJsonParser(),
     description="Learning, contests, recommendations and community services of the grass-roots platform.",
 )
 

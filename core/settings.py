@@ -142,6 +142,9 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 REDIS_MAX_CONNECTIONS = int(os.environ.get("REDIS_MAX_CONNECTIONS", "200"))
 # Prefix of every Redis key and channel, so several deployments (or test runs) can share one Redis.
 REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "gp")
+# Seconds before a Redis connect or command gives up (cache and leaderboard store; see platform/SECURITY.md).
+REDIS_CONNECT_TIMEOUT = float(os.environ.get("REDIS_CONNECT_TIMEOUT", "1"))
+REDIS_SOCKET_TIMEOUT = float(os.environ.get("REDIS_SOCKET_TIMEOUT", "2"))
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -154,13 +157,20 @@ if REDIS_URL:
     }
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Fails open: with Redis unreachable the site runs uncached (core/cache.py), never 500.
+            "BACKEND": "core.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": f"{REDIS_KEY_PREFIX}:cache",
-            "OPTIONS": {"pool_class": "core.redis_pool.SharedRedisConnectionPool"},
+            "OPTIONS": {
+                "pool_class": "core.redis_pool.SharedRedisConnectionPool",
+                # An unreachable host must cost a second, not the operating system's minutes-long connect timeout.
+                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+            },
         }
     }
-    # Sessions read from Redis (written through to the database): no session query per request.
+    # Sessions read from Redis (written through to the database, the truth): no session query per request,
+    # and with Redis down the fail-open cache misses and sessions are read from the database.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
