@@ -234,6 +234,10 @@ class RedisHealth:
                 logger.warning("leaderboard store unavailable, live updates paused: %s", exc)
             self.retry_at = time.monotonic() + RETRY_SECONDS
 
+    def mark_stale(self, contest_ids) -> None:
+        with self.lock:
+            self.stale.update(contest_ids)
+
     def recovered(self) -> None:
         with self.lock:
             if self.down_since is not None:
@@ -275,7 +279,7 @@ class RedisStore:
 
         health = self.health
         if health.waiting():
-            health.failed(StoreUnavailable("still backing off"), changes)
+            health.mark_stale(changes)  # not `failed`: that would push the next try further away at every call
             raise StoreUnavailable("the leaderboard store did not answer a moment ago")
         try:
             if health.down_since is not None or health.stale:

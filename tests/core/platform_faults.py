@@ -8,6 +8,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import time
 import urllib.error
@@ -15,9 +16,11 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-from conftest import Platform, free_port
 
-XAPI_HOMEPAGE_ENV = "XAPI_ACCOUNT_HOMEPAGE"
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 class ThrowawayRedis:
@@ -106,18 +109,19 @@ def copy_of_e2e_database(e2e, suffix: str) -> tuple[str, callable]:
     return f"postgres://{auth}@{db['HOST']}:{db['PORT'] or 5432}/{name}", drop
 
 
-def platform_on(database_url: str, redis_url: str, workdir: Path, prefix: str) -> Platform:
-    platform = Platform(database_url, redis_url, workdir)
+def platform_on(e2e, database_url: str, redis_url: str, workdir: Path, prefix: str):
+    """Another platform like `e2e` (conftest's `Platform`: daphne workers it starts and stops) on other services."""
+    platform = type(e2e)(database_url, redis_url, workdir)
     platform.env["REDIS_KEY_PREFIX"] = prefix
     return platform
 
 
-def trusted_client(platform: Platform) -> tuple[str, str]:
+def trusted_client(platform) -> tuple[str, str]:
     out = platform.manage("xapi_client", f"faults-{uuid.uuid4().hex[:8]}", "--trusted")
     return re.search(r"key:\s+(\S+)", out).group(1), re.search(r"secret:\s+(\S+)", out).group(1)
 
 
-def contest_for(platform: Platform, slug: str, activity_type: str, people: list[tuple[str, str]]) -> None:
+def contest_for(platform, slug: str, activity_type: str, people: list[tuple[str, str]]) -> None:
     """A running contest where completing an activity of `activity_type` earns 5 points, with its people."""
     platform.manage(
         "shell",
@@ -178,7 +182,7 @@ def post_batch(base_url: str, credentials: tuple[str, str], batch: list[dict], t
         return error.code
 
 
-def stored_statement_ids(platform: Platform, ids: list[str]) -> dict[str, int]:
+def stored_statement_ids(platform, ids: list[str]) -> dict[str, int]:
     """How many times each statement id is in the database."""
     path = platform.workdir / f"ids-{uuid.uuid4().hex}.json"
     path.write_text(json.dumps(ids))
@@ -197,13 +201,13 @@ print("COUNTS=" + json.dumps({{i: found.get(i, 0) for i in ids}}))
     return json.loads(out.split("COUNTS=", 1)[1])
 
 
-def homepage(platform: Platform) -> str:
+def homepage(platform) -> str:
     code = "from django.conf import settings; print('HOME=' + settings.XAPI_ACCOUNT_HOMEPAGE)"
     out = platform.manage("shell", "-c", code)
     return out.split("HOME=", 1)[1].strip()
 
 
-def worker_process(platform: Platform):
+def worker_process(platform):
     return platform.workers[0][0]
 
 

@@ -78,7 +78,7 @@ def test_the_site_keeps_working_without_redis_and_recovers_when_it_returns(e2e, 
     redis_server = ThrowawayRedis(tmp_path)
     redis_server.start()
     database_url, drop_database = copy_of_e2e_database(e2e, "redisdown")
-    platform = platform_on(database_url, redis_server.url, tmp_path, prefix_for("faultsredis"))
+    platform = platform_on(e2e, database_url, redis_server.url, tmp_path, prefix_for("faultsredis"))
     try:
         contest_for(platform, SLUG, ACTIVITY_TYPE, PEOPLE)
         credentials = trusted_client(platform)
