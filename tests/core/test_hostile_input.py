@@ -71,6 +71,7 @@ def test_json_loads_limits_depth_without_recursion():
             json_loads(body)
 
 
+@pytest.mark.django_db(transaction=True)  # the session middleware in front of the router may look
 @pytest.mark.parametrize("path", ["/ws/nothing-here/", "/ws/contests/", "/", "/ws/contests/a/b/c/"])
 async def test_an_unknown_websocket_path_is_refused_at_the_handshake(path):
     communicator = WebsocketCommunicator(application, path, headers=[(b"origin", b"http://localhost")])
