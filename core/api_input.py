@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 from ninja.errors import ValidationError
-from ninja.parser import Parser
+
+from core.jsonbody import BoundedJsonParser
 
 
 def _refuse_nul(data, where: str) -> None:
@@ -25,7 +26,9 @@ def _refuse_nul(data, where: str) -> None:
             stack.extend(((*loc, index), item) for index, item in enumerate(value))
 
 
-class ApiParser(Parser):
+class ApiParser(BoundedJsonParser):
+    """The bounded JSON parser (core.jsonbody) that also refuses NUL."""
+
     def parse_body(self, request):
         data = super().parse_body(request)
         _refuse_nul(data, "body")

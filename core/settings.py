@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "channels",
+    "ninja",  # serves /api/docs from our static files (no CDN, no inline script: see the CSP below)
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -71,6 +72,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.csp.PathScopedCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -142,6 +144,9 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 REDIS_MAX_CONNECTIONS = int(os.environ.get("REDIS_MAX_CONNECTIONS", "200"))
 # Prefix of every Redis key and channel, so several deployments (or test runs) can share one Redis.
 REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "gp")
+# Seconds before a Redis connect or command gives up (cache and leaderboard store; see platform/SECURITY.md).
+REDIS_CONNECT_TIMEOUT = float(os.environ.get("REDIS_CONNECT_TIMEOUT", "1"))
+REDIS_SOCKET_TIMEOUT = float(os.environ.get("REDIS_SOCKET_TIMEOUT", "2"))
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -154,13 +159,20 @@ if REDIS_URL:
     }
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Fails open: with Redis unreachable the site runs uncached (core/cache.py), never 500.
+            "BACKEND": "core.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": f"{REDIS_KEY_PREFIX}:cache",
-            "OPTIONS": {"pool_class": "core.redis_pool.SharedRedisConnectionPool"},
+            "OPTIONS": {
+                "pool_class": "core.redis_pool.SharedRedisConnectionPool",
+                # An unreachable host must cost a second, not the operating system's minutes-long connect timeout.
+                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+            },
         }
     }
-    # Sessions read from Redis (written through to the database): no session query per request.
+    # Sessions read from Redis (written through to the database, the truth): no session query per request,
+    # and with Redis down the fail-open cache misses and sessions are read from the database.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
@@ -244,6 +256,38 @@ if not DEBUG:
     # Wagtail's live preview shows the page in a same-origin frame, so DENY would break editing.
     X_FRAME_OPTIONS = "SAMEORIGIN"
     SILENCED_SYSTEM_CHECKS = ["security.W019"]
+
+# Content Security Policy (django-csp, core/csp.py). Public pages: no inline script, everything from this origin;
+# style attributes stay allowed (progress bars set a width; they cannot run code). media-src and worker-src allow
+# blob: for hls.js (Media Source Extensions). frame-ancestors matches X_FRAME_OPTIONS (Wagtail's live preview).
+_SELF = "'self'"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_SELF],
+        "script-src": [_SELF],
+        "style-src": [_SELF],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": [_SELF, "data:", "blob:"],
+        "media-src": [_SELF, "blob:"],
+        "worker-src": [_SELF, "blob:"],
+        "font-src": [_SELF, "data:"],
+        "connect-src": [_SELF],
+        "object-src": ["'none'"],
+        "base-uri": [_SELF],
+        "form-action": [_SELF],
+        "frame-ancestors": [_SELF],
+    }
+}
+# The Wagtail admin writes inline scripts and styles in places: its own, wider policy, by path.
+CSP_ADMIN_PATH_PREFIXES = ["/admin/"]
+CSP_ADMIN_DIRECTIVES = {
+    **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+    "script-src": [_SELF, "'unsafe-inline'"],
+    "style-src": [_SELF, "'unsafe-inline'"],
+    "frame-src": [_SELF],
+}
+# The admin's avatars would come from gravatar.com: another origin, and a visitor's e-mail hash sent abroad.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 LOGGING = {
     "version": 1,

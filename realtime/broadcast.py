@@ -16,6 +16,13 @@ How a change travels:
    contest whose version is older. Signed-in viewers whose own rank or score changed also get a
    ``{"type": "you"}`` message.
 
+5. Redis down: the store and the channel layer share it. Each hub with viewers asks the store every
+   `WATCH_SECONDS` whether Redis answers (`probe`, no I/O while backing off); when it stops, viewers get
+   ``{"type": "status", "live": false}`` ("live updates paused") and boards are read from the ledger; when it
+   answers again, the hub joins the groups it could not join, viewers get ``{"type": "status", "live": true}``
+   and a fresh board (stale boards are rebuilt from the ledger, see `store`). Status messages are sent only on
+   these changes (and on connect while paused).
+
 The cost of a tick is therefore one snapshot read and one `json.dumps` per worker process, plus one socket
 write per viewer; Redis carries one small notice per contest per change instead of one message per viewer.
 """
@@ -32,6 +39,7 @@ import weakref
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -40,6 +48,7 @@ from django.dispatch import receiver
 
 from .fanout import Frame
 from .signals import scores_changed
+from .store import leaderboard_store
 
 if TYPE_CHECKING:  # pragma: no cover
     from .consumers import LeaderboardConsumer
@@ -48,6 +57,7 @@ logger = logging.getLogger(__name__)
 
 NOTICE_TYPE = "leaderboard.changed"
 SNAPSHOT_LIMIT = 20
+WATCH_SECONDS = 1.0
 
 
 def pushes_per_second() -> float:
@@ -125,6 +135,13 @@ def standings(contest, users: dict[int, Any]) -> dict[int, dict | None]:
     return result
 
 
+def status_message(*, live: bool) -> dict:
+    """Whether the board on screen follows changes ("live") or shows the last scores ("live updates paused")."""
+    from django.utils import timezone
+
+    return {"type": "status", "live": live, "sent_at": timezone.now().isoformat()}
+
+
 def standing_key(message: dict | None) -> tuple | None:
     if not message:
         return None
@@ -153,6 +170,9 @@ class Hub:
         self.channel: str | None = None
         self.receiver: asyncio.Task | None = None
         self.ticks = 0  # pushes made, for tests and benchmarks
+        self.paused = False  # Redis unreachable: boards come from the ledger and nothing is pushed
+        self.unsubscribed: set[int] = set()  # contests whose group could not be joined (Redis was away)
+        self.watcher: asyncio.Task | None = None
 
     @classmethod
     def current(cls) -> Hub:
@@ -174,6 +194,10 @@ class Hub:
                 await self._subscribe(contest.pk)
             except Exception as exc:  # noqa: BLE001 - without Redis the board still shows, read-only
                 logger.warning("live push of contest %s unavailable: %s", contest.pk, exc)
+                self.unsubscribed.add(contest.pk)
+                leaderboard_store().note_failure(exc)
+        if self.layer is not None and (self.watcher is None or self.watcher.done()):
+            self.watcher = self.loop.create_task(self._watch())
 
     async def leave(self, consumer: LeaderboardConsumer) -> None:
         contest_id = consumer.contest.pk
@@ -186,6 +210,7 @@ class Hub:
         del self.viewers[contest_id]
         self.contests.pop(contest_id, None)
         self.last_text.pop(contest_id, None)
+        self.unsubscribed.discard(contest_id)
         if self.layer is not None and self.channel is not None:
             try:
                 await self.layer.group_discard(group_name(contest_id), self.channel)
@@ -196,6 +221,9 @@ class Hub:
             self.receiver.cancel()
             self.receiver = None
             self.channel = None
+        if not self.viewers and self.watcher is not None:
+            self.watcher.cancel()
+            self.watcher = None
 
     async def _subscribe(self, contest_id: int) -> None:
         if self.channel is None:
@@ -220,6 +248,38 @@ class Hub:
                 continue
             if message.get("type") == NOTICE_TYPE:
                 self.mark_dirty(message.get("contest_ids") or [], message.get("user_ids") or [])
+
+    async def _watch(self) -> None:
+        """While this process has viewers: notice Redis going away and coming back (module docstring, 5)."""
+        store = leaderboard_store()
+        while self.viewers:
+            await asyncio.sleep(WATCH_SECONDS)
+            try:
+                live = await sync_to_async(store.probe, thread_sensitive=False)()
+            except Exception:  # noqa: BLE001 - probe never raises; be safe in a loop that must not die
+                live = False
+            if live and self.unsubscribed:
+                for contest_id in sorted(self.unsubscribed):
+                    try:
+                        await self._subscribe(contest_id)
+                        self.unsubscribed.discard(contest_id)
+                    except Exception as exc:  # noqa: BLE001 - try again on the next turn
+                        logger.warning("joining the group of contest %s failed: %s", contest_id, exc)
+                        live = False
+                        break
+            if live == (not self.paused):
+                continue
+            self.paused = not live
+            await self.send_status()
+            if live:
+                # Changes made while Redis was away were never pushed: send every board afresh.
+                self.mark_dirty(list(self.viewers), [])
+
+    async def send_status(self) -> None:
+        frame = Frame(serialise(status_message(live=not self.paused)))
+        for viewers in list(self.viewers.values()):
+            for consumer in list(viewers):
+                await consumer.push_status(frame)
 
     # changes
     def mark_dirty(self, contest_ids, user_ids) -> None:
@@ -327,6 +387,7 @@ class Publisher:
                 await asyncio.wait_for(layer.group_send(group_name(contest_id), message), timeout=5)
             except Exception as exc:  # noqa: BLE001 - Redis down: the live push degrades, nothing else
                 logger.warning("leaderboard notice for contest %s not sent: %s", contest_id, exc)
+                leaderboard_store().note_failure(exc)
 
     def flush(self, timeout: float = 5) -> None:
         """Wait until every notice given so far has been sent (tests, scripts that exit)."""

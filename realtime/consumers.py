@@ -27,7 +27,9 @@ def _contest_for(*, slug: str, user):
 
 class LeaderboardConsumer(AsyncWebsocketConsumer):
     """Sends the snapshot on connect, then every newer version of the board; a signed-in viewer also gets
-    ``{"type": "you", ...}`` when their own rank or score changes. Clients send nothing."""
+    ``{"type": "you", ...}`` when their own rank or score changes, and every viewer ``{"type": "status",
+    "live": false}`` while Redis is away (live updates paused), ``"live": true`` when it is back. Clients send
+    nothing."""
 
     # The process's hub holds the one channel-layer subscription; a socket needs no channel of its own.
     channel_layer_alias = "leaderboard-sockets-have-no-channel"
@@ -56,6 +58,8 @@ class LeaderboardConsumer(AsyncWebsocketConsumer):
         latest = self.hub.latest(contest.pk)
         if latest is not None:
             await self.push(*latest)
+        if self.hub.paused:
+            await self.push_status(fanout.Frame(broadcast.serialise(broadcast.status_message(live=False))))
         if self.user is not None:
             mine = (await database_sync_to_async(broadcast.standings)(contest, {self.user_id: self.user})).get(
                 self.user_id
@@ -81,6 +85,10 @@ class LeaderboardConsumer(AsyncWebsocketConsumer):
         if key == self.standing:
             return
         self.standing = key
+        await self._write(frame)
+
+    async def push_status(self, frame: fanout.Frame) -> None:
+        """`{"type": "status", "live": ...}`: whether the board follows changes (Redis reachable) or is paused."""
         await self._write(frame)
 
     async def _write(self, frame: fanout.Frame) -> None:

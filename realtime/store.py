@@ -8,11 +8,17 @@ exist yet (a fresh process, a flushed Redis) is read from the ledger (`BoardCopy
 scored statement. Reads never fill the store.
 
 Order: score descending; ties by member id ascending (deterministic). Every change bumps the contest's version.
+
+Redis down (`RedisHealth`): a failed call is retried only after `RETRY_SECONDS`, and meanwhile every call raises
+`StoreUnavailable` at once (callers fall back to the ledger and pause live updates). A board whose change could
+not be applied is remembered as stale; on the first call that reaches Redis again its keys are deleted, so the
+next read or change rebuilds it from the ledger: nothing recorded during the outage is missing from the boards.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from decimal import Decimal
@@ -20,7 +26,16 @@ from functools import lru_cache
 
 from django.conf import settings
 
+logger = logging.getLogger(__name__)
+
 Scores = list[tuple[str, Decimal]]
+
+RETRY_SECONDS = 2.0
+
+
+class StoreUnavailable(RuntimeError):
+    """Redis did not answer a moment ago; not tried again until the back-off has passed."""
+
 
 # Within equal scores Redis orders members by their bytes, descending. Encoding "u12" as "u" + (10**12 - 12),
 # zero-padded, makes that order "lower id first".
@@ -92,6 +107,16 @@ class InProcessStore:
         with self._lock:
             self._boards.clear()
             self._versions.clear()
+
+    # --- health: nothing to fail in-process -----------------------------------------------------------
+    def available(self) -> bool:
+        return True
+
+    def probe(self) -> bool:
+        return True
+
+    def note_failure(self, exc: BaseException) -> None:
+        """Only the Redis store can be down."""
 
     # --- reads ------------------------------------------------------------------------------------
     def _ordered(self, contest_id: int) -> list[tuple[str, int]]:
@@ -202,6 +227,37 @@ def _pairs(flat: list) -> Scores:
     return [(_decode(flat[i]), from_cents(float(flat[i + 1]))) for i in range(0, len(flat), 2)]
 
 
+class RedisHealth:
+    """Whether this process reaches Redis, and which boards went stale while it did not (thread-safe)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.down_since: float | None = None
+        self.retry_at = 0.0
+        self.stale: set[int] = set()
+
+    def waiting(self) -> bool:
+        return self.down_since is not None and time.monotonic() < self.retry_at
+
+    def failed(self, exc: BaseException, contest_ids=()) -> None:
+        with self.lock:
+            self.stale.update(contest_ids)
+            if self.down_since is None:
+                self.down_since = time.monotonic()
+                logger.warning("leaderboard store unavailable, live updates paused: %s", exc)
+            self.retry_at = time.monotonic() + RETRY_SECONDS
+
+    def mark_stale(self, contest_ids) -> None:
+        with self.lock:
+            self.stale.update(contest_ids)
+
+    def recovered(self) -> None:
+        with self.lock:
+            if self.down_since is not None:
+                logger.warning("leaderboard store back after %.1f s", time.monotonic() - self.down_since)
+            self.down_since = None
+
+
 class RedisStore:
     """Redis sorted sets; keys share a hash tag per contest, so a cluster keeps one contest on one shard."""
 
@@ -211,7 +267,13 @@ class RedisStore:
         self.url = url
         self.prefix = prefix
         self.max_connections = max_connections
-        pool = redis.BlockingConnectionPool.from_url(url, max_connections=max_connections, timeout=10)
+        self.health = RedisHealth()
+        # Short timeouts: a Redis that does not answer must cost a request a second, not minutes.
+        self.timeouts = {
+            "socket_connect_timeout": getattr(settings, "REDIS_CONNECT_TIMEOUT", 1),
+            "socket_timeout": getattr(settings, "REDIS_SOCKET_TIMEOUT", 2),
+        }
+        pool = redis.BlockingConnectionPool.from_url(url, max_connections=max_connections, timeout=10, **self.timeouts)
         self.client = redis.Redis(connection_pool=pool)
         self._apply = self.client.register_script(_APPLY)
         self._replace = self.client.register_script(_REPLACE)
@@ -223,8 +285,56 @@ class RedisStore:
         base = f"{self.prefix}:lb:{{{contest_id}}}"
         return base, base + ":v"
 
+    # --- health -----------------------------------------------------------------------------------
+    def _run(self, call, *, changes=()):
+        """Run `call()` against Redis, unless it failed a moment ago; boards in `changes` go stale on failure."""
+        import redis
+
+        health = self.health
+        if health.waiting():
+            health.mark_stale(changes)  # not `failed`: that would push the next try further away at every call
+            raise StoreUnavailable("the leaderboard store did not answer a moment ago")
+        try:
+            if health.down_since is not None or health.stale:
+                self._drop_stale()
+            result = call()
+        except redis.RedisError as exc:
+            health.failed(exc, changes)
+            raise
+        health.recovered()
+        return result
+
+    def _drop_stale(self) -> None:
+        """Delete the boards that missed changes, so they are rebuilt from the ledger on next use."""
+        with self.health.lock:
+            stale = sorted(self.health.stale)
+        if stale:
+            self.client.delete(*[key for contest_id in stale for key in self.keys(contest_id)])
+            with self.health.lock:
+                self.health.stale.difference_update(stale)
+            logger.warning("leaderboards %s missed changes while Redis was away: rebuilt from the ledger", stale)
+
+    def available(self) -> bool:
+        """Whether the last call reached Redis (no I/O)."""
+        return self.health.down_since is None
+
+    def probe(self) -> bool:
+        """Ping Redis (respecting the back-off) and repair stale boards; True when it answers."""
+        try:
+            self._run(self.client.ping)
+        except Exception:  # noqa: BLE001 - any failure means "not available"
+            return False
+        return True
+
+    def note_failure(self, exc: BaseException) -> None:
+        """Another user of the same Redis (the channel layer) saw it fail."""
+        self.health.failed(exc)
+
     # --- writes -----------------------------------------------------------------------------------
     def apply(self, changes: dict[int, dict[str, Decimal]]) -> dict[int, int | None]:
+        return self._run(lambda: self._apply_now(changes), changes=list(changes))
+
+    def _apply_now(self, changes: dict[int, dict[str, Decimal]]) -> dict[int, int | None]:
         ordered = sorted(changes.items())
         pipe = self.client.pipeline(transaction=False)
         for contest_id, deltas in ordered:
@@ -236,6 +346,9 @@ class RedisStore:
         return {cid: (None if result == -1 else int(result)) for (cid, _), result in zip(ordered, results, strict=True)}
 
     def replace(self, contest_id: int, scores: dict[str, Decimal]) -> int:
+        return self._run(lambda: self._replace_now(contest_id, scores), changes=[contest_id])
+
+    def _replace_now(self, contest_id: int, scores: dict[str, Decimal]) -> int:
         board, version = self.keys(contest_id)
         staging = f"{board}:staging"
         pipe = self.client.pipeline(transaction=True)
@@ -247,44 +360,53 @@ class RedisStore:
         return int(pipe.execute()[-1])
 
     def delete(self, contest_id: int) -> None:
-        self.client.delete(*self.keys(contest_id))
+        self._run(lambda: self.client.delete(*self.keys(contest_id)))
 
     def clear(self) -> None:
-        keys = list(self.client.scan_iter(f"{self.prefix}:lb:*", count=1000))
-        if keys:
-            self.client.delete(*keys)
+        def _clear():
+            keys = list(self.client.scan_iter(f"{self.prefix}:lb:*", count=1000))
+            if keys:
+                self.client.delete(*keys)
+
+        self._run(_clear)
 
     # --- reads ------------------------------------------------------------------------------------
     def exists(self, contest_id: int) -> bool:
-        return bool(self.client.exists(self.keys(contest_id)[1]))
+        return self._run(lambda: bool(self.client.exists(self.keys(contest_id)[1])))
 
     def version(self, contest_id: int) -> int:
-        return int(self.client.get(self.keys(contest_id)[1]) or 0)
+        return self._run(lambda: int(self.client.get(self.keys(contest_id)[1]) or 0))
 
     def top(self, contest_id: int, limit: int) -> tuple[int, Scores]:
-        version, flat = self._top(keys=list(self.keys(contest_id)), args=[limit])
+        version, flat = self._run(lambda: self._top(keys=list(self.keys(contest_id)), args=[limit]))
         return int(version), _pairs(flat)
 
     def standing(self, contest_id: int, member: str, around: int = 3):
-        version, start, flat = self._standing(keys=list(self.keys(contest_id)), args=[_encode(member), around])
+        version, start, flat = self._run(
+            lambda: self._standing(keys=list(self.keys(contest_id)), args=[_encode(member), around])
+        )
         if int(start) < 0:
             return None
         return int(version), int(start), _pairs(flat)
 
     def tail(self, contest_id: int, count: int) -> tuple[int, int, Scores]:
         board, version = self.keys(contest_id)
-        pipe = self.client.pipeline(transaction=True)
-        pipe.get(version)
-        pipe.zcard(board)
-        pipe.zrevrange(board, -count, -1, withscores=True)
-        raw_version, size, flat = pipe.execute()
+
+        def _tail():
+            pipe = self.client.pipeline(transaction=True)
+            pipe.get(version)
+            pipe.zcard(board)
+            pipe.zrevrange(board, -count, -1, withscores=True)
+            return pipe.execute()
+
+        raw_version, size, flat = self._run(_tail)
         return int(raw_version or 0), int(size), [(_decode(m), from_cents(s)) for m, s in flat]
 
     def count_above(self, contest_id: int, score: Decimal) -> int:
-        return int(self.client.zcount(self.keys(contest_id)[0], f"({to_cents(score)}", "+inf"))
+        return int(self._run(lambda: self.client.zcount(self.keys(contest_id)[0], f"({to_cents(score)}", "+inf")))
 
     def scores(self, contest_id: int) -> dict[str, Decimal]:
-        flat = self.client.zrange(self.keys(contest_id)[0], 0, -1, withscores=True)
+        flat = self._run(lambda: self.client.zrange(self.keys(contest_id)[0], 0, -1, withscores=True))
         return {_decode(member): from_cents(score) for member, score in flat}
 
     # --- async reads: one client per event loop, with its own bounded pool ---------------------------
@@ -294,7 +416,9 @@ class RedisStore:
         loop = asyncio.get_running_loop()
         client = self._async_clients.get(id(loop))
         if client is None:
-            pool = aredis.BlockingConnectionPool.from_url(self.url, max_connections=self.max_connections, timeout=10)
+            pool = aredis.BlockingConnectionPool.from_url(
+                self.url, max_connections=self.max_connections, timeout=10, **self.timeouts
+            )
             client = aredis.Redis(connection_pool=pool)
             self._async_clients = {id(loop): client}
         return client

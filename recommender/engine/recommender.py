@@ -319,7 +319,9 @@ class Recommender:
             return codes, is_fresh
         fresh = (self.fresh_share > 0) if fresh is None else (fresh and self.fresh_share > 0)
         fresh_codes = np.flatnonzero(self.fresh_mask_ if allowed is None else self.fresh_mask_ & allowed)
-        if fresh and len(fresh_codes):
+        # A fresh item never takes the first place (below it is put at 1 + ...): so a list of one has no fresh slot,
+        # else about fresh_share of people (by their id's hash) got an exploration pick instead of their best item.
+        if fresh and len(fresh_codes) and kk > 1:
             if keys is None:
                 keys = [self.user_index_[c] if c >= 0 else None for c in user_codes]
             hashes = np.fromiter((_user_hash(key) for key in keys), dtype=np.int64, count=n)

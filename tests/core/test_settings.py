@@ -63,7 +63,7 @@ def test_production_services_when_urls_are_set():
     assert result.stdout.split() == [
         "django.db.backends.postgresql",
         "channels_redis.pubsub.RedisPubSubChannelLayer",
-        "django.core.cache.backends.redis.RedisCache",
+        "core.cache.FailOpenRedisCache",  # Django's RedisCache, failing open when Redis is down
         "False",
     ]
 

@@ -3,7 +3,8 @@
  * <section data-leaderboard data-snapshot-url=".../leaderboard" data-me-url=".../me" data-ws-path="/ws/contests/x/">
  * Messages are applied only when their version is newer than the one on screen. When the socket drops, the
  * board stays as it is, the state reads "reconnecting", and the page reconnects by itself with exponential
- * back-off and jitter. No framework, no CDN.
+ * back-off and jitter. While Redis is away the server says {"type": "status", "live": false}: the state reads
+ * "live updates paused" until {"live": true}. No framework, no CDN.
  */
 (function () {
   "use strict";
@@ -37,6 +38,7 @@
     this.state = root.querySelector("[data-testid=connection-state]");
     this.versionNode = root.querySelector("[data-testid=board-version]");
     this.you = root.querySelector("[data-you]");
+    this.paused = this.state !== null && this.state.getAttribute("data-state") === "paused";
     var initial = root.getAttribute("data-version");
     if (initial !== null && initial !== "") this.version = parseInt(initial, 10);
   }
@@ -145,10 +147,13 @@
     socket.onmessage = function (event) {
       var message;
       try { message = JSON.parse(event.data); } catch (e) { return; }
-      if (message.type === "leaderboard") self.render(message);
-      else if (message.type === "you") self.renderYou(message);
+      if (message.type === "leaderboard") {
+        self.render(message);
+        self.paused = message.version === 0; // version 0: read from the ledger, Redis is away
+      } else if (message.type === "you") self.renderYou(message);
+      else if (message.type === "status") self.paused = message.live === false;
       self.attempt = 0;
-      self.setState("live");
+      self.setState(self.paused ? "paused" : "live");
     };
     socket.onclose = function (event) {
       self.socket = null;
@@ -170,7 +175,7 @@
 
   Board.prototype.start = function () {
     var self = this;
-    this.setState("connecting");
+    this.setState(this.paused ? "paused" : "connecting");
     this.loadMe();
     this.loadSnapshot().then(function () { self.connect(); });
     window.addEventListener("pagehide", function () { self.closed = true; if (self.socket) self.socket.close(); });

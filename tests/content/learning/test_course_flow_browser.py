@@ -93,8 +93,11 @@ def build_course_as_editor(page, base: str, catalogue_id: int) -> None:
             editor = page.locator("#panel-child-content-body-content [contenteditable=true]").first
             editor.click()
             editor.type("每天开门前检查收银台:价签、整洁、畅销品在视线高度。")
-            # Draftail keeps the text in a hidden input: wait until it holds what was typed.
-            page.wait_for_function("document.querySelector('input[name=\"body-0-value\"]').value.includes('每天')")
+            # Draftail keeps the text in a hidden input: wait until it holds what was typed (through Playwright's
+            # expect, not a JavaScript string: the admin's Content-Security-Policy refuses eval).
+            from playwright.sync_api import expect
+
+            expect(page.locator('input[name="body-0-value"]')).to_have_value(re.compile("每天"), timeout=WAIT)
         _publish(page)
 
     _admin_add(page, base, "quizpage", course_id)
@@ -124,7 +127,11 @@ def _finish_reading_lesson(page) -> None:
 
 def _play_to_the_end(page, selector: str) -> None:
     page.locator(selector).evaluate("media => { media.muted = true; return media.play(); }")
-    page.wait_for_function(f"document.querySelector('{selector}').currentTime > 1", timeout=WAIT)
+    # Polled from here: wait_for_function evaluates its string with eval, which the Content-Security-Policy refuses.
+    deadline = time.monotonic() + WAIT / 1000
+    while page.evaluate(f"document.querySelector('{selector}').currentTime") <= 1:
+        assert time.monotonic() < deadline, f"{selector} did not play"
+        page.wait_for_timeout(100)
     page.get_by_test_id("lesson-done").wait_for(state="visible", timeout=2 * WAIT)
 
 
