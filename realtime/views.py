@@ -14,6 +14,7 @@ from core.home.i18n import localized
 from . import broadcast, reports
 from .models import Contest, Index
 from .selectors import board_stats, contest_visible_to, viewer_standing
+from .store import leaderboard_store
 
 
 def _visible_contest(request, slug: str) -> Contest:
@@ -37,7 +38,9 @@ def _board_context(request, contest: Contest) -> dict:
             you = viewer_standing(contest=contest, user=request.user)
         except Exception:  # noqa: BLE001 - the store may be down; the page still shows the board
             you = None
-    return {"contest": contest, "board": board, "you": you}
+    # Paused only when the store is out of reach; a board the store does not hold yet (version 0, read from the
+    # ledger after a restart of the embedded default) still goes live with the first change.
+    return {"contest": contest, "board": board, "you": you, "live_paused": not leaderboard_store().available()}
 
 
 def contest_live(request, slug: str):

@@ -58,6 +58,16 @@ def test_the_phone_board_shows_the_leader_and_the_stream_hooks(client, world, ar
     assert 'data-testid="leader-score">15<' in html
     assert 'data-ws-path="/ws/contests/pages-arena/"' in html
     assert 'data-snapshot-url="/api/contests/pages-arena/leaderboard"' in html
+
+
+def test_a_board_the_store_does_not_hold_yet_is_not_called_paused(client, world, arena):
+    # After a restart (the embedded default's in-process store starts empty) the board is read from the ledger;
+    # live updates are not paused for that, only when the store is out of reach.
+    leaderboard_store().clear()
+    html = client.get("/contests/pages-arena/").content.decode()
+    assert 'data-testid="leader-name">王建国<' in html
+    assert 'data-state="connecting"' in html
+    assert ">正在连接…</span>" in html
     assert "正在连接" in html and "realtime/leaderboard.js" in html
     assert 'data-testid="you"' not in html  # anonymous: no "you" panel
 

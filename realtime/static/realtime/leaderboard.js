@@ -149,9 +149,8 @@
       try { message = JSON.parse(event.data); } catch (e) { return; }
       if (message.type === "leaderboard") {
         self.render(message);
-        self.paused = message.version === 0; // version 0: read from the ledger, Redis is away
       } else if (message.type === "you") self.renderYou(message);
-      else if (message.type === "status") self.paused = message.live === false;
+      else if (message.type === "status") self.paused = message.live === false; // the one sign of a pause
       self.attempt = 0;
       self.setState(self.paused ? "paused" : "live");
     };
