@@ -90,6 +90,18 @@ def snapshot(contest) -> dict:
         return snapshot_from_ledger(contest)
 
 
+def boards_restore(contest_ids) -> None:
+    """After Redis returns, from the hub's watch (never from a read): the boards of these contests that the store
+    no longer holds (lost, or dropped as stale because they missed changes) are computed again from the ledger."""
+    from . import selectors
+    from .models import Contest
+
+    store = leaderboard_store()
+    for contest in Contest.objects.filter(pk__in=contest_ids):
+        if not store.exists(contest.pk):
+            store.replace(contest.pk, selectors.board_scores(contest=contest))
+
+
 def snapshot_from_ledger(contest, limit: int = SNAPSHOT_LIMIT) -> dict:
     """The same message computed from the ledger alone (read-only mode). Its version is 0, so a client that saw
     a live version keeps it, and the first live push after Redis returns replaces it."""
@@ -272,7 +284,12 @@ class Hub:
             self.paused = not live
             await self.send_status()
             if live:
-                # Changes made while Redis was away were never pushed: send every board afresh.
+                # Changes made while Redis was away were never pushed: put back the boards Redis lost or that went
+                # stale, then send every board afresh.
+                try:
+                    await database_sync_to_async(boards_restore)(list(self.viewers))
+                except Exception as exc:  # noqa: BLE001 - the scheduler's check_leaderboards repairs them later
+                    logger.warning("restoring boards after Redis returned failed: %s", exc)
                 self.mark_dirty(list(self.viewers), [])
 
     async def send_status(self) -> None:

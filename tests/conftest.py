@@ -313,12 +313,19 @@ def e2e(tmp_path_factory):
     try:
         platform.manage("migrate", "--no-input", "-v0")
         platform.manage("seed_demo", "--shops", E2E_SHOPS, "--seed", "7")
+        # A pristine copy nobody connects to, for tests that need a platform of their own (a database in use by
+        # the running workers cannot serve as a template).
+        platform.template_database = f"{name}_seeded"
+        with psycopg.connect(admin_dsn, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{platform.template_database}"')
+            conn.execute(f'CREATE DATABASE "{platform.template_database}" TEMPLATE "{name}"')
         platform.start_worker()
         yield platform
     finally:
         platform.stop()
         with psycopg.connect(admin_dsn, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}_seeded" WITH (FORCE)')
 
 
 # --- the browser ------------------------------------------------------------------------------------

@@ -79,8 +79,8 @@ class ThrowawayRedis:
 
 
 def copy_of_e2e_database(e2e, suffix: str) -> tuple[str, callable]:
-    """A new PostgreSQL database made from the e2e platform's (demo seeded) as a template; returns its URL and
-    a function that drops it. Cheaper than migrating and seeding again."""
+    """A new PostgreSQL database made from the e2e platform's freshly seeded copy; returns its URL and a function
+    that drops it. Cheaper than migrating and seeding again."""
     import dj_database_url
     import psycopg
 
@@ -91,15 +91,7 @@ def copy_of_e2e_database(e2e, suffix: str) -> tuple[str, callable]:
     name = f"{db['NAME']}_{suffix}"
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        for attempt in range(20):
-            try:
-                # The template may have no other session: the e2e workers close theirs after each request.
-                conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{db["NAME"]}"')
-                break
-            except psycopg.errors.ObjectInUse:
-                if attempt == 19:
-                    raise
-                time.sleep(0.5)
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{e2e.template_database}"')
     auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
 
     def drop() -> None:

@@ -90,6 +90,11 @@ EXPECTED: dict[str, tuple] = {
     "xapi/about": (200, 200, 200, 200, 200, 200, 200, 200),
     # Without X-Experience-API-Version every xAPI request is refused before its credentials are read.
     "xapi/statements": (400, 400, 400, 400, 400, 400, 400, 400),
+    "xapi/activities": (400, 400, 400, 400, 400, 400, 400, 400),
+    "xapi/activities/state": (400, 400, 400, 400, 400, 400, 400, 400),
+    "xapi/activities/profile": (400, 400, 400, 400, 400, 400, 400, 400),
+    "xapi/agents": (400, 400, 400, 400, 400, 400, 400, 400),
+    "xapi/agents/profile": (400, 400, 400, 400, 400, 400, 400, 400),
 }
 
 
