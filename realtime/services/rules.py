@@ -89,9 +89,8 @@ def ledger_rescore(*, index_ids: set[int], first_day: dt.date, last_day: dt.date
         states: dict[tuple[int, int, dt.date], DayState] = {}
         entries: list[PointsEntry] = []
         statements = (
-            Statement.objects.filter(
-                timestamp__gte=start, timestamp__lt=end, verb_id__in=list(by_verb), trusted=True, voided=False
-            )
+            Statement.objects.trusted()
+            .filter(timestamp__gte=start, timestamp__lt=end, verb_id__in=list(by_verb), voided=False)
             .exclude(actor_user=None)
             .order_by("timestamp", "stored", "id")
         )
