@@ -12,7 +12,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "platform"))
 from fill_en_catalogue import catalogues, missing_entries  # noqa: E402
 
-APPS_WITH_STRINGS = ["core", "core/home", "core/people", "core/activity", "content/learning", "realtime", "recommender"]
+# Every app (a folder with an apps.py) and the project package itself: a new app cannot be forgotten.
+APPS_WITH_STRINGS = ["core"] + sorted(
+    path.parent.relative_to(ROOT).as_posix()
+    for pattern in ("core/*/apps.py", "content/*/apps.py", "realtime/apps.py", "recommender/apps.py")
+    for path in ROOT.glob(pattern)
+)
 
 
 def test_every_message_is_translated_in_both_languages():

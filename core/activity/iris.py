@@ -31,6 +31,30 @@ class Verb:
     WATCHED = PLATFORM + "watched"
     CONFIRMED_HOURS = PLATFORM + "confirmed-hours"
     RESOLVED = PLATFORM + "resolved"
+    # Ideas and challenges
+    PROPOSED = PLATFORM + "proposed"
+    SUPPORTED = PLATFORM + "supported"
+    COMMENTED = ADL + "commented"
+    REJECTED = PLATFORM + "rejected"
+    IMPLEMENTED = PLATFORM + "implemented"
+    CLAIMED = PLATFORM + "claimed"
+    DELIVERED = PLATFORM + "delivered"
+    ACCEPTED = PLATFORM + "accepted"
+    # Questions and answers on lessons
+    ASKED = ADL + "asked"
+    # The direct line and stations
+    REQUESTED = PLATFORM + "requested"
+    CONFIRMED = PLATFORM + "confirmed"
+    RATED = PLATFORM + "rated"
+    SERVED = PLATFORM + "served"
+    # Volunteering
+    CHECKED_IN = PLATFORM + "checked-in"
+    # Livestreams
+    ATTENDED = ADL + "attended"
+    # Field work
+    VISITED = PLATFORM + "visited"
+    CLOSED = PLATFORM + "closed"
+    RESPONDED = ADL + "responded"
 
 
 class ActivityType:
@@ -43,6 +67,14 @@ class ActivityType:
     PROPOSAL = PLATFORM_TYPES + "proposal"
     VOLUNTEER_ACTIVITY = PLATFORM_TYPES + "volunteer-activity"
     HELP_REQUEST = PLATFORM_TYPES + "help-request"
+    COMMENT = PLATFORM_TYPES + "comment"
+    CHALLENGE = PLATFORM_TYPES + "challenge"
+    LESSON_QUESTION = PLATFORM_TYPES + "lesson-question"
+    STATION_SERVICE = PLATFORM_TYPES + "station-service"
+    SHOP_VISIT = PLATFORM_TYPES + "shop-visit"
+    WORK_TASK = PLATFORM_TYPES + "work-task"
+    FIELD_PROBLEM = PLATFORM_TYPES + "field-problem"
+    QUESTIONNAIRE = PLATFORM_TYPES + "questionnaire"
 
 
 class Extension:
