@@ -294,7 +294,10 @@ class LessonPage(ItemIdentityMixin, RoutablePageMixin, Page):
         _("duration in seconds"),
         default=60,
         validators=[MinValueValidator(1), MaxValueValidator(6 * 3600)],
-        help_text=_("Video and audio: the length of the recording. Pictures and text: the expected reading time."),
+        help_text=_(
+            "Video and audio: read from the recording when you save (uploaded files and files on this site). "
+            "Pictures and text: the expected reading time."
+        ),
     )
     body = StreamField(LessonBody(), verbose_name=_("body"), blank=True, use_json_field=True)
 
@@ -347,6 +350,10 @@ class LessonPage(ItemIdentityMixin, RoutablePageMixin, Page):
             raise ValidationError({"stream_url": _("Give an address starting with https:// or /.")})
         if self.kind in (self.Kind.VIDEO, self.Kind.AUDIO) and not (self.media_id or self.stream_url):
             raise ValidationError({"stream_url": _("A video or audio lesson needs a media file or a stream address.")})
+        from .durations import lesson_duration_sync
+
+        # The duration progress is measured against is the recording's own, whatever was typed.
+        lesson_duration_sync(self)
 
     def search_text(self) -> str:
         return index_text(f"{self.title} {self.summary} {self.body_text()}")
