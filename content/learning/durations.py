@@ -6,7 +6,7 @@ the media: wagtailmedia's `duration` when it holds one, else `ffprobe` on the fi
 stream address that is a file of this site: /static/... or /media/...). A recording elsewhere (https://...)
 is not fetched: its duration stays the editor's.
 
-`lesson_duration_sync` is called when an editor saves a lesson (LessonPage.clean) and by the demo seed;
+The lesson's admin form (models.LessonPageForm) sets the duration when an editor saves; the demo seed reads it too;
 `MediaDurationForm` is wagtailmedia's upload form (settings WAGTAILMEDIA["MEDIA_FORM_BASE"]): it reads the
 uploaded file's duration, fills the field when empty and refuses a duration the file contradicts.
 """
@@ -98,16 +98,24 @@ def whole_seconds(seconds: float) -> int:
     return max(1, int(seconds + 0.5))
 
 
-def lesson_duration_sync(lesson) -> float | None:
-    """Set a video or audio lesson's `duration_seconds` from its recording; returns the recording's length in
-    seconds, or None when it cannot be read (the declared duration then stands)."""
-    if not lesson.is_media:
+def recording_duration(*, kind: str | None, media=None, stream_url: str = "") -> int | None:
+    """The duration a lesson of `kind` with this recording stores (whole seconds), or None when it is not a
+    video or audio lesson or its recording cannot be read (the declared duration then stands)."""
+    if kind not in ("video", "audio"):
         return None
-    media = lesson.media if lesson.media_id else None
-    seconds = recording_seconds(media=media, stream_url="" if media is not None else lesson.stream_url)
-    if seconds is not None:
-        lesson.duration_seconds = whole_seconds(seconds)
-    return seconds
+    seconds = recording_seconds(media=media, stream_url="" if media is not None else stream_url)
+    return whole_seconds(seconds) if seconds is not None else None
+
+
+def lesson_duration_sync(lesson) -> int | None:
+    """Set a video or audio lesson's `duration_seconds` from its recording (what the editor's form does on save);
+    returns the new duration, or None when there is none to read."""
+    duration = recording_duration(
+        kind=lesson.kind, media=lesson.media if lesson.media_id else None, stream_url=lesson.stream_url
+    )
+    if duration is not None:
+        lesson.duration_seconds = duration
+    return duration
 
 
 class MediaDurationForm(BaseMediaForm):

@@ -260,6 +260,20 @@ class LessonBody(blocks.StreamBlock):
     tip = blocks.CharBlock(label=_("Tip"), max_length=300, icon="help", template="learning/blocks/tip.html")
 
 
+class LessonPageForm(WagtailAdminPageForm):
+    def clean(self):
+        cleaned = super().clean()
+        from .durations import recording_duration
+
+        # The duration progress is measured against is the recording's own, whatever was typed.
+        seconds = recording_duration(
+            kind=cleaned.get("kind"), media=cleaned.get("media"), stream_url=cleaned.get("stream_url") or ""
+        )
+        if seconds is not None:
+            cleaned["duration_seconds"] = seconds
+        return cleaned
+
+
 class LessonPage(ItemIdentityMixin, RoutablePageMixin, Page):
     """One lesson of a course: a video, an audio, a picture series or a text, with a duration."""
 
@@ -301,6 +315,7 @@ class LessonPage(ItemIdentityMixin, RoutablePageMixin, Page):
     )
     body = StreamField(LessonBody(), verbose_name=_("body"), blank=True, use_json_field=True)
 
+    base_form_class = LessonPageForm
     content_panels = [
         *Page.content_panels,
         FieldPanel("kind"),
@@ -350,10 +365,6 @@ class LessonPage(ItemIdentityMixin, RoutablePageMixin, Page):
             raise ValidationError({"stream_url": _("Give an address starting with https:// or /.")})
         if self.kind in (self.Kind.VIDEO, self.Kind.AUDIO) and not (self.media_id or self.stream_url):
             raise ValidationError({"stream_url": _("A video or audio lesson needs a media file or a stream address.")})
-        from .durations import lesson_duration_sync
-
-        # The duration progress is measured against is the recording's own, whatever was typed.
-        lesson_duration_sync(self)
 
     def search_text(self) -> str:
         return index_text(f"{self.title} {self.summary} {self.body_text()}")

@@ -1,7 +1,7 @@
 """A video or audio lesson lasts as long as its recording, and playing the recording to its end completes it.
 
 The demo video runs 4 s and the demo audio 3.0065 s (ffprobe); a lesson that declared 180 s could never be
-finished. Durations are read from the recording when an editor saves a lesson (LessonPage.clean) or uploads a
+finished. Durations are read from the recording when an editor saves a lesson (its admin form) or uploads a
 media file (wagtailmedia's form), and the seed's lessons get their recording's duration.
 """
 
@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from wagtail.models import Collection
+from wagtail.test.utils.form_data import nested_form_data, streamfield
 from wagtailmedia.forms import get_media_form
 from wagtailmedia.models import Media
 
@@ -59,15 +60,35 @@ def test_a_duration_is_stored_in_whole_seconds_rounded_to_the_nearest():
     assert [whole_seconds(s) for s in (0.2, 3.0065, 3.5, 4.0, 179.6)] == [1, 3, 4, 4, 180]
 
 
-def test_saving_a_video_lesson_takes_the_duration_from_its_recording(course_tree):
-    lesson = LessonPage(title="示范片", slug="clip", kind="video", stream_url="/static/learning/demo/sample.webm")
-    lesson.duration_seconds = 180  # what the editor typed
-    lesson.clean()
+def _editor_saves_a_lesson(admin_client, course, **fields) -> LessonPage:
+    """The editor adds a lesson in the Wagtail admin and publishes it."""
+    data = nested_form_data({"title": "示范片", "slug": "clip", "body": streamfield([]), **fields})
+    data["action-publish"] = "publish"
+    response = admin_client.post(f"/admin/pages/add/learning/lessonpage/{course.pk}/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return LessonPage.objects.get(slug=data["slug"])
+
+
+def test_an_editor_saving_a_video_lesson_gets_the_recordings_duration(admin_client, course_tree):
+    lesson = _editor_saves_a_lesson(
+        admin_client,
+        course_tree.course,
+        kind="video",
+        stream_url="/static/learning/demo/sample.webm",
+        duration_seconds=180,  # what the editor typed
+    )
     assert lesson.duration_seconds == 4
-    audio = LessonPage(title="音频", slug="talk", kind="audio", stream_url="/static/learning/demo/sample.ogg")
-    audio.duration_seconds = 60
-    audio.clean()
-    assert audio.duration_seconds == 3
+
+
+def test_an_editor_saving_an_audio_lesson_gets_the_recordings_duration(admin_client, course_tree):
+    lesson = _editor_saves_a_lesson(
+        admin_client,
+        course_tree.course,
+        kind="audio",
+        stream_url="/static/learning/demo/sample.ogg",
+        duration_seconds=60,
+    )
+    assert lesson.duration_seconds == 3
 
 
 def test_a_recording_elsewhere_keeps_the_declared_duration(course_tree):
