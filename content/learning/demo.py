@@ -24,7 +24,7 @@ from wagtail.models import Collection, GroupPagePermission, Page, Site
 from core.people.models import Role, Shop
 
 from . import services
-from .durations import recording_seconds, whole_seconds
+from .durations import lesson_durations_check, recording_seconds, whole_seconds
 from .models import Category, CourseIndexPage, CoursePage, Enrolment, LessonPage, QuizPage, QuizQuestion
 
 # The catalogue's title and introduction for English readers (the migration that added the fields fills the same).
@@ -220,14 +220,7 @@ def _recording_seconds(url: str) -> int:
 
 def _media_durations_fix() -> int:
     """Lessons seeded before durations were read from the recordings: give them their recording's duration."""
-    fixed = 0
-    for url in (VIDEO_URL, AUDIO_URL):
-        fixed += (
-            LessonPage.objects.filter(stream_url=url, media__isnull=True)
-            .exclude(duration_seconds=_recording_seconds(url))
-            .update(duration_seconds=_recording_seconds(url))
-        )
-    return fixed
+    return len(lesson_durations_check(fix=True))
 
 
 def _video_course(catalogue, now) -> CoursePage:

@@ -158,3 +158,27 @@ class MediaDurationForm(BaseMediaForm):
             seconds = probe_seconds(copy.name)
         upload.seek(0)
         return seconds
+
+
+def lesson_durations_check(*, fix: bool = False) -> list[tuple[object, int, int]]:
+    """Every video or audio lesson whose stored duration is not its recording's: [(lesson, stored, recording)],
+    the recording's in whole seconds. With `fix`, each is given its recording's duration (one UPDATE per
+    lesson; the page's revisions are left alone, and its admin form reads the recording again on the next save).
+    A recording read once serves every lesson that plays it."""
+    from .models import LessonPage
+
+    wrong = []
+    by_source: dict[tuple, int | None] = {}
+    for lesson in LessonPage.objects.filter(kind__in=["video", "audio"]).select_related("media").order_by("path"):
+        source = ("media", lesson.media_id) if lesson.media_id else ("url", lesson.stream_url)
+        if source not in by_source:
+            by_source[source] = recording_duration(
+                kind=lesson.kind, media=lesson.media if lesson.media_id else None, stream_url=lesson.stream_url
+            )
+        duration = by_source[source]
+        if duration is not None and duration != lesson.duration_seconds:
+            wrong.append((lesson, lesson.duration_seconds, duration))
+    if fix:
+        for lesson, _stored, duration in wrong:
+            LessonPage.objects.filter(pk=lesson.pk).update(duration_seconds=duration)
+    return wrong

@@ -206,3 +206,20 @@ def test_the_declared_duration_that_could_never_be_finished_is_gone_from_the_see
     assert media_lessons.exists()
     for lesson in media_lessons:
         assert lesson.duration_seconds == whole_seconds(recording_seconds(stream_url=lesson.stream_url)), lesson
+
+
+def test_the_command_lists_and_corrects_lessons_whose_duration_is_not_their_recordings(course_tree):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("lesson_durations", stdout=out)  # the fixture's video says 100 s, its audio 60 s
+    assert out.getvalue().splitlines()[-1] == "2 lessons to correct (run with --fix)"
+    assert LessonPage.objects.get(pk=course_tree.video.pk).duration_seconds == 100
+    call_command("lesson_durations", "--fix", stdout=StringIO())
+    assert LessonPage.objects.get(pk=course_tree.video.pk).duration_seconds == 4
+    assert LessonPage.objects.get(pk=course_tree.audio.pk).duration_seconds == 3
+    out = StringIO()
+    call_command("lesson_durations", stdout=out)
+    assert out.getvalue().strip() == "0 lessons to correct (run with --fix)"
