@@ -7,13 +7,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from certification_helpers import course_completed, course_enrolled, quiz_finished
 
 from content.certification.models import Certificate
 from content.certification.services import certificate_issue
 from content.learning.models import QuizAttempt, QuizQuestion
 from core.activity.models import Statement
-
-from .certification_helpers import course_completed, course_enrolled, quiz_finished
 
 pytestmark = pytest.mark.django_db
 
