@@ -52,11 +52,12 @@ def test_a_signed_in_person_asks_once_and_one_statement_is_written(world, lesson
 def test_asking_checks_the_lesson_and_the_text(world, lessons):
     with pytest.raises(NotFound):
         services.question_ask(user=world.retailer, lesson_id=lessons.course.pk, body="课程本身不是课时,能问吗?")
-    with pytest.raises(ApplicationError, match="at least 5"):
+    with pytest.raises(ApplicationError, match="请至少写 5 个字。") as refused:
         _ask(world.retailer, lessons.first, "  好  ")
-    with pytest.raises(ApplicationError, match="under 1000"):
+    assert refused.value.extra == {"min": 5}
+    with pytest.raises(ApplicationError, match="请控制在 1000 个字以内。"):
         _ask(world.retailer, lessons.first, "问" * 1001)
-    with pytest.raises(ApplicationError, match="Unknown format"):
+    with pytest.raises(ApplicationError, match="不支持的格式。"):
         _ask(world.retailer, lessons.first, fmt="markdown")
     lessons.second.unpublish()
     with pytest.raises(NotFound):
@@ -81,7 +82,7 @@ def test_rich_text_is_sanitised_and_plain_text_escaped(world, lessons):
     assert plain.body_html == "<p>&lt;b&gt;不是标签&lt;/b&gt;<br>第二行</p><p>第二段</p>"
     assert plain_text(body_html("a <b>b</b>\n\nc", "html")) == "a b c"
     # the length counts the words a person reads, not the markup
-    with pytest.raises(ApplicationError, match="at least 5"):
+    with pytest.raises(ApplicationError, match="请至少写 5 个字。"):
         _ask(world.retailer, lessons.first, "<p><strong>好</strong></p><script>xxxxxxxxxx</script>", fmt="html")
 
 
