@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "core.home",
     "content.learning",
     "content.certification",
+    "content.qa",  # questions and answers on lessons
     "recommender",
     "realtime",
     "wagtail.contrib.forms",

@@ -172,6 +172,7 @@ def recommendable_lessons() -> list[Item]:
                 category=parent.category if parent else "",
                 audience=tuple(parent.audience_roles or ()) if parent else (),
                 first_published_at=lesson.first_published_at,
+                part_of=parent.item_id if parent else "",
             )
         )
     return items
