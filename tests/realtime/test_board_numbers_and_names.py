@@ -18,7 +18,7 @@ from channels.testing import WebsocketCommunicator
 from django.core.management import call_command
 from django.utils import timezone
 
-from core.people.models import BranchMembership, PartyBranch
+from core.people.models import PartyBranch
 from realtime.models import Contest, Index
 from realtime.routing import websocket_urlpatterns
 from realtime.store import leaderboard_store
