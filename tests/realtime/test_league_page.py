@@ -101,6 +101,12 @@ def test_the_contest_list_and_the_board_lead_to_the_league(client, world, weekly
     assert 'href="/contests/weekly/league/"' in html and "第 2 级（共 2 级）· 第 1 名，共 3 人" in html
     html = client.get("/contests/weekly/").content.decode()
     assert 'data-testid="league-link"' in html and "/contests/weekly/league/" in html
+    home = client.get("/").content.decode()
+    block = home[home.index('data-testid="home-league"') :]
+    assert "我的本周联赛" in block and "周联赛" in block and "第 2 级（共 2 级）· 第 1 名，共 3 人" in block
+    assert 'href="/contests/weekly/league/"' in block
+    client.force_login(world.staff)
+    assert 'data-testid="home-league"' not in client.get("/").content.decode()
 
 
 def test_masked_names_in_a_league_keep_ones_own(client, world, weekly):
