@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "core.home",
     "content.learning",
     "content.certification",
+    "content.qa",  # questions and answers on lessons
     "recommender",
     "realtime",
     "wagtail.contrib.forms",
@@ -236,7 +237,11 @@ WAGTAILADMIN_BASE_URL = os.environ.get("SITE_URL", "http://localhost:8000")
 SITE_URL = WAGTAILADMIN_BASE_URL
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
-WAGTAILMEDIA = {"MEDIA_MODEL": "wagtailmedia.Media"}
+WAGTAILMEDIA = {
+    "MEDIA_MODEL": "wagtailmedia.Media",
+    # Uploads read their duration from the file (ffprobe): a lesson's progress is measured against it.
+    "MEDIA_FORM_BASE": "content.learning.durations.MediaDurationForm",
+}
 
 # xAPI: the account home page that names our own users inside statements.
 XAPI_ACCOUNT_HOMEPAGE = os.environ.get("XAPI_ACCOUNT_HOMEPAGE", SITE_URL)

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ADMIN=$PWD/.venv/bin/django-admin
-for app in core/people core/activity core/home content/learning content/certification content/ideas content/community content/volunteering content/livestreams content/fieldwork recommender realtime; do
+for app in core/people core/activity core/home content/learning content/certification content/qa content/ideas content/community content/volunteering content/livestreams content/fieldwork recommender realtime; do
   [ -d "$app" ] || continue
   mkdir -p "$app/locale"
   (cd "$app" && "$ADMIN" makemessages -l zh_Hans -l en --no-obsolete -i 'migrations/*' -i 'tests/*' >/dev/null)

@@ -45,7 +45,9 @@ class LeaderboardConsumer(AsyncWebsocketConsumer):
         slug = self.scope["url_route"]["kwargs"]["slug"]
         # The common case costs no database query (the connection storm of issue #17): the person came from the
         # cache (core.people.socket_auth), a public contest comes from the cache, the board from this worker's hub.
-        contest = await sync_to_async(contest_cache.contest_cached, thread_sensitive=False)(slug)
+        contest = contest_cache.contest_held(slug)
+        if contest is contest_cache.MISSING:
+            contest = await sync_to_async(contest_cache.contest_cached, thread_sensitive=False)(slug)
         if contest is contest_cache.MISSING or (contest is not None and not contest.is_public):
             contest, refusal = await database_sync_to_async(_contest_for)(slug=slug, user=self.user or user)
         else:

@@ -4,6 +4,8 @@ may still open the contest under its old name for `CACHE_SECONDS`."""
 
 from __future__ import annotations
 
+import time
+
 from django.core.cache import cache
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
@@ -20,14 +22,31 @@ def _key(slug: str) -> str:
 
 
 MISSING = object()  # the cache does not know this slug
+# This worker's own copy, for LOCAL_SECONDS: in a storm of viewers opening one board only the first asks the cache.
+# A change reaches other workers' copies after at most that long.
+LOCAL_SECONDS = 2.0
+_local: dict[str, tuple[float, Contest | None]] = {}
+
+
+def contest_held(slug: str) -> Contest | None | object:
+    """The contest from this worker's copy (no I/O): a Contest, None (no such contest), or MISSING."""
+    held = _local.get(slug)
+    if held is None or held[0] < time.monotonic():
+        return MISSING
+    return held[1]
 
 
 def contest_cached(slug: str) -> Contest | None | object:
-    """The contest from the cache alone: a Contest, None (no such contest), or MISSING."""
+    """The contest from this worker's copy or the cache: a Contest, None (no such contest), or MISSING."""
+    held = contest_held(slug)
+    if held is not MISSING:
+        return held
     found = cache.get(_key(slug))
-    if found == _NOT_FOUND:
-        return None
-    return MISSING if found is None else found
+    if found is None:
+        return MISSING
+    contest = None if found == _NOT_FOUND else found
+    _local[slug] = (time.monotonic() + LOCAL_SECONDS, contest)
+    return contest
 
 
 def contest_by_slug(slug: str) -> Contest | None:
@@ -47,6 +66,7 @@ def contest_by_slug(slug: str) -> Contest | None:
 @receiver(post_save, sender=Contest, dispatch_uid="realtime.contest_cache.saved")
 @receiver(post_delete, sender=Contest, dispatch_uid="realtime.contest_cache.deleted")
 def _forget(sender, instance, **kwargs) -> None:
+    _local.pop(instance.slug, None)
     cache.delete(_key(instance.slug))
 
 
@@ -57,4 +77,5 @@ def _forget(sender, instance, **kwargs) -> None:
 def _forget_branches(sender, instance, **kwargs) -> None:
     contest = instance if isinstance(instance, Contest) else Contest.objects.filter(pk=instance.contest_id).first()
     if contest is not None:
+        _local.pop(contest.slug, None)
         cache.delete(_key(contest.slug))

@@ -11,6 +11,7 @@ statements the trust rule lets change state (``Statement.objects.trusted()``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from core.activity.items import item_for_statement, item_kinds, items_list
 from core.activity.vocabulary import Verb
@@ -71,9 +72,74 @@ def recommendable_items() -> list[dict]:
             "category": item.category,
             "audience": list(item.audience),
             "first_published_at": item.first_published_at,
+            "part_of": item.part_of,
         }
         for item in items_list()
     ]
+
+
+@dataclass(frozen=True)
+class ItemFacts:
+    """What serving needs to know of the catalogue beyond the model: who each item is for and what it belongs to.
+
+    ``audience``: item -> role codes (items for everyone are left out); ``part_of``: item -> the item it belongs to
+    (a lesson -> its course); ``members``: the reverse (a course -> its lessons).
+    """
+
+    audience: dict[str, tuple[str, ...]]
+    part_of: dict[str, str]
+    members: dict[str, tuple[str, ...]]
+
+    @classmethod
+    def of(cls, catalogue: dict[str, dict]) -> ItemFacts:
+        """From a catalogue (item -> dict with optional ``audience`` and ``part_of``)."""
+        audience = {i: tuple(v["audience"]) for i, v in catalogue.items() if v.get("audience")}
+        part_of = {i: str(v["part_of"]) for i, v in catalogue.items() if v.get("part_of")}
+        members: dict[str, list[str]] = {}
+        for item, whole in part_of.items():
+            members.setdefault(whole, []).append(item)
+        return cls(audience, part_of, {k: tuple(v) for k, v in members.items()})
+
+    def is_for(self, item: str, roles: Iterable[str]) -> bool:
+        """An item is for a person when it names no audience or one of their roles."""
+        audience = self.audience.get(item)
+        return not audience or not set(audience).isdisjoint(roles)
+
+    def family(self, item: str) -> str:
+        """The whole an item belongs to (a lesson: its course), or the item itself."""
+        return self.part_of.get(item, item)
+
+    def busy(self, touched: Iterable[str]) -> set[str]:
+        """What to leave out for someone who has done anything with ``touched``: those items, the wholes they belong
+        to and every part of those wholes (a started lesson takes out its course and the course's other lessons)."""
+        out = set(touched)
+        for family in {self.family(i) for i in out}:
+            out.add(family)
+            out.update(self.members.get(family, ()))
+        return out
+
+    def one_per_family(self, items: Iterable, limit: int, key=lambda x: x) -> list:
+        """The first ``limit`` of ``items`` (best first) without a lesson beside its own course: whichever of a
+        course and its lessons comes first is kept, the course then leaves out its lessons and a lesson its course
+        (two lessons of one course may stand together)."""
+        shown_wholes: set[str] = set()  # courses listed
+        shown_parts: set[str] = set()  # courses with a lesson listed
+        out = []
+        for entry in items:
+            item = key(entry)
+            whole = self.part_of.get(item)
+            if whole is not None:
+                if whole in shown_wholes:
+                    continue
+                shown_parts.add(whole)
+            else:
+                if item in shown_parts:
+                    continue
+                shown_wholes.add(item)
+            out.append(entry)
+            if len(out) >= limit:
+                break
+        return out
 
 
 def _name_of(definition) -> str:
@@ -175,6 +241,8 @@ def training_frames(progress: Callable[[Iterable, str, int | None], Iterable] | 
                 "tags": tags if isinstance(tags, str) else " ".join(tags),
                 "category": it.get("category") or "",
                 "first_published_at": it.get("first_published_at"),
+                "audience": tuple(it.get("audience") or ()),
+                "part_of": it.get("part_of") or "",
             }
         known = dict(catalogue)
     else:
@@ -190,6 +258,8 @@ def training_frames(progress: Callable[[Iterable, str, int | None], Iterable] | 
                 "tags": "",
                 "category": "",
                 "first_published_at": None,
+                "audience": (),
+                "part_of": "",
             }
     catalogue = {k: v for k, v in known.items() if not listed or k in catalogue}
     items = pd.DataFrame(
@@ -231,53 +301,62 @@ def completed_item_ids(user) -> set[str]:
     return out
 
 
-def person_state(user, since_ts: float | None) -> tuple[set[str], dict[str, float]]:
-    """In one query of the trusted statements: the items the person is done with, and what they did after
-    ``since_ts`` (the model's newest event) as ``{item_id: weight}``."""
+def person_state(user, since_ts: float | None) -> tuple[set[str], set[str], dict[str, float]]:
+    """In one query of the trusted statements: the items the person has done anything with, those they are done
+    with, and what they did after ``since_ts`` (the model's newest event) as ``{item_id: weight}``.
+
+    The query groups the person's statements by verb and object (the ``stmt_user_time`` index finds them), so a
+    person who reported progress a thousand times costs a few rows.
+    """
     import datetime as dt
 
-    from django.db.models import Q
+    from django.db.models import Count, Q
 
     from core.activity.models import Statement
 
     from .engine.data import statement_weight
 
-    wanted = Q(verb_id__in=done_verbs())
-    since = None
-    if since_ts is not None:
-        since = dt.datetime.fromtimestamp(since_ts, dt.UTC)
-        wanted |= Q(timestamp__gt=since)
+    since = dt.datetime.fromtimestamp(since_ts, dt.UTC) if since_ts is not None else None
+    # grouped by (verb, object, type); without a model there is no "since" and the count is not used
+    recent = Count("id", filter=Q(timestamp__gt=since)) if since is not None else Count("id")
     rows = (
         Statement.objects.trusted()
         .filter(actor_user=user, voided=False, activity_type__in=activity_types())
-        .filter(wanted)
-        .values_list("verb_id", "object_id", "activity_type", "timestamp")
+        .values_list("verb_id", "object_id", "activity_type")
+        .annotate(recent=recent)
         .order_by()[:2000]
     )
+    touched: set[str] = set()
     completed: set[str] = set()
-    recent: dict[str, float] = {}
-    for verb, object_id, activity_type, ts in rows:
+    history: dict[str, float] = {}
+    for verb, object_id, activity_type, n_recent in rows:
         item = item_for_statement(object_id, activity_type)
         if item is None:
             continue
+        touched.add(item)
         if _is_done(verb, item):
             completed.add(item)
-        if since is not None and ts > since:
-            recent[item] = recent.get(item, 0.0) + statement_weight(verb)
-    return completed, recent
+        if since is not None and n_recent:
+            history[item] = history.get(item, 0.0) + n_recent * statement_weight(verb)
+    return touched, completed, history
 
 
-def user_segment_cached(user) -> tuple[str | None, str | None]:
-    """(segment, main role) of a person, cached for a few minutes (roles and units rarely change)."""
+def user_segment_cached(user) -> tuple[str | None, str | None, frozenset[str]]:
+    """(segment, main role, role codes) of a person, cached for a few minutes (roles and units rarely change)."""
     from django.core.cache import cache
 
-    key = f"recommender:segment:{user.pk}"
+    key = f"recommender:person:{user.pk}"
     value = cache.get(key)
     if value is None:
-        roles = set(user.role_codes())  # read once for both
-        value = (segment_for(roles, user.org_unit_id), next((r for r in SEGMENT_ROLE_ORDER if r in roles), None))
+        roles = set(user.role_codes())  # read once for all three
+        value = (
+            segment_for(roles, user.org_unit_id),
+            next((r for r in SEGMENT_ROLE_ORDER if r in roles), None),
+            tuple(sorted(roles)),
+        )
         cache.set(key, value, 300)
-    return tuple(value)
+    segment, role, roles = value
+    return segment, role, frozenset(roles)
 
 
 def recent_history(user, since_ts: float) -> dict[str, float]:

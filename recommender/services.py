@@ -50,6 +50,30 @@ class ModelBundle:
             masks[kind] = self.recommender.allowed_mask(self.items_of_kind(kind))
         return masks[kind]
 
+    def facts(self):
+        """Who each item is for and what it belongs to (:class:`recommender.selectors.ItemFacts`), as the training
+        saw the registry; a model trained before the catalogue kept them asks the registry once per process."""
+        facts = self.__dict__.get("_facts")
+        if facts is None:
+            from .selectors import ItemFacts, recommendable_items
+
+            catalogue = self.catalogue
+            if any("audience" not in entry for entry in catalogue.values()):
+                catalogue = {str(it["item_id"]): it for it in recommendable_items()}
+            facts = self.__dict__["_facts"] = ItemFacts.of(catalogue)
+        return facts
+
+    def mask_for(self, kind: str | None, roles: frozenset[str]):
+        """The servable items of ``kind`` meant for a person with ``roles`` (their audience names none of their
+        roles: left out), as a boolean mask computed once per process for each (kind, roles)."""
+        masks = self.__dict__.setdefault("_masks", {})
+        key = (kind, roles)
+        if key not in masks:
+            facts = self.facts()
+            items = [i for i in self.items_of_kind(kind) if facts.is_for(i, roles)]
+            masks[key] = self.recommender.allowed_mask(items)
+        return masks[key]
+
 
 def model_dir() -> Path:
     return Path(settings.RECOMMENDER_MODEL_DIR)

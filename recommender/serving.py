@@ -1,20 +1,29 @@
 """Recommendations for a signed-in person, with a reason each: what the API, the home block and the
 template tag show.
 
-With a model: the person's history (the model's, plus what they did since it was trained) scored by
-the blend, completed items left out, a small share of fresh items mixed in. Without a model, or
-for a person with no history: what people of the same role in the same organisation unit use most
-(then everyone).
+With a model: the person's history (the model's, plus what they did since it was trained, read from the
+trusted statements at each call, so a completion changes the list at once) scored by the blend, a small share
+of fresh items mixed in. Without a model, or for a person with no history: what people of the same role in
+the same organisation unit use most (then everyone).
+
+Either way three rules hold (the item registry gives each item's audience and what it is part of):
+- nothing the person has done anything with: an item with any trusted statement of theirs is left out, with
+  the course it belongs to and that course's other lessons (a started course is "continue learning", not a
+  recommendation);
+- only items meant for them: an item whose audience names role codes is shown only to people with one of
+  those roles (a villager gets no retailer course);
+- never a lesson beside its own course: whichever of the two ranks first is kept.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
-from .selectors import kinds, person_state, recommendable_items, unit_popularity, user_segment_cached
+from .selectors import ItemFacts, kinds, person_state, recommendable_items, unit_popularity, user_segment_cached
 from .services import current_model
 
 log = logging.getLogger(__name__)
@@ -58,6 +67,11 @@ def _entry(item_id, info: dict | None, reason: str, code: str) -> dict:
     }
 
 
+# how many more items than asked the ranking returns, so that leaving out a lesson beside its course still fills
+# the list
+OVERFETCH = 2
+
+
 def recommendations_for(user, *, kind: str | None = None, limit: int = 10) -> list[dict]:
     """``[{item_id, kind, title, url, reason, reason_code}]`` for ``user``, best first; nothing for a kind no
     app has registered."""
@@ -66,22 +80,23 @@ def recommendations_for(user, *, kind: str | None = None, limit: int = 10) -> li
         return []
     bundle = current_model()
     rec = bundle.recommender if bundle is not None else None
-    completed, history = person_state(user, getattr(rec, "now_", None))
-    segment, role = user_segment_cached(user)
+    touched, _completed, history = person_state(user, getattr(rec, "now_", None))
+    segment, role, roles = user_segment_cached(user)
     if bundle is None:
-        return _without_model(user, kind, limit, completed, segment, role)
+        return _without_model(user, kind, limit, touched, segment, role, roles)
+    facts = bundle.facts()
     recs = rec.recommend_with_reasons(
         user.pk,
-        limit,
-        exclude_seen=False,
+        limit * OVERFETCH + 2,
+        exclude_seen=True,
         segment=segment,
         history=history,
-        exclude=completed,
-        candidates=bundle.mask_of_kind(kind),
+        exclude=facts.busy(touched),
+        candidates=bundle.mask_for(kind, roles),
     )
     catalogue = bundle.catalogue
     out = []
-    for r in recs:
+    for r in facts.one_per_family(recs, limit, key=lambda r: r.item_id):
         src = catalogue.get(r.source_item_id, {}).get("title") if r.source_item_id is not None else None
         code = r.reason if (r.reason != REASON_BECAUSE_YOU_LEARNED or src) else REASON_POPULAR
         out.append(_entry(r.item_id, catalogue.get(r.item_id), reason_text(code, source_title=src, role=role), code))
@@ -89,12 +104,18 @@ def recommendations_for(user, *, kind: str | None = None, limit: int = 10) -> li
 
 
 def _titles() -> dict[str, dict]:
-    items = cache.get("recommender:titles")
+    items = cache.get("recommender:catalogue")
     if items is None:
         listed = recommendable_items()
         if listed:
             items = {
-                str(it["item_id"]): {"kind": it.get("kind"), "title": it.get("title"), "url": it.get("url")}
+                str(it["item_id"]): {
+                    "kind": it.get("kind"),
+                    "title": it.get("title"),
+                    "url": it.get("url"),
+                    "audience": tuple(it.get("audience") or ()),
+                    "part_of": it.get("part_of") or "",
+                }
                 for it in listed
             }
         else:
@@ -114,12 +135,16 @@ def _titles() -> dict[str, dict]:
                 item = item_for_statement(object_id, activity_type)
                 if item is not None and item not in items:
                     items[item] = {"kind": item.split(":", 1)[0], "title": _name_of(definition), "url": ""}
-        cache.set("recommender:titles", items, 300)
+        cache.set("recommender:catalogue", items, 300)
     return items
 
 
-def _without_model(user, kind, limit, completed, segment, role) -> list[dict]:
-    key = f"recommender:pop:{segment}:{kind}:{limit + len(completed)}"
+def _without_model(user, kind, limit, touched, segment, role, roles) -> list[dict]:
+    titles = _titles()
+    facts = ItemFacts.of(titles)
+    busy = facts.busy(touched)
+    want = (limit + len(busy)) * OVERFETCH
+    key = f"recommender:pop:{segment}:{kind}:{want}"
     ranked = cache.get(key)
     if ranked is None:
         in_unit = []
@@ -127,30 +152,29 @@ def _without_model(user, kind, limit, completed, segment, role) -> list[dict]:
             flt = {"actor_user__org_unit_id": user.org_unit_id}
             if role:
                 flt["actor_user__roles__role"] = role
-            in_unit = unit_popularity(flt, kind, limit + len(completed))
-        overall = unit_popularity({}, kind, limit + len(completed))
+            in_unit = unit_popularity(flt, kind, want)
+        overall = unit_popularity({}, kind, want)
         ranked = [(i, REASON_POPULAR_IN_YOUR_UNIT) for i in in_unit]
         ranked += [(i, REASON_POPULAR) for i in overall if i not in in_unit]
         cache.set(key, ranked, 60)
-    titles = _titles()
-    out = []
-    for item_id, code in ranked:
-        if item_id in completed:
-            continue
-        info = titles.get(item_id)
-        if titles and info is None:  # no longer published
-            continue
-        out.append(_entry(item_id, info, reason_text(code, role=role), code))
-        if len(out) >= limit:
-            break
-    if len(out) < limit and titles:
-        # nobody has done anything yet: the catalogue itself
-        for item_id, info in titles.items():
-            if item_id in completed or any(e["item_id"] == item_id for e in out):
-                continue
-            if kind is not None and (info.get("kind") or item_id.split(":", 1)[0]) != kind:
-                continue
-            out.append(_entry(item_id, info, reason_text(REASON_NEW), REASON_NEW))
-            if len(out) >= limit:
-                break
-    return out
+
+    def servable(item_id: str) -> bool:
+        if item_id in busy or not facts.is_for(item_id, roles):
+            return False
+        return not titles or item_id in titles  # no longer published
+
+    popular = [(item_id, code) for item_id, code in ranked if servable(item_id)]
+    listed = {item_id for item_id, _code in popular}
+    # then, when people have done too little, the catalogue itself (read only as far as the list needs)
+    new = (
+        (item_id, REASON_NEW)
+        for item_id, info in titles.items()
+        if item_id not in listed
+        and servable(item_id)
+        and (kind is None or (info.get("kind") or item_id.split(":", 1)[0]) == kind)
+    )
+    candidates = itertools.chain(popular, new)
+    return [
+        _entry(item_id, titles.get(item_id), reason_text(code, role=role), code)
+        for item_id, code in facts.one_per_family(candidates, limit, key=lambda c: c[0])
+    ]

@@ -17,6 +17,12 @@ class CertificationConfig(AppConfig):
 
         # A completed course or a passed quiz may complete a programme: issue in the same transaction.
         statement_batch_handler_register(statements_certify)
+        from content.learning.outcomes import quiz_outcome_register
+
+        from .outcomes import final_exam_outcomes
+
+        # A programme's final exam says, under its result, which certificate it led to or what is missing.
+        quiz_outcome_register(final_exam_outcomes)
         demo_step_register(DemoStep(self.label, seed_demo))
         site_link_register(SiteLink("certificates", _("My certificates"), "certification:mine", MY_PAGE, order=20))
         site_link_register(

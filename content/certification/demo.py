@@ -1,7 +1,16 @@
-"""Demo certifications: the city's training centre as issuer, three programmes built on the learning demo's
+"""Demo certifications: the city's training centre as issuer, four programmes built on the learning demo's
 courses (each with a final exam), and certificates for about 70 % of shop owners (the share the seed
-documents report), issued in bulk with past dates: some have expired, one was revoked. demo_retailer holds
-a valid certificate issued through the real service (with its "earned" statement).
+documents report), issued in bulk with past dates: some have expired, one was revoked.
+
+Every certificate agrees with the statement store (tests/content/certification/test_certification_seed.py):
+- demo_retailer earned the basic certificate on the platform: the learning demo replays her three courses,
+  this step replays her final exam through the learning services, and the statement handler issues the
+  certificate with evidence read from those statements, dated when she passed.
+- The shop owners certified in bulk passed the city's offline certification exam before the platform existed:
+  the old exam system (a trusted xAPI client) reports each pass as a statement, and their certificates name
+  that exam, with its score, as their evidence.
+The "store routine" programme (one course of three videos and a final exam) is nobody's yet: it is the path a
+retailer takes in the browser (tests/content/certification/test_certificate_journey_browser.py).
 
 Runs after content.learning's demo. Deterministic with ctx.rng; running it twice creates nothing new.
 """
@@ -11,13 +20,17 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 
+from core.activity.models import Statement, XapiClient
+from core.activity.services import agent_for_user, statement_id_for, statements_store, xapi_client_create
+from core.activity.vocabulary import ActivityType, Verb
 from core.people.models import Shop
 
 from .models import Certificate, Issuer, Programme, ProgrammeCourse
 from .permissions import editor_certification_permissions_grant
-from .services import certificate_expiry, certificate_issue, recipient_identity
+from .services import certificate_expiry, recipient_identity
 
 DEMO_NAMESPACE = uuid.UUID("1c7f0a52-3d4e-5b6a-8c9d-0e1f2a3b4c5d")
 
@@ -55,7 +68,31 @@ PROGRAMMES = [
         "tags": "农村电商,助农直播",
         "share": 0.09,
     },
+    {
+        "slug": "store-routine",
+        "title": "门店日常规范认证",
+        "description": "会按规范开门准备、营业巡店、打烊盘点的零售户。",
+        "criteria": "看完《开门营业三段示范片》的三段视频，并以 75 分以上通过结业考试。",
+        "courses": ["cser-video"],
+        "validity_months": 24,
+        "pass_mark": 75,
+        "tags": "职业化认证,门店规范",
+        "share": 0.0,
+    },
 ]
+
+# The old offline exam system that certified shop owners before the platform: a trusted xAPI client.
+OFFLINE_CLIENT = "线下认证考试系统"
+
+
+def offline_exam_iri(programme: Programme) -> str:
+    """The activity id the offline exam system gives a programme's exam."""
+    return f"{settings.XAPI_ACCOUNT_HOMEPAGE.rstrip('/')}/offline-exams/{programme.slug}"
+
+
+def offline_exam_name(programme: Programme) -> str:
+    return f"{programme.title}·线下认证考试"
+
 
 EXAM_QUESTIONS = [
     ("true_false", "陈列商品时应把畅销品放在顾客视线平齐的位置。", "*对\n错"),
@@ -133,6 +170,29 @@ def _issued_at(rng, now):
     return now - timedelta(days=rng.randint(3, 660), hours=rng.randint(0, 23))
 
 
+def _offline_client() -> XapiClient:
+    client = XapiClient.objects.filter(name=OFFLINE_CLIENT).first()
+    if client is None:
+        client, _secret = xapi_client_create(name=OFFLINE_CLIENT, trusted=True)
+    return client
+
+
+def _offline_statement(user, programme: Programme, *, score: float, at) -> dict:
+    """The offline exam system's report that `user` passed `programme`'s exam with `score` at `at`."""
+    return {
+        "id": str(statement_id_for("demo-offline-exam", programme.slug, user.username)),
+        "actor": agent_for_user(user),
+        "verb": {"id": Verb.PASSED, "display": {"en-US": "passed"}},
+        "object": {
+            "objectType": "Activity",
+            "id": offline_exam_iri(programme),
+            "definition": {"type": ActivityType.ASSESSMENT, "name": {"zh-CN": offline_exam_name(programme)}},
+        },
+        "result": {"score": {"scaled": score}, "success": True, "completion": True},
+        "timestamp": at.isoformat(),
+    }
+
+
 def _bulk_certificates(ctx, programmes: list[tuple[dict, Programme]]) -> tuple[int, Certificate | None]:
     rng = ctx.rng
     User = get_user_model()
@@ -140,11 +200,16 @@ def _bulk_certificates(ctx, programmes: list[tuple[dict, Programme]]) -> tuple[i
         Shop.objects.filter(owner__isnull=False).order_by("owner_id").values_list("owner_id", flat=True).distinct()
     )
     demo_retailer = (ctx.demo_users or {}).get("retailer")
-    owners = {user.pk: user for user in User.objects.filter(pk__in=owner_ids).only("pk", "username", "email", "phone")}
+    owners = {
+        user.pk: user
+        for user in User.objects.filter(pk__in=owner_ids).only("pk", "username", "email", "phone", "first_name")
+    }
     have = set(Certificate.objects.values_list("recipient_id", "programme_id"))
     plan: list[Certificate] = []
+    reports: list[dict] = []
     for spec, programme in programmes:
-        titles = [link.course.title for link in programme.required_courses.select_related("course")]
+        if not spec["share"]:
+            continue
         for owner_id in owner_ids:
             # Draw for everyone, in a fixed order, so the plan is the same whatever already exists.
             chosen = rng.random() < spec["share"]
@@ -155,9 +220,9 @@ def _bulk_certificates(ctx, programmes: list[tuple[dict, Programme]]) -> tuple[i
                 continue
             user = owners[owner_id]
             recipient_type, identity = recipient_identity(user)
-            evidence = [{"course": title} for title in titles]
-            if programme.final_quiz_id:
-                evidence.append({"quiz": programme.final_quiz.title, "score": score})
+            # What they did: passed the offline exam, reported as a statement by the exam system.
+            reports.append(_offline_statement(user, programme, score=score, at=issued_at - timedelta(hours=2)))
+            evidence = [{"exam": offline_exam_name(programme), "activity": offline_exam_iri(programme), "score": score}]
             plan.append(
                 Certificate(
                     uuid=uuid.uuid5(DEMO_NAMESPACE, f"{programme.slug}:{user.username}"),
@@ -171,6 +236,10 @@ def _bulk_certificates(ctx, programmes: list[tuple[dict, Programme]]) -> tuple[i
                     salt=salt,
                 )
             )
+    if reports:
+        client = _offline_client()
+        for start in ctx.progress(range(0, len(reports), settings.XAPI_MAX_BATCH), desc="offline exam records"):
+            statements_store(statements=reports[start : start + settings.XAPI_MAX_BATCH], client=client)
     Certificate.objects.bulk_create(plan, batch_size=2000)
     # One revoked certificate, always the same one.
     first = programmes[0][1]
@@ -183,6 +252,39 @@ def _bulk_certificates(ctx, programmes: list[tuple[dict, Programme]]) -> tuple[i
     return len(plan), revoked
 
 
+def _retailer_exam(ctx, programme: Programme) -> None:
+    """demo_retailer sits the basic programme's final exam two days after finishing its courses (the learning
+    demo replayed them) and passes; the statement handler then issues her certificate, as for anyone."""
+    from content.learning import services as learning
+
+    retailer = (ctx.demo_users or {}).get("retailer")
+    quiz = programme.final_quiz
+    if retailer is None or quiz is None or Certificate.objects.filter(recipient=retailer, programme=programme).exists():
+        return
+    courses = [link.course for link in programme.required_courses.select_related("course")]
+    finished = dict(
+        Statement.objects.trusted()
+        .filter(
+            actor_user=retailer,
+            verb_id=Verb.COMPLETED,
+            activity_type=ActivityType.COURSE,
+            object_id__in=[course.activity_iri for course in courses],
+            voided=False,
+        )
+        .values_list("object_id", "timestamp")
+    )
+    if len(finished) < len(courses):
+        ctx.stdout.write("  certification: demo_retailer has not finished the basic courses, no exam taken")
+        return
+    at = (max(finished.values()) + timedelta(days=2)).replace(hour=20, minute=10)
+    at = min(at, ctx.now - timedelta(hours=3))
+    attempt = learning.quiz_start(user=retailer, quiz=quiz, now=at, rng=ctx.rng)
+    answers = {str(question.pk): sorted(question.correct_indexes()) for question in quiz.questions.all()}
+    learning.quiz_submit(
+        user=retailer, quiz=quiz, attempt_id=attempt.pk, answers=answers, now=at + timedelta(minutes=6)
+    )
+
+
 def seed(ctx) -> None:
     editor_certification_permissions_grant()
     issuer = _issuer(ctx)
@@ -193,15 +295,7 @@ def seed(ctx) -> None:
             programmes.append((spec, programme))
     if not programmes:
         return
-    retailer = (ctx.demo_users or {}).get("retailer")
-    if retailer is not None:
-        spec, programme = programmes[0]
-        evidence = [{"course": link.course.title} for link in programme.required_courses.select_related("course")]
-        evidence.append({"quiz": programme.final_quiz.title, "score": 0.95})
-        if not Certificate.objects.filter(recipient=retailer, programme=programme).exists():
-            certificate_issue(
-                user=retailer, programme=programme, issued_at=ctx.now - timedelta(days=40), evidence=evidence
-            )
+    _retailer_exam(ctx, programmes[0][1])
     created, _revoked = _bulk_certificates(ctx, programmes)
     owners = Shop.objects.filter(owner__isnull=False).values("owner_id").distinct().count()
     holders = (

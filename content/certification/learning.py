@@ -69,3 +69,49 @@ def best_quiz_scores(*, user_ids: set[int], quiz_iris: set[str]) -> dict[tuple[i
             if key not in best or score > best[key]:
                 best[key] = float(score)
     return best
+
+
+# --- a programme's requirements, met or not (the issuing rule; the path pages read the same) ---------------
+
+
+def programme_steps(programme) -> tuple[list, object | None]:
+    """The programme's courses (in order) and final quiz, from prefetched relations."""
+    return [link.course for link in programme.required_courses.all()], programme.final_quiz
+
+
+def programme_met(
+    *, user_id: int, programme, completed: dict[int, set[str]], scores: dict[tuple[int, str], float]
+) -> tuple[bool, list[dict]]:
+    """Whether the person meets `programme`, and the evidence (courses completed, final quiz score), from
+    records read for many people at once."""
+    courses, quiz = programme_steps(programme)
+    done = completed.get(user_id, set())
+    evidence: list[dict] = [
+        {"course": course.title, "activity": page_activity_id(course)}
+        for course in courses
+        if page_activity_id(course) in done
+    ]
+    met = len(evidence) == len(courses)
+    if quiz is not None:
+        best = scores.get((user_id, page_activity_id(quiz)))
+        if best is None or round(best * 100, 6) < programme.pass_mark:
+            met = False
+        else:
+            evidence.append({"quiz": quiz.title, "activity": page_activity_id(quiz), "score": round(best, 4)})
+    elif not courses:
+        met = False  # a programme with no requirement at all is issued by hand only
+    return met, evidence
+
+
+def learning_records(*, user_ids: set[int], programmes: list):
+    """The records `programme_met` reads for these people and programmes: completed courses and best quiz scores
+    (two queries)."""
+    course_iris, quiz_iris = set(), set()
+    for programme in programmes:
+        courses, quiz = programme_steps(programme)
+        course_iris.update(page_activity_id(course) for course in courses)
+        if quiz is not None:
+            quiz_iris.add(page_activity_id(quiz))
+    completed = completed_courses(user_ids=user_ids, course_iris=course_iris)
+    scores = best_quiz_scores(user_ids=user_ids, quiz_iris=quiz_iris)
+    return completed, scores

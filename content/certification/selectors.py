@@ -185,3 +185,113 @@ def dashboard_figures(*, unit: OrgUnit, at=None) -> dict:
         "top_courses": courses[:TOP_COURSES],
         "at": at.isoformat(timespec="seconds"),
     }
+
+
+# --- the path to a certificate --------------------------------------------------------------------------------
+
+
+def _paths(*, user, programmes: list[Programme]) -> list[dict]:
+    """Each programme's path for `user`: its steps (required courses, then the final exam) with their state,
+    read like the issuing rule reads them (learning.programme_met, from trusted statements), plus the course progress
+    the course pages show. A fixed number of queries whatever the number of programmes."""
+    from content.learning.selectors import courses_progress
+
+    from . import learning
+
+    signed_in = user is not None and user.is_authenticated
+    completed, scores, percents, held = {}, {}, {}, {}
+    if signed_in and programmes:
+        completed, scores = learning.learning_records(user_ids={user.pk}, programmes=programmes)
+        course_ids = {course.pk for p in programmes for course in learning.programme_steps(p)[0]}
+        percents = courses_progress(user=user, course_ids=course_ids)
+        held = {
+            c.programme_id: c
+            for c in Certificate.objects.valid().filter(recipient=user, programme__in=programmes).order_by("issued_at")
+        }
+    paths = []
+    for programme in programmes:
+        courses, quiz = learning.programme_steps(programme)
+        done = completed.get(user.pk, set()) if signed_in else set()
+        steps = []
+        for course in courses:
+            finished = learning.page_activity_id(course) in done
+            percent = 100 if finished else percents.get(course.pk, 0)
+            steps.append(
+                {
+                    "kind": "course",
+                    "title": course.title,
+                    "url": course.url,
+                    "done": finished,
+                    "started": finished or course.pk in percents,
+                    "percent": percent,
+                }
+            )
+        if quiz is not None:
+            best = scores.get((user.pk, learning.page_activity_id(quiz))) if signed_in else None
+            best_percent = None if best is None else round(best * 100)
+            steps.append(
+                {
+                    "kind": "exam",
+                    "title": quiz.title,
+                    "url": quiz.url,
+                    "done": best is not None and round(best * 100, 6) >= programme.pass_mark,
+                    "started": best is not None,
+                    "percent": best_percent or 0,
+                    "best": best_percent,
+                    "pass_mark": programme.pass_mark,
+                }
+            )
+        met = (
+            signed_in
+            and learning.programme_met(user_id=user.pk, programme=programme, completed=completed, scores=scores)[0]
+        )
+        done_count = sum(1 for step in steps if step["done"])
+        paths.append(
+            {
+                "programme": programme,
+                "steps": steps,
+                "done": done_count,
+                "total": len(steps),
+                "percent": done_count * 100 // len(steps) if steps else 0,
+                "missing": [step for step in steps if not step["done"]],
+                "met": met,
+                "certificate": held.get(programme.pk),
+                "exam": steps[-1] if quiz is not None else None,
+            }
+        )
+    return paths
+
+
+def programme_path(*, user, programme: Programme) -> dict:
+    """The path to `programme`'s certificate and how far `user` is on it (see _paths)."""
+    programme = (
+        Programme.objects.select_related("final_quiz", "issuer")
+        .prefetch_related("required_courses__course")
+        .get(pk=programme.pk)
+    )
+    return _paths(user=user, programmes=[programme])[0]
+
+
+def programmes_in_reach(*, user) -> list[dict]:
+    """The active programmes `user` holds no valid certificate of, each with their path: furthest first."""
+    programmes = list(
+        Programme.objects.filter(active=True)
+        .exclude(certificates__in=Certificate.objects.valid().filter(recipient=user))
+        .select_related("final_quiz", "issuer")
+        .prefetch_related("required_courses__course")
+        .order_by("title")
+    )
+    paths = _paths(user=user, programmes=programmes)
+    return sorted(paths, key=lambda path: (-path["percent"], path["programme"].title))
+
+
+def final_exam_outcomes(*, user, quiz) -> list[dict]:
+    """For a quiz that is a programme's final exam: the certificate it led to (held now), or what is still
+    missing. Reads only: the certificate, when earned, was issued in the quiz's own transaction."""
+    programmes = list(
+        Programme.objects.filter(active=True, final_quiz_id=quiz.pk)
+        .select_related("final_quiz", "issuer")
+        .prefetch_related("required_courses__course")
+        .order_by("title")
+    )
+    return _paths(user=user, programmes=programmes)

@@ -121,51 +121,10 @@ def _active_programmes() -> list[Programme]:
     )
 
 
-def _requirements(programme: Programme) -> tuple[list, object | None]:
-    """The programme's courses (in order) and final quiz, from prefetched relations."""
-    return [link.course for link in programme.required_courses.all()], programme.final_quiz
-
-
-def _meets(
-    *, user_id: int, programme: Programme, completed: dict[int, set[str]], scores: dict[tuple[int, str], float]
-) -> tuple[bool, list[dict]]:
-    """Whether the person meets `programme`, and the evidence (courses completed, final quiz score), from
-    records read for many people at once."""
-    courses, quiz = _requirements(programme)
-    done = completed.get(user_id, set())
-    evidence: list[dict] = [
-        {"course": course.title, "activity": learning.page_activity_id(course)}
-        for course in courses
-        if learning.page_activity_id(course) in done
-    ]
-    met = len(evidence) == len(courses)
-    if quiz is not None:
-        best = scores.get((user_id, learning.page_activity_id(quiz)))
-        if best is None or round(best * 100, 6) < programme.pass_mark:
-            met = False
-        else:
-            evidence.append({"quiz": quiz.title, "activity": learning.page_activity_id(quiz), "score": round(best, 4)})
-    elif not courses:
-        met = False  # a programme with no requirement at all is issued by hand only
-    return met, evidence
-
-
-def _records(*, user_ids: set[int], programmes: list[Programme]):
-    course_iris, quiz_iris = set(), set()
-    for programme in programmes:
-        courses, quiz = _requirements(programme)
-        course_iris.update(learning.page_activity_id(course) for course in courses)
-        if quiz is not None:
-            quiz_iris.add(learning.page_activity_id(quiz))
-    completed = learning.completed_courses(user_ids=user_ids, course_iris=course_iris)
-    scores = learning.best_quiz_scores(user_ids=user_ids, quiz_iris=quiz_iris)
-    return completed, scores
-
-
 def programme_requirements(*, user, programme: Programme) -> tuple[bool, list[dict]]:
     """Whether `user` meets `programme` now, and the evidence (courses completed, final quiz score)."""
-    completed, scores = _records(user_ids={user.pk}, programmes=[programme])
-    return _meets(user_id=user.pk, programme=programme, completed=completed, scores=scores)
+    completed, scores = learning.learning_records(user_ids={user.pk}, programmes=[programme])
+    return learning.programme_met(user_id=user.pk, programme=programme, completed=completed, scores=scores)
 
 
 def programme_check(*, user, programme: Programme) -> Certificate | None:
@@ -200,10 +159,17 @@ def statements_certify(statements: list[Statement]) -> list[Certificate]:
     programmes = _active_programmes()
     by_iri: dict[str, list[Programme]] = {}
     for programme in programmes:
-        courses, quiz = _requirements(programme)
+        courses, quiz = learning.programme_steps(programme)
         for page in [*courses, *([quiz] if quiz is not None else [])]:
             by_iri.setdefault(learning.page_activity_id(page), []).append(programme)
     touched: dict[int, list[Programme]] = {}  # person -> programmes, in statement then programme order
+    # A certificate is dated when its holder met the programme: their latest statement of the batch, never later
+    # than now (the demo replays months of history through the same services).
+    met_at: dict[int, datetime] = {}
+    now = timezone.now()
+    for statement in relevant:
+        latest = max(statement.timestamp, met_at.get(statement.actor_user_id, statement.timestamp))
+        met_at[statement.actor_user_id] = min(latest, now)
     for statement in relevant:
         for programme in by_iri.get(statement.object_id, []):
             if programme not in touched.setdefault(statement.actor_user_id, []):
@@ -222,14 +188,16 @@ def statements_certify(statements: list[Statement]) -> list[Certificate]:
     }
     if not pending:
         return []
-    completed, scores = _records(
+    completed, scores = learning.learning_records(
         user_ids=set(pending), programmes=list({p.pk: p for ps in pending.values() for p in ps}.values())
     )
     earned = [
         (user_id, programme, evidence)
         for user_id, ps in pending.items()
         for programme in ps
-        for met, evidence in [_meets(user_id=user_id, programme=programme, completed=completed, scores=scores)]
+        for met, evidence in [
+            learning.programme_met(user_id=user_id, programme=programme, completed=completed, scores=scores)
+        ]
         if met
     ]
     if not earned:
@@ -237,7 +205,9 @@ def statements_certify(statements: list[Statement]) -> list[Certificate]:
     users = get_user_model().objects.in_bulk({user_id for user_id, _p, _e in earned})
     issued = []
     for user_id, programme, evidence in earned:
-        certificate, created = certificate_issue(user=users[user_id], programme=programme, evidence=evidence)
+        certificate, created = certificate_issue(
+            user=users[user_id], programme=programme, evidence=evidence, issued_at=met_at[user_id]
+        )
         if created:
             issued.append(certificate)
     return issued

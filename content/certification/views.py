@@ -114,11 +114,14 @@ def certificate_print(request, uuid):
 @require_GET
 def programme_detail(request, slug):
     programme = selectors.programme_get(slug=slug)
-    courses = [link.course for link in programme.required_courses.select_related("course")]
     return render(
         request,
         "certification/programme.html",
-        {"programme": programme, "courses": courses, "badge_url": programme.get_badge_path()},
+        {
+            "programme": programme,
+            "path": selectors.programme_path(user=request.user, programme=programme),
+            "badge_url": programme.get_badge_path(),
+        },
     )
 
 
@@ -126,7 +129,12 @@ def programme_detail(request, slug):
 @require_GET
 def my_certificates(request):
     return render(
-        request, "certification/my_certificates.html", {"certificates": selectors.certificates_of(user=request.user)}
+        request,
+        "certification/my_certificates.html",
+        {
+            "certificates": selectors.certificates_of(user=request.user),
+            "paths": selectors.programmes_in_reach(user=request.user),
+        },
     )
 
 

@@ -9,6 +9,7 @@ Deterministic with ctx.rng; running it twice creates nothing new.
 
 from __future__ import annotations
 
+import functools
 import io
 from contextlib import contextmanager
 from datetime import timedelta
@@ -16,12 +17,14 @@ from datetime import timedelta
 from django.contrib.auth.models import Group, Permission
 from django.core.files.images import ImageFile
 from django.db.models.signals import post_save
+from django.utils import timezone
 from wagtail.images import get_image_model
 from wagtail.models import Collection, GroupPagePermission, Page, Site
 
 from core.people.models import Role, Shop
 
 from . import services
+from .durations import lesson_durations_check, recording_seconds, whole_seconds
 from .models import Category, CourseIndexPage, CoursePage, Enrolment, LessonPage, QuizPage, QuizQuestion
 
 # The catalogue's title and introduction for English readers (the migration that added the fields fills the same).
@@ -32,6 +35,19 @@ CATALOGUE_EN = (
 
 VIDEO_URL = "/static/learning/demo/sample.webm"
 AUDIO_URL = "/static/learning/demo/sample.ogg"
+
+# A course of videos only (three short films and no quiz of its own), the path of the "store routine"
+# certification (content/certification/demo.py): what a retailer meets first when they earn a certificate.
+VIDEO_COURSE = {
+    "slug": "cser-video",
+    "title": "开门营业三段示范片",
+    "summary": "三段示范片跟着做:开门前的准备、营业中的巡店、打烊后的盘点,每段几分钟。",
+    "lessons": ["开门前的准备", "营业中的巡店", "打烊后的盘点"],
+    "tags": ["服务", "示范片"],
+}
+# The demo retailer's finished courses, in order (the path of the basic certificate, content/certification/demo.py):
+# her history agrees with the certificate she holds.
+RETAILER_FINISHED = ["cdis-01", "cdis-02", "claw-01"]
 
 COURSES = {
     Category.DISPLAY: [
@@ -193,6 +209,54 @@ def _images(rng) -> list:
     return images
 
 
+@functools.cache
+def _recording_seconds(url: str) -> int:
+    """A demo recording's duration as lessons store it, read from the file (durations.py)."""
+    seconds = recording_seconds(stream_url=url)
+    if seconds is None:
+        raise RuntimeError(f"cannot read the duration of {url}: is ffprobe installed?")
+    return whole_seconds(seconds)
+
+
+def _media_durations_fix() -> int:
+    """Lessons seeded before durations were read from the recordings: give them their recording's duration."""
+    return len(lesson_durations_check(fix=True))
+
+
+def _video_course(catalogue, now) -> CoursePage:
+    spec = VIDEO_COURSE
+    existing = CoursePage.objects.filter(slug=spec["slug"]).first()
+    if existing is not None:
+        return existing
+    course = CoursePage(
+        title=spec["title"],
+        slug=spec["slug"],
+        summary=spec["summary"],
+        category=Category.SERVICE,
+        level="beginner",
+        estimated_minutes=5,
+        instructor="李店长",
+        audience_roles=[Role.RETAILER],
+    )
+    course.tags.add(*spec["tags"])
+    catalogue.add_child(instance=course)
+    for number, title in enumerate(spec["lessons"], start=1):
+        course.add_child(
+            instance=LessonPage(
+                title=title,
+                slug=f"v{number}",
+                kind="video",
+                summary="跟着示范片做一遍。",
+                stream_url=VIDEO_URL,
+                duration_seconds=_recording_seconds(VIDEO_URL),
+            )
+        )
+    published = now - timedelta(days=20)
+    Page.objects.filter(path__startswith=course.path).update(first_published_at=published, last_published_at=published)
+    course.first_published_at = published
+    return course
+
+
 def _catalogue() -> CourseIndexPage:
     existing = CourseIndexPage.objects.first()
     if existing is not None:
@@ -245,7 +309,7 @@ def _course(catalogue, rng, category, title, number, images, now) -> CoursePage:
             kind=media_kind,
             summary="几分钟讲清本课要点。",
             stream_url=VIDEO_URL if media_kind == "video" else AUDIO_URL,
-            duration_seconds=rng.choice([180, 240, 300, 360, 420]),
+            duration_seconds=_recording_seconds(VIDEO_URL if media_kind == "video" else AUDIO_URL),
         ),
         LessonPage(
             title=f"{title}·图解",
@@ -307,9 +371,14 @@ def _study_time(rng, day):
     return day.replace(hour=rng.choice(STUDY_HOURS), minute=rng.randint(0, 59), second=rng.randint(0, 59))
 
 
-def _take_course(rng, user, course: CoursePage, start, *, finish: bool, skill: float) -> None:
-    """Replay one learner taking one course, through the services, from `start` on."""
+def take_course(rng, user, course: CoursePage, start, *, finish: bool, skill: float, until=None) -> None:
+    """Replay one learner taking one course, through the services, from `start` on; nothing happens after
+    `until` (the seed's "now"; by default the present): a learner who would come back later simply has not
+    finished yet."""
+    until = until or timezone.now()
     t = start
+    if t >= until:
+        return
     services.course_enrol(user=user, course=course, now=t)
     outline = list(course.get_children().live().order_by("path").specific())
     lessons = [p for p in outline if isinstance(p, LessonPage)]
@@ -317,6 +386,9 @@ def _take_course(rng, user, course: CoursePage, start, *, finish: bool, skill: f
     stop_after = len(lessons) if finish else rng.randint(0, len(lessons) - 1)
     for index, lesson in enumerate(lessons):
         t += timedelta(minutes=rng.randint(1, 20))
+        # Time enough to finish the lesson before `until`, or the learner stops here.
+        if t + timedelta(seconds=lesson.duration_seconds + 300) >= until:
+            return
         services.lesson_view(user=user, lesson=lesson, now=t)
         if index >= stop_after:
             if lesson.is_media:  # watched part of it, then stopped
@@ -337,6 +409,8 @@ def _take_course(rng, user, course: CoursePage, start, *, finish: bool, skill: f
     for quiz in quizzes:
         for _try in range(quiz.max_attempts):
             t += timedelta(minutes=rng.randint(1, 10))
+            if t + timedelta(minutes=5) >= until:
+                return
             attempt = services.quiz_start(user=user, quiz=quiz, now=t, rng=rng)
             answers = {}
             for question in quiz.questions.all():
@@ -349,6 +423,9 @@ def _take_course(rng, user, course: CoursePage, start, *, finish: bool, skill: f
             result = services.quiz_submit(user=user, quiz=quiz, attempt_id=attempt.pk, answers=answers, now=t)
             if result.passed:
                 break
+
+
+_take_course = take_course  # the name tests used before `until` existed
 
 
 def _history(ctx, courses: list[CoursePage]) -> int:
@@ -381,19 +458,29 @@ def _history(ctx, courses: list[CoursePage]) -> int:
         favourites = rng.sample(list(COURSES), 2)
         pool = [c for c in courses if c.category in favourites] * 3 + courses
         picked: list[CoursePage] = []
+        if is_demo_retailer:
+            # Her basic certificate's courses, finished in the weeks before her exam (certification demo).
+            finished = [c for slug in RETAILER_FINISHED for c in courses if c.slug == slug]
+            for n, course in enumerate(finished):
+                start = _study_time(rng, now - timedelta(days=70 - 6 * n))
+                take_course(rng, learner, course, start, finish=True, skill=1.0, until=now)
+                taken += 1
+            picked = list(finished)
         while len(picked) < count:
             course = rng.choice(pool)
             if course not in picked:
                 picked.append(course)
-        for n, course in enumerate(picked):
+        for course in picked:
+            if is_demo_retailer and course.slug in RETAILER_FINISHED:
+                continue
             earliest = max(course.first_published_at, now - timedelta(days=150))
             span = max(1, int((now - earliest).total_seconds() // 86400) - 1)
             day = earliest + timedelta(days=rng.randint(0, span))
             start = _study_time(rng, day)
             if start > now - timedelta(hours=2):
                 start = now - timedelta(hours=rng.randint(2, 30))
-            finish = n < 3 if is_demo_retailer else rng.random() < 0.6
-            _take_course(rng, learner, course, start, finish=finish, skill=skill)
+            finish = False if is_demo_retailer else rng.random() < 0.6
+            take_course(rng, learner, course, start, finish=finish, skill=skill, until=now)
             taken += 1
     return taken
 
@@ -411,6 +498,10 @@ def seed(ctx) -> None:
                 courses.append(_course(catalogue, rng, category, title, number, images, ctx.now))
     if new:
         _index_in_bulk(list(CoursePage.objects.all()))
+    _video_course(catalogue, ctx.now)
+    fixed = _media_durations_fix()
+    if fixed:
+        ctx.stdout.write(f"  learning: {fixed} lessons given their recording's duration")
     from .selectors import catalogue_invalidate
 
     catalogue_invalidate()

@@ -260,6 +260,20 @@ class LessonBody(blocks.StreamBlock):
     tip = blocks.CharBlock(label=_("Tip"), max_length=300, icon="help", template="learning/blocks/tip.html")
 
 
+class LessonPageForm(WagtailAdminPageForm):
+    def clean(self):
+        cleaned = super().clean()
+        from .durations import recording_duration
+
+        # The duration progress is measured against is the recording's own, whatever was typed.
+        seconds = recording_duration(
+            kind=cleaned.get("kind"), media=cleaned.get("media"), stream_url=cleaned.get("stream_url") or ""
+        )
+        if seconds is not None:
+            cleaned["duration_seconds"] = seconds
+        return cleaned
+
+
 class LessonPage(ItemIdentityMixin, RoutablePageMixin, Page):
     """One lesson of a course: a video, an audio, a picture series or a text, with a duration."""
 
@@ -294,10 +308,14 @@ class LessonPage(ItemIdentityMixin, RoutablePageMixin, Page):
         _("duration in seconds"),
         default=60,
         validators=[MinValueValidator(1), MaxValueValidator(6 * 3600)],
-        help_text=_("Video and audio: the length of the recording. Pictures and text: the expected reading time."),
+        help_text=_(
+            "Video and audio: read from the recording when you save (uploaded files and files on this site). "
+            "Pictures and text: the expected reading time."
+        ),
     )
     body = StreamField(LessonBody(), verbose_name=_("body"), blank=True, use_json_field=True)
 
+    base_form_class = LessonPageForm
     content_panels = [
         *Page.content_panels,
         FieldPanel("kind"),

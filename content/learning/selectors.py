@@ -172,6 +172,7 @@ def recommendable_lessons() -> list[Item]:
                 category=parent.category if parent else "",
                 audience=tuple(parent.audience_roles or ()) if parent else (),
                 first_published_at=lesson.first_published_at,
+                part_of=parent.item_id if parent else "",
             )
         )
     return items
@@ -294,4 +295,14 @@ def quiz_best(*, user, quiz: QuizPage) -> QuizAttempt | None:
         QuizAttempt.objects.filter(user=user, quiz=quiz, submitted_at__isnull=False)
         .order_by("-passed", "-score_percent", "number")
         .first()
+    )
+
+
+def courses_progress(*, user, course_ids) -> dict[int, int]:
+    """How far `user` got in each of these courses they enrolled in, in per cent, by course id (one query; the
+    progress the course page shows). Other apps (certification's paths) show it beside their own steps."""
+    if user is None or not user.is_authenticated:
+        return {}
+    return dict(
+        Enrolment.objects.filter(user=user, course_id__in=list(course_ids)).values_list("course_id", "progress_percent")
     )

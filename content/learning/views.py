@@ -13,6 +13,7 @@ from core.errors import ApplicationError
 from . import selectors, services
 from .media import ranged_file_response
 from .models import Category
+from .outcomes import quiz_outcomes
 from .page_cache import page_cache_render
 
 
@@ -95,4 +96,6 @@ def quiz(request, page):
     context["attempts_left"] = services.quiz_attempts_left(user=request.user, quiz=page)
     context["best"] = selectors.quiz_best(user=request.user, quiz=page)
     context["course"] = page.course
+    if context["result"] is not None or context["best"] is not None:
+        context["outcomes"] = quiz_outcomes(user=request.user, quiz=page)
     return page.render(request, template="learning/quiz_page.html", context_overrides=context)

@@ -44,6 +44,7 @@ class Item:
     category: str = ""
     audience: tuple[str, ...] = ()  # role codes it is meant for; empty: everyone
     first_published_at: datetime | None = None
+    part_of: str = ""  # the item id of the item this one belongs to (a lesson: its course); "": none
 
     @property
     def kind(self) -> str:

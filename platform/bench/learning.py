@@ -2,6 +2,7 @@
 
     .venv/bin/python platform/bench/learning.py                   # 34,000 shops, 50 users, 20 s per phase
     .venv/bin/python platform/bench/learning.py --users 50 --seconds 20 --workers 2
+    .venv/bin/python platform/bench/learning.py --phases home --shops 2000   # the home page only, a smaller city
 
 The demo city at 34,000 shops lives in its own database (gp_bench_learning), seeded once and reused. Two
 daphne workers (DEBUG off, Redis cache, static files collected once) serve it; a second process (this one)
@@ -16,7 +17,12 @@ plays N concurrent users with an asyncio HTTP client:
    second of playback (starting at random moments, ±--jitter), waiting for each answer as the page does;
    the phase counts the reports the server credited and times each from send to answer;
 3. progress over HTTP, as API clients report it: the first --users of them POST their position to
-   /api/learning/lessons/<id>/progress back to back (with session and CSRF, as a browser would).
+   /api/learning/lessons/<id>/progress back to back (with session and CSRF, as a browser would);
+4. home: each signed-in shop owner GETs the home page (its "为你推荐" block reads their statements and ranks
+   with the trained model on every request), back to back. A model is trained first if the database has none.
+
+--phases picks some of catalogue, progress, home (default: all); --shops seeds a smaller city into its own
+database (gp_bench_learning_<shops>) when the machine is too busy for 34,000.
 
 Each user holds one keep-alive connection to one worker, as a phone's browser does; the client is a small
 asyncio HTTP/1.1 client (below), so that the load generator takes as little of the shared CPU as it can.
@@ -59,6 +65,10 @@ def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
 
+def db_name(shops: int) -> str:
+    return DB_NAME if shops == SHOPS else f"{DB_NAME}_{shops}"
+
+
 def base_env(database_url: str) -> dict:
     return {
         **os.environ,
@@ -71,6 +81,8 @@ def base_env(database_url: str) -> dict:
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "STATIC_ROOT": str(Path(tempfile.gettempdir()) / "gp_bench_learning_static"),
         "MEDIA_ROOT": str(Path(tempfile.gettempdir()) / "gp_bench_learning_media"),
+        # the model the home page ranks with belongs to the benchmark's database, not to the checkout's demo
+        "RECOMMENDER_MODEL_DIR": str(Path(tempfile.gettempdir()) / f"{database_url.rsplit('/', 1)[-1]}_models"),
         "LOG_LEVEL": "WARNING",
     }
 
@@ -84,21 +96,25 @@ def manage(env: dict, *args: str) -> str:
     return result.stdout
 
 
-def prepare(database_url: str, admin_dsn: str, env: dict) -> None:
+def prepare(database_url: str, admin_dsn: str, env: dict, shops: int = SHOPS) -> None:
     import psycopg
 
+    name = db_name(shops)
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone()
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
     started = time.monotonic()
     manage(env, "migrate", "--no-input", "-v0")
     seeded = manage(
         env, "shell", "-c", "from content.learning.models import CoursePage; print(CoursePage.objects.count())"
     )
     if int(seeded.strip().splitlines()[-1]) < 60:
-        print(f"seeding the demo at {SHOPS} shops into {DB_NAME} (once) ...", flush=True)
-        manage(env, "seed_demo", "--shops", str(SHOPS), "--seed", "42", "--no-progress")
+        print(f"seeding the demo at {shops} shops into {name} (once) ...", flush=True)
+        manage(env, "seed_demo", "--shops", str(shops), "--seed", "42", "--no-progress")
+    if not (Path(env["RECOMMENDER_MODEL_DIR"]) / "current").exists():
+        print("training the recommender (once) ...", flush=True)
+        manage(env, "train_recommender", "--no-progress")
     if not (Path(env["STATIC_ROOT"]) / "staticfiles.json").exists():
         manage(env, "collectstatic", "--no-input", "-v0")
     print(f"database ready in {time.monotonic() - started:.0f} s", flush=True)
@@ -393,18 +409,23 @@ def main() -> None:
         help="Pauses vary by this share of --think, and users start spread over one pause (0: all in step).",
     )
     parser.add_argument("--pool", type=int, default=8, help="pooled database connections per worker (0: none)")
+    parser.add_argument("--shops", type=int, default=SHOPS, help="the city's size (its own database)")
+    parser.add_argument(
+        "--phases", default="catalogue,progress,home", help="comma-separated: catalogue, progress, home"
+    )
     parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432"))
     args = parser.parse_args()
 
     import dj_database_url
 
-    database_url = f"{args.postgres.rstrip('/')}/{DB_NAME}"
+    database_url = f"{args.postgres.rstrip('/')}/{db_name(args.shops)}"
+    phases = set(args.phases.split(","))
     db = dj_database_url.parse(database_url)
     admin_dsn = f"host={db['HOST']} port={db['PORT'] or 5432} user={db['USER']} dbname=postgres"
     if db.get("PASSWORD"):
         admin_dsn += f" password={db['PASSWORD']}"
     env = base_env(database_url)
-    prepare(database_url, admin_dsn, env)
+    prepare(database_url, admin_dsn, env, args.shops)
     env = {**env, "DATABASE_POOL_MAX_SIZE": str(args.pool)}
     raise_file_limit(args.players + args.users + 200)
     script = SETUP_SESSIONS.replace("USERS", str(max(args.users, args.players)))
@@ -439,35 +460,44 @@ def main() -> None:
         }
         return await connection.request("POST", f"/api/learning/lessons/{lesson}/progress", headers, body)
 
+    async def home_request(connection, n):
+        user = sessions[(n // 100000) % len(sessions)]
+        connection.cookies.setdefault("sessionid", user["session"])
+        return await connection.request("GET", "/")
+
     try:
         load = os.getloadavg()
         mode = f"database pool of {args.pool} per worker" if args.pool else "a database connection per request"
         print(f"load before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {args.workers} daphne workers; {mode}")
-        asyncio.run(
-            run_phase(
-                f"catalogue (think {args.think:g} s)",
-                urls,
-                args.users,
-                args.seconds,
-                catalogue_request,
-                args.think,
-                args.jitter,
+        if "home" in phases:
+            asyncio.run(run_phase("home (signed in)", urls, args.users, args.seconds, home_request))
+        if "catalogue" in phases:
+            asyncio.run(
+                run_phase(
+                    f"catalogue (think {args.think:g} s)",
+                    urls,
+                    args.users,
+                    args.seconds,
+                    catalogue_request,
+                    args.think,
+                    args.jitter,
+                )
             )
-        )
-        asyncio.run(run_phase("catalogue (back to back)", urls, args.users, args.seconds, catalogue_request))
-        asyncio.run(
-            run_phase(
-                f"signed in (think {args.think:g} s)",
-                urls,
-                args.users,
-                args.seconds,
-                signed_in_catalogue_request,
-                args.think,
-                args.jitter,
+            asyncio.run(run_phase("catalogue (back to back)", urls, args.users, args.seconds, catalogue_request))
+            asyncio.run(
+                run_phase(
+                    f"signed in (think {args.think:g} s)",
+                    urls,
+                    args.users,
+                    args.seconds,
+                    signed_in_catalogue_request,
+                    args.think,
+                    args.jitter,
+                )
             )
-        )
-        asyncio.run(run_players(urls, lesson, sessions[: args.players], args.seconds, args.jitter))
-        asyncio.run(run_phase("progress (HTTP)", urls, args.users, args.seconds, progress_request))
+        if "progress" in phases:
+            asyncio.run(run_players(urls, lesson, sessions[: args.players], args.seconds, args.jitter))
+            asyncio.run(run_phase("progress (HTTP)", urls, args.users, args.seconds, progress_request))
         load = os.getloadavg()
         print(f"load after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
     finally:

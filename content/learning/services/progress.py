@@ -28,8 +28,10 @@ from .courses import (
 
 # The fastest playback speed we credit: progress never grows faster than this times real time.
 MAX_PLAYBACK_RATE = 2.0
-# A video or audio lesson is complete when this share of it has been credited.
+# A video or audio lesson is complete when this share of it has been credited, or its end: all of it but
+# END_TOLERANCE_SECONDS (a duration is stored in whole seconds, rounded from the recording's; durations.py).
 MEDIA_COMPLETE_SHARE = 0.9
+END_TOLERANCE_SECONDS = 0.5
 # A picture or text lesson is complete after this share of its reading time on the page (capped).
 READING_SHARE = 0.5
 READING_CAP_SECONDS = 120
@@ -44,6 +46,12 @@ MAX_REPORT_GAP_SECONDS = 60
 def reading_seconds_required(lesson: LessonPage) -> int:
     """How long a picture or text lesson must stay open before it counts as read."""
     return max(1, min(READING_CAP_SECONDS, math.ceil(lesson.duration_seconds * READING_SHARE)))
+
+
+def media_watched(*, progress_seconds: float, duration: float) -> bool:
+    """Whether credited progress finishes a video or audio lesson of `duration` seconds: MEDIA_COMPLETE_SHARE
+    of it, or its end (a player that played to the end reports the recording's last position)."""
+    return progress_seconds >= min(duration * MEDIA_COMPLETE_SHARE, duration - END_TOLERANCE_SECONDS)
 
 
 def lesson_view(*, user, lesson: LessonPage, now: datetime | None = None) -> LessonProgress:
@@ -192,7 +200,11 @@ def _credit_and_record(progress: LessonProgress, *, lesson: LessonPage, position
             },
             parent=CoursePage.objects.only("id", "title").get(pk=progress.course_id),
         )
-    if lesson.is_media and not progress.completed_at and progress.progress_seconds >= duration * MEDIA_COMPLETE_SHARE:
+    if (
+        lesson.is_media
+        and not progress.completed_at
+        and media_watched(progress_seconds=progress.progress_seconds, duration=duration)
+    ):
         progress.save(update_fields=PROGRESS_FIELDS)
         _lesson_mark_complete(progress=progress, lesson=lesson, now=now)
         return True
@@ -231,8 +243,7 @@ def lesson_complete(*, user, lesson: LessonPage, now: datetime | None = None) ->
         if progress.completed_at:
             return progress
         if lesson.is_media:
-            needed = lesson.duration_seconds * MEDIA_COMPLETE_SHARE
-            if progress.progress_seconds < needed:
+            if not media_watched(progress_seconds=progress.progress_seconds, duration=lesson.duration_seconds):
                 raise ApplicationError(
                     _("Watch or listen to the end first."),
                     extra={"progress_percent": progress.percent},

@@ -63,6 +63,14 @@ EXPECTED: dict[str, tuple] = {
     "POST /api/learning/lessons/{lesson_id}/progress": (401, *[WATCHED] * 7),
     "POST /api/learning/lessons/{lesson_id}/view": (401, 200, 200, 200, 200, 200, 200, 200),
     "POST /api/learning/quizzes/{quiz_id}/submit": (401, 404, 404, 404, 404, 404, 404, 404),
+    # Questions and answers: anyone reads a lesson's; a question too short is refused (400) and writes nothing;
+    # the question and answer ids name nothing (404), whoever asks.
+    "GET /api/qa/lessons/{lesson_id}/questions": (200, 200, 200, 200, 200, 200, 200, 200),
+    "POST /api/qa/lessons/{lesson_id}/questions": (401, 400, 400, 400, 400, 400, 400, 400),
+    "POST /api/qa/questions/{question_id}/answers": (401, 404, 404, 404, 404, 404, 404, 404),
+    "POST /api/qa/questions/{question_id}/accept": (401, 404, 404, 404, 404, 404, 404, 404),
+    "POST /api/qa/questions/{question_id}/moderation": (401, 404, 404, 404, 404, 404, 404, 404),
+    "POST /api/qa/answers/{answer_id}/moderation": (401, 404, 404, 404, 404, 404, 404, 404),
     "page: course catalogue": (200, 200, 200, 200, 200, 200, 200, 200),
     "page: course": (200, 200, 200, 200, 200, 200, 200, 200),
     "page: lesson": (200, 200, 200, 200, 200, 200, 200, 200),
@@ -162,6 +170,8 @@ def concrete(route: str, demo: Demo) -> list[tuple[str, str]]:
         "course_id": str(demo.course["id"]),
         "lesson_id": str(demo.lesson["id"]),
         "quiz_id": str(demo.quiz["id"]),
+        "question_id": "2147483000",
+        "answer_id": "2147483000",
         "path": "nothing-here.txt",
     }
 
@@ -183,6 +193,11 @@ BODIES = {
     "POST /api/auth/token": {"username": "matrix_nobody", "password": "wrong"},
     "POST /api/learning/lessons/{lesson_id}/progress": {"position_seconds": 1},
     "POST /api/learning/quizzes/{quiz_id}/submit": {"attempt_id": 0, "answers": {}},
+    "POST /api/qa/lessons/{lesson_id}/questions": {"body": "短"},
+    "POST /api/qa/questions/{question_id}/answers": {"body": "一个回答"},
+    "POST /api/qa/questions/{question_id}/accept": {"answer_id": 1},
+    "POST /api/qa/questions/{question_id}/moderation": {"action": "hide"},
+    "POST /api/qa/answers/{answer_id}/moderation": {"action": "hide"},
 }
 
 
