@@ -16,7 +16,7 @@ from core.people.auth import request_person, signed_in
 
 from . import broadcast, reports
 from .models import Contest, Index
-from .selectors import contest_visible_to, viewer_standing
+from .selectors import board_stats, contest_visible_to, score_json, viewer_standing
 
 router = Router(tags=["contests"])
 
@@ -35,6 +35,7 @@ class RealtimeContestOut(Schema):
     index: str
     is_public: bool
     anonymised: bool
+    names: str
     winner: str
 
 
@@ -57,6 +58,12 @@ class RealtimeLeaderboardOut(Schema):
     sent_at: datetime
 
 
+class RealtimeStatsOut(Schema):
+    contest: str
+    participants: int
+    total: float
+
+
 class RealtimeNeighbourOut(RealtimeEntryOut):
     you: bool = False
 
@@ -66,6 +73,8 @@ class RealtimeStandingOut(Schema):
     contest: str
     version: int
     rank: int | None
+    user: int | None = None
+    name: str = ""
     score: float
     neighbours: list[RealtimeNeighbourOut]
 
@@ -99,6 +108,7 @@ class RealtimeBranchBoardOut(Schema):
     contest: str
     version: int
     entries: list[RealtimeEntryOut]
+    you: RealtimeStandingOut | None = None
 
 
 def _contest(request, slug: str) -> Contest:
@@ -124,7 +134,8 @@ def contests_list(request, filters: Query[RealtimeContestFilterIn]):
             "ranking": c.ranking,
             "index": c.index.name,
             "is_public": c.is_public,
-            "anonymised": c.anonymised,
+            "anonymised": c.masks_names,
+            "names": c.names,
             "winner": c.winner,
         }
         for status in order
@@ -140,6 +151,22 @@ def contests_list(request, filters: Query[RealtimeContestFilterIn]):
 def contest_leaderboard(request, slug: ContestSlug):
     """The board as the stream sends it (same entries, same version); from the ledger when Redis is down."""
     return broadcast.snapshot(_contest(request, slug))
+
+
+@router.get(
+    "/contests/{slug}/stats",
+    response={200: RealtimeStatsOut, **errors(403, 404, 422, 503)},
+    url_name="realtime_contest_stats",
+)
+def contest_stats(request, slug: ContestSlug):
+    """What the big screen shows beside the board: how many are on it and their points together. The screen asks
+    again whenever the stream brings a new board."""
+    contest = _contest(request, slug)
+    try:
+        stats = board_stats(contest=contest)
+    except Exception as exc:  # noqa: BLE001 - the store (Redis) is down: say so, do not fail with a 500
+        raise HttpError(503, _("The totals are not available right now; the board still is.")) from exc
+    return {"contest": contest.slug, "participants": stats["participants"], "total": score_json(stats["total"])}
 
 
 @router.get(
@@ -179,14 +206,23 @@ def my_index(request, filters: Query[RealtimeIndexIn]):
 
 @router.get("/branches/board", response={200: RealtimeBranchBoardOut, **errors(404)}, url_name="realtime_branch_board")
 def branch_board(request):
-    """The fortress index of the party branches: the board of the running branch contest."""
+    """The fortress index of the party branches: the board of the running branch contest, with your own branch and
+    the branches just above and below it (`you`) when you belong to one."""
     contest = reports.branch_board_contest(user=request_person(request))
     if contest is None:
         raise HttpError(404, _("No branch contest yet."))
     board = broadcast.snapshot(contest)
+    you = None
+    person = request_person(request)
+    if person is not None and person.is_authenticated:
+        try:
+            you = viewer_standing(contest=contest, user=person)
+        except Exception:  # noqa: BLE001 - the store (Redis) is down: the board still is there
+            you = None
     return {
         "index": contest.index.name,
         "contest": contest.slug,
         "version": board["version"],
         "entries": board["entries"],
+        "you": you,
     }

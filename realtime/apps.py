@@ -27,6 +27,23 @@ class RealtimeConfig(AppConfig):
         site_link_register(SiteLink("my-index", _("My pioneer index"), "realtime:my-index", MY_PAGE, order=30))
         site_link_register(SiteLink("branches", _("Branch board"), "realtime:branches", MY_PAGE, order=40))
 
+        from core.home.models import home_block_register
+
+        home_block_register(league_home_block)
+
+
+def league_home_block(request):
+    """The home page's "my league this week" block: the signed-in person's weekly leagues, their tier, rank and the
+    time left (reads the leagues the scheduler formed; nothing for anyone who plays in none)."""
+    from .selectors import leagues_of
+
+    if not request.user.is_authenticated:
+        return None
+    leagues = leagues_of(user=request.user)
+    if not leagues:
+        return None
+    return {"template": "realtime/includes/home_league.html", "context": {"leagues": leagues}}
+
 
 def seed_demo(ctx) -> None:
     """This app's demo step (imported when the demo runs, not when the app loads)."""

@@ -108,16 +108,15 @@ def snapshot_from_ledger(contest, limit: int = SNAPSHOT_LIMIT) -> dict:
     a live version keeps it, and the first live push after Redis returns replaces it."""
     from django.utils import timezone
 
-    from .selectors import board_scores, initials, member_names, ranked, score_json
+    from .selectors import board_name, board_scores, member_names, ranked, score_json
 
     rows = ranked(board_scores(contest=contest))[:limit]
     names = member_names(member for _rank, member, _score in rows)
-    mask = contest.anonymised and not contest.is_team
     entries = [
         {
             "rank": rank,
             "user": int(member[1:]),
-            "name": initials(names.get(member, "")) if mask else names.get(member, ""),
+            "name": board_name(contest, names.get(member, "")),
             "score": score_json(score),
         }
         for rank, member, score in rows

@@ -258,7 +258,6 @@ def _contests(ctx, pioneer: Index, fortress: Index) -> tuple[Contest, Contest, C
             "role": Role.STAFF,
             "arena": True,
             "is_public": False,
-            "anonymised": True,
         },
     )
     return arena, branches, last_quarter

@@ -8,6 +8,7 @@ the entries of its index inside its period, for its participants; the leaderboar
 
 from __future__ import annotations
 
+from django import forms
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -329,8 +330,21 @@ class Contest(search.Indexed, ClusterableModel):
     is_public = models.BooleanField(
         _("public"), default=True, help_text=_("Anyone may watch the board; otherwise only participants and staff.")
     )
-    anonymised = models.BooleanField(
-        _("show initials only"), default=False, help_text=_("The board shows 王** instead of full names.")
+
+    class Names(models.TextChoices):
+        FULL = "full", _("Full names (王建国)")
+        MASKED = "masked", _("Surname only (王**)")
+
+    names = models.CharField(
+        _("names on the board"),
+        max_length=10,
+        choices=Names.choices,
+        default=Names.FULL,
+        help_text=_(
+            "How people's names appear wherever this contest is shown: the live board, the big screen, the final "
+            "standings, the archive and the weekly leagues, while it runs and after it ends. A person always sees "
+            "their own name; branch names are never masked."
+        ),
     )
     arena = models.BooleanField(
         _("arena across departments"),
@@ -362,7 +376,9 @@ class Contest(search.Indexed, ClusterableModel):
             [FieldPanel("org_unit"), FieldPanel("branches"), FieldPanel("role"), FieldPanel("arena")],
             heading=_("Who takes part"),
         ),
-        MultiFieldPanel([FieldPanel("is_public"), FieldPanel("anonymised")], heading=_("Who sees the board")),
+        MultiFieldPanel(
+            [FieldPanel("is_public"), FieldPanel("names", widget=forms.RadioSelect)], heading=_("Who sees the board")
+        ),
         MultiFieldPanel(
             [
                 FieldPanel("league_size"),
@@ -390,6 +406,11 @@ class Contest(search.Indexed, ClusterableModel):
     @property
     def is_team(self) -> bool:
         return self.ranking == self.Ranking.TEAM
+
+    @property
+    def masks_names(self) -> bool:
+        """Whether people's names are masked on this contest's boards (`realtime.selectors.board_name`)."""
+        return self.names == self.Names.MASKED and not self.is_team
 
 
 class FinalStanding(models.Model):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from core.home.i18n import localized
 
 from .models import Contest, FinalStanding, Index, PointsEntry
-from .selectors import contest_visible_to, contests_visible, person_index
+from .selectors import board_name, contest_visible_to, contests_visible, person_index
 
 ZERO = Decimal("0.00")
 TREND_WEEKS = 12
@@ -36,7 +36,7 @@ def contest_archive(*, user) -> dict[str, list[Contest]]:
     groups: dict[str, list[Contest]] = {"running": [], "upcoming": [], "ended": []}
     for contest in contests:
         contest.status = contest_status(contest, now)
-        contest.winner = winners.get(contest.pk, "")
+        contest.winner = board_name(contest, winners.get(contest.pk, "")) if contest.pk in winners else ""
         groups[contest.status].append(contest)
     groups["upcoming"].reverse()  # soonest first
     return groups

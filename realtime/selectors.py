@@ -246,6 +246,13 @@ def period_scores(
 # --- the leaderboard messages ------------------------------------------------------------------------------
 
 
+def board_name(contest: Contest, name: str, *, own: bool = False) -> str:
+    """The one rule for names on a contest's boards (REST, sockets, pages, final standings, archive, leagues): the
+    contest's `names` setting decides, the same while it runs and after it is frozen; a person always sees their own
+    name, and branch names are never masked."""
+    return initials(name) if contest.masks_names and not own else name
+
+
 def initials(name: str) -> str:
     """How a board shows a name when the contest is anonymised: Chinese names keep the surname and mask the
     rest (王建国 -> 王**), as Chinese lists commonly do; other names become initials (Li Chunmei -> L.C.)."""
@@ -274,9 +281,7 @@ def _entries(contest: Contest, pairs, start: int, first_rank: int, names: dict[s
         if previous is not None and score != previous:
             rank = start + offset + 1
         previous = score
-        name = names.get(member, "")
-        if contest.anonymised and not contest.is_team and member != reveal:
-            name = initials(name)
+        name = board_name(contest, names.get(member, ""), own=member == reveal)
         entries.append({"rank": rank, "user": member_id(member), "name": name, "score": score_json(score)})
     return entries
 
@@ -309,9 +314,10 @@ def leaderboard_snapshot(*, contest: Contest, limit: int = 20) -> dict:
 
 
 def viewer_standing(*, contest: Contest, user) -> dict | None:
-    """The viewer's own message: {"type": "you", "contest", "version", "rank", "score", "neighbours"}, where
-    neighbours are the three places above and the three below (the viewer's own entry not included). On a team
-    board the viewer stands with their branch. None for a viewer who is not on the board and does not take part."""
+    """The viewer's own message: {"type": "you", "contest", "version", "rank", "user", "name", "score",
+    "neighbours"}, where neighbours are the three places above and the three below (the viewer's own entry not
+    included). On a team board the viewer stands with their branch: `user` and `name` are the branch's. None for a
+    viewer who is not on the board and does not take part."""
     if user is None or not user.is_authenticated:
         return None
     store = _board(contest)
@@ -324,7 +330,7 @@ def viewer_standing(*, contest: Contest, user) -> dict | None:
             return None
         # Not on the board yet: last place with no points, the bottom of the board as neighbours.
         version, size, tail = store.tail(contest.pk, AROUND)
-        names = member_names(m for m, _s in tail)
+        names = member_names([*(m for m, _s in tail), member])
         start = size - len(tail)
         first_rank = store.count_above(contest.pk, tail[0][1]) + 1 if tail else 1
         return {
@@ -332,6 +338,8 @@ def viewer_standing(*, contest: Contest, user) -> dict | None:
             "contest": contest.slug,
             "version": version,
             "rank": store.count_above(contest.pk, Decimal(0)) + 1,
+            "user": member_id(member),
+            "name": names.get(member, ""),
             "score": 0,
             "neighbours": _entries(contest, tail, start, first_rank, names),
         }
@@ -345,6 +353,8 @@ def viewer_standing(*, contest: Contest, user) -> dict | None:
         "contest": contest.slug,
         "version": version,
         "rank": mine["rank"],
+        "user": mine["user"],
+        "name": mine["name"],
         "score": mine["score"],
         "neighbours": [entry for entry, (m, _s) in zip(entries, pairs, strict=True) if m != member],
     }
@@ -445,15 +455,28 @@ def contest_final_standings(*, contest: Contest) -> list[dict]:
         {
             "rank": row.rank,
             "user": member_id(row.member),
-            "name": row.name if not (contest.anonymised and not contest.is_team) else initials(row.name),
+            "name": board_name(contest, row.name),
             "score": score_json(row.score),
         }
         for row in rows
     ]
 
 
+def league_zone(contest: Contest, tier: int, position: int, size: int) -> str:
+    """Where a place in a league of `size` stands while the week is played: "promotion" for the top
+    `league_promote` (below the top tier), "relegation" for the bottom `league_relegate` (above the bottom tier),
+    else "". Settling promotes only those of the zone who scored (`services.leagues.league_week_settle`)."""
+    if tier < contest.league_tiers and position <= contest.league_promote:
+        return "promotion"
+    if tier > 1 and contest.league_relegate and position > size - contest.league_relegate:
+        return "relegation"
+    return ""
+
+
 def league_board(*, contest: Contest, user, week_start: dt.date | None = None) -> dict | None:
-    """The viewer's league of the week: tier, members ranked by their points this week, and outcomes once settled."""
+    """The viewer's league of the week: its tier, its members ranked by their points that week (names as the
+    contest's one rule says), each place's zone (promotion, relegation) and, once settled, each member's outcome;
+    when the week ends. None when the viewer plays in no league that week. Four queries."""
     week_start = week_of(week_start or timezone.localdate())
     membership = (
         LeagueMember.objects.filter(contest=contest, week_start=week_start, user=user).select_related("league").first()
@@ -462,30 +485,59 @@ def league_board(*, contest: Contest, user, week_start: dt.date | None = None) -
         return None
     league: League = membership.league
     members = list(league.members.all())
+    start, end = day_bounds(week_start, week_start + dt.timedelta(days=6))
     if league.settled_at is not None:
         scores = {m.user_id: m.score for m in members}
     else:
-        start, end = day_bounds(week_start, week_start + dt.timedelta(days=6))
         scores = period_scores(contest=contest, user_ids=[m.user_id for m in members], start=start, end=end)
     standings = ranked({f"u{m.user_id}": scores.get(m.user_id) or Decimal(0) for m in members})
     names = member_names(member for _rank, member, _score in standings)
     outcome = {m.user_id: m.outcome for m in members}
-    return {
-        "contest": contest.slug,
-        "week": week_start.isoformat(),
-        "tier": league.tier,
-        "number": league.number,
-        "settled": league.settled_at is not None,
-        "entries": [
+    entries = []
+    for position, (rank, member, score) in enumerate(standings, start=1):
+        own = member_id(member) == user.pk
+        entries.append(
             {
                 "rank": rank,
                 "user": member_id(member),
-                "name": initials(names.get(member, ""))
-                if contest.anonymised and member_id(member) != user.pk
-                else names.get(member, ""),
+                "name": board_name(contest, names.get(member, ""), own=own),
                 "score": score_json(score),
                 "outcome": outcome.get(member_id(member), ""),
+                "zone": league_zone(contest, league.tier, position, len(standings)),
+                "you": own,
             }
-            for rank, member, score in standings
-        ],
+        )
+    mine = next(entry for entry in entries if entry["you"])
+    return {
+        "contest": contest.slug,
+        "week": week_start.isoformat(),
+        "ends_at": end,
+        "tier": league.tier,
+        "tiers": contest.league_tiers,
+        "number": league.number,
+        "settled": league.settled_at is not None,
+        "promote": contest.league_promote if league.tier < contest.league_tiers else 0,
+        "relegate": contest.league_relegate if league.tier > 1 else 0,
+        "rank": mine["rank"],
+        "score": mine["score"],
+        "outcome": mine["outcome"],
+        "zone": mine["zone"],
+        "entries": entries,
     }
+
+
+def leagues_of(*, user, today: dt.date | None = None) -> list[dict]:
+    """The contests in which this person plays a league this week: {"contest", "tier", "rank"...} as
+    `league_board` gives them, for the contest list. Reads only the weeks the scheduler formed."""
+    if user is None or not user.is_authenticated:
+        return []
+    week_start = week_of(today or timezone.localdate())
+    contests = Contest.objects.filter(
+        pk__in=LeagueMember.objects.filter(user=user, week_start=week_start).values("contest_id")
+    ).select_related("index")
+    found = []
+    for contest in contests.order_by("pk"):
+        board = league_board(contest=contest, user=user, week_start=week_start)
+        if board is not None:
+            found.append({"contest_obj": contest, **board})
+    return found

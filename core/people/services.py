@@ -223,6 +223,13 @@ def org_unit_update(*, unit: OrgUnit, name: str, code: str, parent: OrgUnit | No
     return unit
 
 
+def org_unit_move(*, unit: OrgUnit, parent: OrgUnit, by: User | None) -> OrgUnit:
+    """Move a unit, with everything below it, under another unit of its parent's kind (the tree's rule, checked in
+    `org_unit_update`, as is the permission to change the tree)."""
+    unit = OrgUnit.objects.get(pk=unit.pk)
+    return org_unit_update(unit=unit, name=unit.name, code=unit.code, parent=parent, by=by)
+
+
 def org_unit_delete_check(*, unit: OrgUnit) -> None:
     """Refuse to delete a unit while anything still belongs to it or to a unit below it."""
     subtree = unit.subtree()

@@ -11,8 +11,11 @@ from django import forms
 from django.contrib import messages
 from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Substr
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
@@ -20,6 +23,8 @@ from wagtail.admin.forms.choosers import BaseFilterForm
 from wagtail.admin.panels import FieldPanel, MultipleChooserPanel, ObjectList
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import DeleteView, IndexView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.chooser import ChooserViewSet
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permission_policies import ModelPermissionPolicy
@@ -28,11 +33,13 @@ from wagtail.permissions import register_permission_policy
 from core.errors import ApplicationError
 
 from .models import OrgUnit, PartyBranch, Person, Role, Shop, User, Village
+from .selectors import org_tree, org_unit_move_targets
 from .services import (
     ROLES_CHANGED,
     UNIT_MOVED,
     org_unit_create,
     org_unit_delete_check,
+    org_unit_move,
     org_unit_update,
     person_create,
     person_update,
@@ -221,6 +228,102 @@ class UnitPathColumn(Column):
         return " / ".join([*(name for name in names if name), instance.name])
 
 
+class OrgUnitTreeView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView):
+    """The organisation as a tree, as the page explorer shows pages: expand and collapse each unit, the people and
+    shops under it, and for those who may change the tree, moving a unit (`OrgUnitMoveView`)."""
+
+    model = OrgUnit
+    any_permission_required = ["add", "change", "delete", "view"]
+    template_name = "people/admin/org_tree.html"
+    page_title = _("Organisation tree")
+    header_icon = "site"
+    url_namespace = ""
+
+    def get_breadcrumbs_items(self):
+        return [*self.breadcrumbs_items, {"url": "", "label": _("Organisation tree")}]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # ?open=<unit id>: that unit and its ancestors open (after a move, the unit where it now sits).
+        opened = (
+            OrgUnit.objects.filter(pk=self.request.GET["open"]).first()
+            if self.request.GET.get("open", "").isdigit()
+            else None
+        )
+        opened_paths = (
+            {opened.path[: OrgUnit.steplen * level] for level in range(1, opened.depth + 1)} if opened else set()
+        )
+        context.update(
+            tree=org_tree(),
+            opened_paths=opened_paths,
+            may_change=self.user_has_permission("change"),
+            may_add=self.user_has_permission("add"),
+            url_namespace=self.url_namespace,
+            list_url=reverse(f"{self.url_namespace}:index"),
+            add_url=reverse(f"{self.url_namespace}:add"),
+        )
+        return context
+
+
+class OrgUnitMoveForm(forms.Form):
+    parent = forms.ModelChoiceField(label=_("new parent unit"), queryset=OrgUnit.objects.none())
+
+    def __init__(self, *args, unit: OrgUnit, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = org_unit_move_targets(unit=unit)
+        self.fields["parent"].label_from_instance = lambda target: target.path_names
+
+
+class OrgUnitMoveView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView):
+    """Move a unit with everything below it under another unit of its parent's kind; the service checks the
+    permission and the tree's rule, and logs the move."""
+
+    model = OrgUnit
+    permission_required = "change"
+    template_name = "people/admin/org_unit_move.html"
+    header_icon = "site"
+    url_namespace = ""
+
+    @cached_property
+    def unit(self) -> OrgUnit:
+        return get_object_or_404(OrgUnit, pk=self.kwargs["pk"])
+
+    def get_page_title(self):
+        return _("Move %(unit)s") % {"unit": self.unit.name}
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse(f"{self.url_namespace}:tree"), "label": _("Organisation tree")},
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+    def get_context_data(self, form=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            unit=self.unit,
+            form=form or OrgUnitMoveForm(unit=self.unit),
+            tree_url=reverse(f"{self.url_namespace}:tree"),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = OrgUnitMoveForm(request.POST, unit=self.unit)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        try:
+            unit = org_unit_move(unit=self.unit, parent=form.cleaned_data["parent"], by=request.user)
+        except ApplicationError as error:
+            form.add_error("parent", error.message)
+            return self.render_to_response(self.get_context_data(form=form))
+        messages.success(
+            request,
+            _("%(unit)s now sits under %(parent)s.")
+            % {"unit": unit.name, "parent": form.cleaned_data["parent"].path_names},
+        )
+        return redirect(f"{reverse(f'{self.url_namespace}:tree')}?open={unit.pk}#unit-{unit.pk}")
+
+
 class OrgUnitViewSet(ModelViewSet):
     model = OrgUnit
     icon = "site"
@@ -244,6 +347,14 @@ class OrgUnitViewSet(ModelViewSet):
     )
 
     index_view_class = _list_view(lambda: org_units_with_ancestor_names())
+
+    # The tree is where admins start (the menu opens it); the list stays for searching and filtering.
+    def get_urlpatterns(self):
+        return [
+            path("tree/", OrgUnitTreeView.as_view(url_namespace=self.url_namespace), name="tree"),
+            path("move/<int:pk>/", OrgUnitMoveView.as_view(url_namespace=self.url_namespace), name="move"),
+            *super().get_urlpatterns(),
+        ]
 
 
 # --- people ---------------------------------------------------------------------------------------------

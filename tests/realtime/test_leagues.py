@@ -98,6 +98,8 @@ def test_a_week_of_promotion_and_relegation(world, pioneer):
         "name": "党员07",
         "score": 12,
         "outcome": "promoted",
+        "zone": "promotion",
+        "you": True,
     }
 
 

@@ -34,7 +34,7 @@ def test_rebuild_reproduces_the_live_board_exactly(world, pioneer, clean_store):
         starts_at=timezone.now() - dt.timedelta(days=3),
         ends_at=timezone.now() + dt.timedelta(days=3),
         org_unit=world.department,
-        anonymised=True,
+        names=Contest.Names.MASKED,
     )
     east = make_members(world, 3, unit=world.other_department, prefix="east")
     west = make_members(world, 3)

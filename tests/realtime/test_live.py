@@ -157,7 +157,8 @@ async def test_a_signed_in_viewer_gets_you_messages_only_when_their_standing_cha
     you = await next_message(staff, "you")
     assert (you["rank"], you["score"], you["contest"]) == (1, 10, "live-arena")
     assert [n["name"] for n in you["neighbours"]] == ["王建国"]
-    assert set(you) == {"type", "contest", "version", "rank", "score", "neighbours"}
+    assert set(you) == {"type", "contest", "version", "rank", "user", "name", "score", "neighbours"}
+    assert (you["user"], you["name"]) == (world.staff.pk, "赵敏")  # the viewer's own row, as the board names it
     assert await staff.receive_nothing()  # the snapshot and one "you", nothing else
 
     member = await watch("live-arena", world.member)

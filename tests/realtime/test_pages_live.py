@@ -80,8 +80,8 @@ def test_a_board_the_store_does_not_hold_yet_is_not_called_paused(client, world,
 def test_the_big_screen_and_english(client, world, arena):
     html = client.get("/contests/pages-arena/screen/").content.decode()
     assert "数字驾驶舱" in html
-    assert 'data-testid="participants">2<' in html
-    assert 'data-testid="total-points">20<' in html
+    assert 'data-testid="participants" data-stat="participants">2<' in html
+    assert 'data-testid="total-points" data-stat="total">20<' in html
     client.cookies["django_language"] = "en"
     html = client.get("/contests/pages-arena/screen/").content.decode()
     assert "Digital cockpit" in html

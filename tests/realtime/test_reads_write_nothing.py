@@ -24,8 +24,10 @@ from django.utils import timezone
 
 from core.activity.services import activity_record
 from core.activity.vocabulary import ActivityType, Verb
-from realtime.models import Award, Contest, Dimension, FinalStanding, Index, Rule
+from realtime.days import week_of
+from realtime.models import Award, Contest, Dimension, FinalStanding, Index, LeagueMember, Rule
 from realtime.routing import websocket_urlpatterns
+from realtime.services.leagues import league_week_form, league_week_settle
 from realtime.store import leaderboard_store
 
 # Websocket consumers close and reopen their connection (channels' database_sync_to_async): committed data only.
@@ -97,6 +99,14 @@ def contests(request, world):
     complete_course(world.member, when=now - 2 * days)
     complete_course(world.member, when=now - 2 * days)
     complete_course(world.staff, when=now - 2 * days)
+    # Weekly leagues of two, as the scheduler leaves them: last week settled, this week formed.
+    league = Contest.objects.create(
+        name="周联赛", slug="reads-league", index=index, league_size=2, league_tiers=2, **running
+    )
+    this_week = week_of(timezone.localdate())
+    league_week_form(contest=league, week_start=this_week - 7 * days)
+    league_week_settle(contest=league, week_start=this_week - 7 * days)
+    league_week_form(contest=league, week_start=this_week)
     if request.param == "store holds the boards":
         call_command("rebuild_leaderboards", stdout=StringIO())
     else:
@@ -135,6 +145,8 @@ def test_a_visitor_reading_every_contest_page_and_api_writes_nothing(client, wor
         board = read(client, f"/api/contests/{slug}/leaderboard", 200).json()
         assert entries(board) == BOARDS[slug]
         read(client, f"/api/contests/{slug}/me", 401)
+        read(client, f"/api/contests/{slug}/stats", 200)
+    read(client, "/contests/reads-league/league/", 302)
     read(client, "/contests/reads-private/", 302)
     read(client, "/api/contests/reads-private/leaderboard", 403)
     for url in ("/pioneer-index/", "/me/"):
@@ -156,6 +168,14 @@ def test_a_member_reading_every_contest_page_and_api_writes_nothing(client, worl
         assert entries(read(client, f"/api/contests/{slug}/leaderboard", 200).json()) == BOARDS[slug]
         me = read(client, f"/api/contests/{slug}/me", 200).json()
         assert (me["rank"], me["score"]) == (1, BOARDS[slug][0][2])
+        read(client, f"/api/contests/{slug}/stats", 200)
+    # The league page and the contest list's league card read the leagues the scheduler formed and settled.
+    leagues = LeagueMember.objects.count()
+    html = read(client, "/contests/reads-league/league/", 200).content.decode()
+    assert 'data-testid="league"' in html and 'data-testid="last-week"' in html
+    assert 'data-testid="league-card"' in read(client, "/contests/", 200).content.decode()
+    assert 'data-testid="no-league"' in read(client, "/contests/reads-arena/league/", 200).content.decode()
+    assert LeagueMember.objects.count() == leagues
     assert Contest.objects.get(slug="reads-ended").frozen_at is None
 
 

@@ -93,7 +93,7 @@ def test_a_participant_without_points_stands_last(world, pioneer, clean_store):
 
 
 def test_an_anonymised_board_shows_initials_but_the_viewer_their_own_name(world, pioneer, clean_store):
-    pioneer.contest.anonymised = True
+    pioneer.contest.names = Contest.Names.MASKED
     pioneer.contest.save()
     members = make_members(world, 3)
     board(clean_store, pioneer.contest, {members[0]: 30, members[1]: 20, world.member: 10})

@@ -12,11 +12,20 @@
   var BASE_DELAY = 500;
   var MAX_DELAY = 30000;
 
-  function formatScore(score) {
+  // The one way points are written, the same as the server's `points` filter (realtime/templatetags/points.py):
+  // whole points without decimals, others with exactly two, thousands grouped: 126 · 126.40 · 7,412.40.
+  function formatPoints(score) {
+    if (score === null || score === undefined || score === "") return "\u2014";
     var n = Number(score);
     if (!isFinite(n)) return String(score);
-    return Math.round(n * 100) % 100 === 0 ? String(Math.round(n)) : n.toFixed(2).replace(/0$/, "");
+    var cents = Math.round(Math.abs(n) * 100);
+    var whole = Math.floor(cents / 100);
+    var rest = cents % 100;
+    var digits = String(whole).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+    var text = rest === 0 ? digits : digits + "." + (rest < 10 ? "0" : "") + rest;
+    return (n < 0 && cents !== 0 ? "-" : "") + text;
   }
+  window.formatPoints = formatPoints;
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -36,7 +45,7 @@
     this.leaderName = root.querySelector("[data-testid=leader-name]");
     this.leaderScore = root.querySelector("[data-testid=leader-score]");
     this.state = root.querySelector("[data-testid=connection-state]");
-    this.versionNode = root.querySelector("[data-testid=board-version]");
+    this.updated = root.querySelector("[data-updated]");
     this.you = root.querySelector("[data-you]");
     this.paused = this.state !== null && this.state.getAttribute("data-state") === "paused";
     var initial = root.getAttribute("data-version");
@@ -66,7 +75,7 @@
       if (previous[key] === undefined && this.version > 0) row.className += " new";
       row.appendChild(el("span", { class: "rank", "data-testid": "row-rank" }, String(entry.rank)));
       row.appendChild(el("span", { class: "name", "data-testid": "row-name" }, entry.name));
-      row.appendChild(el("span", { class: "score", "data-testid": "row-score" }, formatScore(entry.score)));
+      row.appendChild(el("span", { class: "score", "data-testid": "row-score" }, formatPoints(entry.score)));
       fragment.appendChild(row);
     }
     if (this.list) {
@@ -76,8 +85,16 @@
     }
     var leader = entries[0];
     if (this.leaderName) this.leaderName.textContent = leader ? leader.name : "—";
-    if (this.leaderScore) this.leaderScore.textContent = leader ? formatScore(leader.score) : "—";
-    if (this.versionNode) this.versionNode.textContent = String(this.version);
+    if (this.leaderScore) this.leaderScore.textContent = leader ? formatPoints(leader.score) : "—";
+    // People see when the board last changed, never the version number (it only orders messages).
+    if (this.updated && message.sent_at) {
+      var sent = new Date(message.sent_at);
+      if (!isNaN(sent.getTime())) {
+        this.updated.setAttribute("datetime", message.sent_at);
+        this.updated.textContent = sent.toLocaleTimeString(document.documentElement.lang || undefined, { hour12: false });
+      }
+    }
+    this.root.dispatchEvent(new CustomEvent("leaderboard:rendered", { detail: message }));
     this.root.setAttribute("data-version", String(this.version));
     return true;
   };
@@ -88,12 +105,13 @@
     var rank = this.you.querySelector("[data-testid=you-rank]");
     var score = this.you.querySelector("[data-testid=you-score]");
     if (rank) rank.textContent = message.rank === null || message.rank === undefined ? "—" : String(message.rank);
-    if (score) score.textContent = formatScore(message.score);
+    if (score) score.textContent = formatPoints(message.score);
     var list = this.you.querySelector("[data-neighbours]");
     if (list && message.neighbours) {
       // The three above and the three below, with the viewer in between.
       var rows = message.neighbours.slice();
-      var me = { rank: message.rank, name: this.you.getAttribute("data-me-label") || "", score: message.score, me: true };
+      // The viewer's own row: their name, or on a team board their branch's name, as the server says.
+      var me = { rank: message.rank, name: message.name || this.you.getAttribute("data-me-label") || "", score: message.score, me: true };
       var at = 0;
       while (at < rows.length && (rows[at].rank < me.rank || (rows[at].rank === me.rank && Number(rows[at].score) > Number(me.score)))) at++;
       rows.splice(at, 0, me);
@@ -103,7 +121,7 @@
         var row = el("li", { "data-testid": n.me ? "neighbour-me" : "neighbour-row", class: n.me ? "board-row mine" : "board-row" });
         row.appendChild(el("span", { class: "rank" }, String(n.rank)));
         row.appendChild(el("span", { class: "name" }, n.name));
-        row.appendChild(el("span", { class: "score" }, formatScore(n.score)));
+        row.appendChild(el("span", { class: "score" }, formatPoints(n.score)));
         list.appendChild(row);
       }
     }
@@ -189,11 +207,37 @@
     window.setInterval(tick, 1000);
   }
 
+  // The big screen's facts (how many on the board, points together) follow the board: each new board version
+  // asks the stats endpoint again, one request at a time, the last change always fetched.
+  function Facts(root, board) {
+    var url = root.getAttribute("data-stats-url");
+    var busy = false;
+    var again = false;
+    function load() {
+      if (busy) { again = true; return; }
+      busy = true;
+      board.fetchJSON(url).then(function (stats) {
+        var participants = root.querySelector("[data-stat=participants]");
+        var total = root.querySelector("[data-stat=total]");
+        if (participants) participants.textContent = String(stats.participants);
+        if (total) total.textContent = formatPoints(stats.total);
+      }, function () {}).then(function () {
+        busy = false;
+        if (again) { again = false; load(); }
+      });
+    }
+    board.root.addEventListener("leaderboard:rendered", function (event) {
+      if (event.detail && event.detail.version > 0) load();
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var roots = document.querySelectorAll("[data-leaderboard]");
     for (var i = 0; i < roots.length; i++) {
       var board = new Board(roots[i]);
       roots[i].leaderboard = board;
+      var facts = document.querySelector("[data-stats-url]");
+      if (facts && i === 0) Facts(facts, board);
       board.start();
     }
     var clocks = document.querySelectorAll("[data-clock]");
