@@ -10,6 +10,7 @@ from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
 
 from core.activity.items import Item
+from core.people.models import Role
 
 from . import services
 from .models import (
@@ -90,6 +91,7 @@ def stream_page_state(*, stream: StreamPage, user) -> dict:
         "may_watch": services.may_watch(user, stream),
         "may_host": services.may_host(user, stream),
         "may_moderate": services.may_moderate(user, stream) if signed_in else False,
+        "may_report": signed_in and (services.may_host(user, stream) or user.has_role(Role.STAFF)),
         "source": player_source(stream, state),
         "ended": ended,
         "reminded": signed_in and StreamReminder.objects.filter(stream=stream, user=user).exists(),
