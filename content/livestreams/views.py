@@ -144,7 +144,10 @@ def stream_report(request, stream: StreamPage):
 
 
 def _from_media_server(request) -> bool:
-    """Only the media server (by default on this machine) may call: anyone else could mark streams live."""
+    """Only the media server (by default on this machine) may call: anyone else could mark streams live. A request
+    that came through a proxy (it says whom it forwards) is not the media server, even from 127.0.0.1."""
+    if request.META.get("HTTP_X_FORWARDED_FOR"):
+        return False
     try:
         address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
     except ValueError:
@@ -161,8 +164,8 @@ def _from_media_server(request) -> bool:
 @csrf_exempt
 def rtmp_on_publish(request):
     """nginx-rtmp's `on_publish` (a form POST with app, name = the key, addr, ...). 2xx lets the encoder publish;
-    the redirect renames the stream to its public name, so HLS files and URLs never carry the key. Anything
-    else refuses it."""
+    the redirect relays the stream to the `show` application under its public name, so HLS files and URLs never
+    carry the key (platform/nginx-rtmp.conf). Anything else refuses it."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     if not _from_media_server(request):
@@ -172,7 +175,7 @@ def rtmp_on_publish(request):
     except ApplicationError as error:
         return HttpResponse(str(error.message), status=error.status, content_type="text/plain; charset=utf-8")
     response = HttpResponse(status=302)
-    response["Location"] = state.public_name
+    response["Location"] = f"{settings.LIVESTREAMS_RTMP_RELAY.rstrip('/')}/{state.public_name}"
     return response
 
 
