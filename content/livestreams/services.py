@@ -733,6 +733,7 @@ def stream_heartbeat(*, user, stream: StreamPage, viewers: int | None = None, no
             session.save(update_fields=["last_beat_at", "live_seconds", "replay_seconds"])
         if viewers is not None and viewers > state.peak_viewers:
             StreamState.objects.filter(pk=state.pk, peak_viewers__lt=viewers).update(peak_viewers=viewers)
+        _room_changed(stream.pk)  # the viewer count on every screen (coalesced by the room)
         if state.status == Status.LIVE:
             planned = (stream.ends_at - stream.starts_at).total_seconds()
             if planned > 0 and session.live_seconds >= ATTEND_SHARE * planned:
