@@ -374,14 +374,20 @@ def pin(request, stream_id: StreamId, payload: LivestreamsPinIn):
     return _state_out(state)
 
 
+class LivestreamsClickOut(Schema):
+    product_id: int
+    counted: bool
+
+
 @router.post(
     "/streams/{stream_id}/products/{product_id}/click",
-    response={204: None, **errors(403, 404, 422, 429)},
+    response={200: LivestreamsClickOut, **errors(403, 404, 422, 429)},
+    summary="A viewer opened a pinned product's card (counted for the host's report)",
     auth=None,
 )
 def product_click(request, stream_id: StreamId, product_id: ObjectId):
     services.product_click(user=request_person(request), stream=_stream(request, stream_id), product_id=product_id)
-    return 204, None
+    return {"product_id": product_id, "counted": True}
 
 
 @router.post(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from channels.db import database_sync_to_async
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
 from realtime.rooms import RoomConsumer, room_viewer_count
@@ -29,7 +30,7 @@ def _stream(key: str) -> StreamPage | None:
 def _handle(user, key: str, content: dict) -> dict | None:
     stream = _stream(key)
     if stream is None:
-        raise ApplicationError("gone", status=404)
+        raise ApplicationError(_("This stream is not published."), status=404)
     kind = content.get("type")
     if kind == "chat":
         text = content.get("text")
@@ -48,7 +49,7 @@ def _handle(user, key: str, content: dict) -> dict | None:
             else None
         )
         if round_ is None:
-            raise ApplicationError("no such question", status=404)
+            raise ApplicationError(_("This stream has no such question."), status=404)
         verdict = services.quiz_answer(user=user, round_=round_, choice=choice if isinstance(choice, int) else -1)
         return {"type": "answer", "round": round_.pk, "correct": verdict.correct, "points": verdict.points}
     elif kind == "click":
