@@ -332,7 +332,7 @@ def stream_mute(request, stream_id: StreamId, payload: LivestreamsPersonIn):
 
 
 @router.post(
-    "/streams/{stream_id}/unmute", response={200: LivestreamsMuteOut, **errors(401, 403, 404, 422)}, auth=signed_in
+    "/streams/{stream_id}/unmute", response={200: LivestreamsMuteOut, **errors(400, 401, 403, 404, 422)}, auth=signed_in
 )
 def stream_unmute(request, stream_id: StreamId, payload: LivestreamsPersonIn):
     person = get_object_or_404(User, pk=payload.user_id)
@@ -363,7 +363,7 @@ def heartbeat(request, stream_id: StreamId):
 
 @router.post(
     "/streams/{stream_id}/pin",
-    response={200: LivestreamsStateOut, **errors(401, 403, 404, 409, 422)},
+    response={200: LivestreamsStateOut, **errors(400, 401, 403, 404, 409, 422)},
     summary="The host pins a product under the video (product_id null takes it down)",
     auth=signed_in,
 )
