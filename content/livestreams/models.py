@@ -54,7 +54,7 @@ class StreamIndexPage(RoutablePageMixin, Page):
 
         return views.schedule(request, self)
 
-    @path("calendar.ics")
+    @path("calendar/")
     def calendar(self, request):
         from . import views
 
@@ -207,7 +207,7 @@ class StreamPage(RoutablePageMixin, Page):
     def stream(self, request):
         return self.render(request)
 
-    @path("calendar.ics")
+    @path("calendar/")
     def calendar(self, request):
         from . import views
 
