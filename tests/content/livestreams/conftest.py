@@ -20,6 +20,15 @@ def _fresh_rate_limits():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _in_english():
+    """Messages are asserted verbatim in English (the msgids); pages are checked in either language."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def rooms_sent(monkeypatch):
     """Every room_send and room_changed the services make after commit, in order: [(kind, key, payload|None)]."""
