@@ -89,7 +89,9 @@ def media_server_tools():
     reason = _media_server_missing()
     if reason:
         _unavailable(reason)
-    return SimpleNamespace(nginx=NGINX, rtmp_module=RTMP_MODULE, ffmpeg=shutil.which("ffmpeg"), ffprobe=shutil.which("ffprobe"))
+    return SimpleNamespace(
+        nginx=NGINX, rtmp_module=RTMP_MODULE, ffmpeg=shutil.which("ffmpeg"), ffprobe=shutil.which("ffprobe")
+    )
 
 
 def _unavailable(reason: str) -> None:

@@ -261,7 +261,9 @@ def _may_report(user, stream: StreamPage) -> bool:
     return services.may_host(user, stream) or (user.is_authenticated and user.has_role(Role.STAFF))
 
 
-@router.get("/streams", response={200: list[LivestreamsStreamOut]}, summary="The schedule: live, upcoming, past", auth=None)
+@router.get(
+    "/streams", response={200: list[LivestreamsStreamOut]}, summary="The schedule: live, upcoming, past", auth=None
+)
 def stream_list(request):
     schedule = selectors.schedule(user=request_person(request))
     return [_stream_out(s, s.current) for part in ("live", "upcoming", "past") for s in schedule[part]]
@@ -346,7 +348,9 @@ def stream_unmute(request, stream_id: StreamId, payload: LivestreamsPersonIn):
     auth=signed_in,
 )
 def reaction(request, stream_id: StreamId, payload: LivestreamsReactionIn):
-    count = services.reaction_send(user=request_person(request), stream=_stream(request, stream_id), kind=payload.reaction)
+    count = services.reaction_send(
+        user=request_person(request), stream=_stream(request, stream_id), kind=payload.reaction
+    )
     return {"reaction": payload.reaction, "count": count}
 
 

@@ -40,7 +40,11 @@ def _handle(user, key: str, content: dict) -> dict | None:
     elif kind == "heartbeat":
         viewers = room_viewer_count(services.ROOM_KIND, key)
         session = services.stream_heartbeat(user=user, stream=stream, viewers=viewers)
-        return {"type": "watched", "live_seconds": round(session.live_seconds), "replay_seconds": round(session.replay_seconds)}
+        return {
+            "type": "watched",
+            "live_seconds": round(session.live_seconds),
+            "replay_seconds": round(session.replay_seconds),
+        }
     elif kind == "answer":
         round_id, choice = content.get("round"), content.get("choice")
         round_ = (
@@ -67,6 +71,11 @@ class StreamRoomConsumer(RoomConsumer):
             try:
                 answer = await database_sync_to_async(_handle)(self.user, self.key, content)
             except ApplicationError as error:
-                answer = {"type": "error", "status": error.status, "message": str(error.message), "for": content.get("type")}
+                answer = {
+                    "type": "error",
+                    "status": error.status,
+                    "message": str(error.message),
+                    "for": content.get("type"),
+                }
         if answer is not None:
             await self.send_json(answer)

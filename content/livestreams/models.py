@@ -241,7 +241,12 @@ class StreamProduct(Orderable):
     seller = models.CharField(_("seller"), max_length=100, help_text=_("The station or shop that sells it."))
     stock = models.PositiveIntegerField(_("stock"), default=0)
     image = models.ForeignKey(
-        "wagtailimages.Image", verbose_name=_("picture"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "wagtailimages.Image",
+        verbose_name=_("picture"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     link = models.URLField(_("where to buy"), blank=True)
 
@@ -279,6 +284,9 @@ class StreamQuestion(Orderable):
         if not 2 <= len(choices) <= 6 or sum(line.strip().startswith("*") for line in self.choices.splitlines()) != 1:
             raise ValidationError({"choices": _("Two to six choices, exactly one marked with *.")})
 
+    def __str__(self) -> str:
+        return self.text
+
 
 class StreamChapter(Orderable):
     """A chapter of the replay, added by the host: where it starts and what it is about."""
@@ -288,6 +296,9 @@ class StreamChapter(Orderable):
     title = models.CharField(_("title"), max_length=100)
 
     panels = [FieldRowPanel([FieldPanel("at_seconds"), FieldPanel("title")])]
+
+    def __str__(self) -> str:
+        return f"{self.at_seconds}s {self.title}"
 
 
 # --- what happens around a stream ------------------------------------------------------------------
@@ -312,6 +323,9 @@ class StreamState(models.Model):
     class Meta:
         verbose_name = _("stream state")
 
+    def __str__(self) -> str:
+        return f"{self.stream_id}: {self.status}"
+
     @property
     def live_seconds(self) -> float:
         if self.live_started_at is None or self.ended_at is None:
@@ -326,6 +340,9 @@ class StreamKey(models.Model):
     key = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"key of {self.stream_id}" + (" (revoked)" if self.revoked_at else "")
 
 
 class BannedWord(models.Model):
@@ -360,6 +377,9 @@ class ChatMessage(models.Model):
     class Meta:
         indexes = [models.Index(fields=["stream", "sent_at"])]
 
+    def __str__(self) -> str:
+        return self.text
+
 
 class StreamMute(models.Model):
     """A person muted in one stream by its host or a moderator: nothing they write reaches anyone."""
@@ -371,6 +391,9 @@ class StreamMute(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["stream", "user"], name="livestreams_mute_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} muted in {self.stream_id}"
 
 
 class Reaction(models.TextChoices):
@@ -387,6 +410,9 @@ class ReactionCount(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["stream", "kind"], name="livestreams_reaction_kind_once")]
 
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.count}"
+
 
 class PinEvent(models.Model):
     """The host pinned a product (or took it down, product None): the replay shows them in time."""
@@ -396,12 +422,18 @@ class PinEvent(models.Model):
     at = models.DateTimeField()
     offset_seconds = models.FloatField(default=0)
 
+    def __str__(self) -> str:
+        return f"{self.stream_id} pinned {self.product_id} at {self.offset_seconds:.0f}s"
+
 
 class ProductClick(models.Model):
     stream = models.ForeignKey(StreamPage, on_delete=models.CASCADE, related_name="product_clicks")
     product = models.ForeignKey(StreamProduct, on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.product_id} by {self.user_id}"
 
 
 class QuizRound(models.Model):
@@ -416,6 +448,9 @@ class QuizRound(models.Model):
     closes_at = models.DateTimeField()
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
 
+    def __str__(self) -> str:
+        return self.text
+
 
 class QuizAnswer(models.Model):
     round = models.ForeignKey(QuizRound, on_delete=models.CASCADE, related_name="answers")
@@ -427,6 +462,9 @@ class QuizAnswer(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["round", "user"], name="livestreams_answer_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.points}"
 
 
 class WatchSession(models.Model):
@@ -442,6 +480,9 @@ class WatchSession(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["stream", "user"], name="livestreams_watch_once")]
 
+    def __str__(self) -> str:
+        return f"{self.user_id} watched {self.stream_id}"
+
 
 class StreamReminder(models.Model):
     stream = models.ForeignKey(StreamPage, on_delete=models.CASCADE, related_name="reminders")
@@ -450,3 +491,6 @@ class StreamReminder(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["stream", "user"], name="livestreams_remind_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} reminded of {self.stream_id}"

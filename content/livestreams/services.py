@@ -709,7 +709,9 @@ def replay_seconds_of(stream: StreamPage, state: StreamState) -> float:
     return float(stream.video_seconds or 0)
 
 
-def stream_heartbeat(*, user, stream: StreamPage, viewers: int | None = None, now: datetime | None = None) -> WatchSession:
+def stream_heartbeat(
+    *, user, stream: StreamPage, viewers: int | None = None, now: datetime | None = None
+) -> WatchSession:
     """The player of a signed-in viewer says it is still playing. Credits the time since this person's previous
     heartbeat (at most HEARTBEAT_MAX_GAP; never more than wall time however often they beat) to live or replay
     time, by the stream's status; records attendance or a watched replay once the share is reached."""

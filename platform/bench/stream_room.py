@@ -355,7 +355,9 @@ def parse(argv=None):
     parser.add_argument("--duration", type=float, default=40)
     parser.add_argument("--settle", type=float, default=5)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gp"))
+    parser.add_argument(
+        "--database-url", default=os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gp")
+    )
     parser.add_argument("--redis-url", default=os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0"))
     return parser.parse_args(argv)
 

@@ -38,9 +38,10 @@ def test_a_person_subscribes_to_a_reminder(client, stream_world):
     response = client.post(w.stream.url + "remind/")
     assert response.status_code == 302
     assert StreamReminder.objects.filter(stream=w.stream, user=w.retailer).count() == 1
-    assert "取消预约" in client.get(w.stream.url).content.decode() or "Cancel the reminder" in client.get(
-        w.stream.url
-    ).content.decode()
+    assert (
+        "取消预约" in client.get(w.stream.url).content.decode()
+        or "Cancel the reminder" in client.get(w.stream.url).content.decode()
+    )
 
 
 def test_the_host_console_and_report_are_for_the_host_and_staff(client, stream_world):

@@ -63,7 +63,8 @@ def test_only_the_host_or_an_editor_rotates_the_key(stream_world):
 
 
 @pytest.mark.parametrize(
-    "offset", [-services.PUBLISH_EARLY - timedelta(minutes=1), timedelta(hours=1) + services.PUBLISH_LATE + timedelta(minutes=1)]
+    "offset",
+    [-services.PUBLISH_EARLY - timedelta(minutes=1), timedelta(hours=1) + services.PUBLISH_LATE + timedelta(minutes=1)],
 )
 def test_on_publish_refuses_a_stream_outside_its_window(stream_world, offset):
     w = stream_world
@@ -320,8 +321,13 @@ def test_quiz_scores_by_answer_time_and_closes_at_the_countdown(
     assert answered.get(actor_user=w.retailer).full["result"]["score"]["raw"] == 950
     # After the countdown the next question may open, and the room shows the right answer of the last.
     services.quiz_open(
-        user=w.staff, stream=w.stream, text="笋干怎么保存?", choices=["通风干燥处", "冰箱冷冻"], correct=0,
-        seconds=10, now=t + timedelta(seconds=20),
+        user=w.staff,
+        stream=w.stream,
+        text="笋干怎么保存?",
+        choices=["通风干燥处", "冰箱冷冻"],
+        correct=0,
+        seconds=10,
+        now=t + timedelta(seconds=20),
     )
     closed = services.quiz_round_out(round_, now=t + timedelta(seconds=20))
     assert closed["closed"] is True and closed["correct"] == 0
@@ -356,8 +362,13 @@ def test_the_host_pins_a_product_for_every_viewer_and_the_replay_keeps_it(
         {
             "kind": "pin",
             "product": {
-                "id": tea.pk, "name": "龙井茶", "price": "88.00", "seller": "龙坞村惠民服务站", "stock": 50,
-                "link": "", "image": "",
+                "id": tea.pk,
+                "name": "龙井茶",
+                "price": "88.00",
+                "seller": "龙坞村惠民服务站",
+                "stock": 50,
+                "link": "",
+                "image": "",
             },
         }
     ]

@@ -46,7 +46,10 @@ def served(transactional_db, stream_world, tmp_path):
     log = open(tmp_path / "daphne.log", "w")  # noqa: SIM115 - closed below
     daphne = subprocess.Popen(  # noqa: S603 - our own server
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "core.asgi:application"],
-        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
