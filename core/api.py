@@ -70,6 +70,7 @@ def _mount_routers() -> None:
     from content.certification.api import router as certification_router
     from content.learning.api import router as learning_router
     from content.qa.api import router as qa_router
+    from content.livestreams.api import router as livestreams_router
     from core.people.api import router as people_router
     from realtime.api import router as realtime_router
     from recommender.api import router as recommender_router
@@ -78,6 +79,7 @@ def _mount_routers() -> None:
     api.add_router("/learning/", learning_router)
     api.add_router("/certification/", certification_router)
     api.add_router("/qa/", qa_router)
+    api.add_router("/livestreams/", livestreams_router)
     api.add_router("/", recommender_router)
     api.add_router("/", realtime_router)
 

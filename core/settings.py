@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "content.learning",
     "content.certification",
     "content.qa",  # questions and answers on lessons
+    "content.livestreams",
     "recommender",
     "realtime",
     "wagtail.contrib.forms",
@@ -246,6 +247,15 @@ WAGTAILMEDIA = {
 # xAPI: the account home page that names our own users inside statements.
 XAPI_ACCOUNT_HOMEPAGE = os.environ.get("XAPI_ACCOUNT_HOMEPAGE", SITE_URL)
 XAPI_MAX_BATCH = int(os.environ.get("XAPI_MAX_BATCH", "500"))
+
+# Livestreams (content/livestreams, platform/nginx-rtmp.conf): where encoders publish (shown to hosts; empty: no
+# media server, streams play uploaded videos), the address HLS is served under, the directory nginx writes it to
+# (on this machine: the replay playlist is written beside it), and who may call the on_publish callbacks.
+LIVESTREAMS_RTMP_URL = os.environ.get("LIVESTREAMS_RTMP_URL", "")
+LIVESTREAMS_HLS_URL = os.environ.get("LIVESTREAMS_HLS_URL", "/hls/")
+LIVESTREAMS_HLS_DIR = os.environ.get("LIVESTREAMS_HLS_DIR", "")
+LIVESTREAMS_RTMP_RELAY = os.environ.get("LIVESTREAMS_RTMP_RELAY", "rtmp://127.0.0.1:1935/show")
+LIVESTREAMS_CALLBACK_ADDRESSES = env_list("LIVESTREAMS_CALLBACK_ADDRESSES", "127.0.0.1,::1")
 
 RECOMMENDER_MODEL_DIR = Path(os.environ.get("RECOMMENDER_MODEL_DIR", VAR_DIR / "models"))
 

@@ -68,6 +68,32 @@ def _browser_missing() -> str | None:
     return None
 
 
+NGINX = os.environ.get("NGINX_PATH", "/usr/sbin/nginx")
+RTMP_MODULE = os.environ.get("NGINX_RTMP_MODULE", "/usr/lib/nginx/modules/ngx_rtmp_module.so")
+
+
+def _media_server_missing() -> str | None:
+    """The livestream integration test runs nginx with the RTMP module and publishes with ffmpeg."""
+    if not Path(NGINX).exists():
+        return f"needs nginx at {NGINX} (apt-get install nginx)"
+    if not Path(RTMP_MODULE).exists():
+        return f"needs nginx's RTMP module at {RTMP_MODULE} (apt-get install libnginx-mod-rtmp)"
+    if not shutil.which("ffmpeg") or not shutil.which("ffprobe"):
+        return "needs ffmpeg and ffprobe (apt-get install ffmpeg)"
+    return None
+
+
+@pytest.fixture
+def media_server_tools():
+    """nginx, its RTMP module and ffmpeg: skipped with the reason when absent, a failure in CI (as Chromium is)."""
+    reason = _media_server_missing()
+    if reason:
+        _unavailable(reason)
+    return SimpleNamespace(
+        nginx=NGINX, rtmp_module=RTMP_MODULE, ffmpeg=shutil.which("ffmpeg"), ffprobe=shutil.which("ffprobe")
+    )
+
+
 def _unavailable(reason: str) -> None:
     if IN_CI and not EMBEDDED_PASS:
         pytest.fail(f"CI requires this test to run, but it {reason}", pytrace=False)

@@ -71,6 +71,33 @@ EXPECTED: dict[str, tuple] = {
     "POST /api/qa/questions/{question_id}/accept": (401, 404, 404, 404, 404, 404, 404, 404),
     "POST /api/qa/questions/{question_id}/moderation": (401, 404, 404, 404, 404, 404, 404, 404),
     "POST /api/qa/answers/{answer_id}/moderation": (401, 404, 404, 404, 404, 404, 404, 404),
+    # Livestreams: tried on a past (ended) demo stream, hosted by demo_staff, open to everyone.
+    "GET /api/livestreams/streams": (200, 200, 200, 200, 200, 200, 200, 200),
+    "GET /api/livestreams/streams/{stream_id}": (200, 200, 200, 200, 200, 200, 200, 200),
+    "GET /api/livestreams/streams/{stream_id}/room": (200, 200, 200, 200, 200, 200, 200, 200),
+    "GET /api/livestreams/streams/{stream_id}/replay": (200, 200, 200, 200, 200, 200, 200, 200),
+    "GET /api/livestreams/streams/{stream_id}/key": (401, 403, 403, 200, 403, 403, 200, 200),
+    "GET /api/livestreams/streams/{stream_id}/report": (401, 403, 200, 200, 403, 403, 200, 200),
+    "GET /api/livestreams/streams/{stream_id}/attendance": (401, 403, 200, 200, 403, 403, 200, 200),
+    "POST /api/livestreams/streams/{stream_id}/chat": (401, 422, 422, 422, 422, 422, 422, 422),
+    "POST /api/livestreams/messages/{message_id}/delete": (401, 403, 403, 200, 403, 403, 200, 200),
+    "POST /api/livestreams/streams/{stream_id}/mute": (401, 422, 422, 422, 422, 422, 422, 422),
+    "POST /api/livestreams/streams/{stream_id}/unmute": (401, 422, 422, 422, 422, 422, 422, 422),
+    "POST /api/livestreams/streams/{stream_id}/reactions": (401, 422, 422, 422, 422, 422, 422, 422),
+    "POST /api/livestreams/streams/{stream_id}/heartbeat": (401, 200, 200, 200, 200, 200, 200, 200),
+    "POST /api/livestreams/streams/{stream_id}/pin": (401, 403, 403, 409, 403, 403, 409, 409),
+    "POST /api/livestreams/streams/{stream_id}/products/{product_id}/click": (200, 200, 200, 200, 200, 200, 200, 200),
+    "POST /api/livestreams/streams/{stream_id}/quiz": (401, 403, 403, 400, 403, 403, 400, 400),
+    "POST /api/livestreams/quiz/{round_id}/answer": (401, 409, 409, 409, 409, 409, 409, 409),
+    "POST /api/livestreams/streams/{stream_id}/reminder": (401, 409, 409, 409, 409, 409, 409, 409),
+    "POST /api/livestreams/streams/{stream_id}/reminder/cancel": (401, 200, 200, 200, 200, 200, 200, 200),
+    "POST /api/livestreams/streams/{stream_id}/live": (401, 403, 403, 409, 403, 403, 409, 409),
+    "POST /api/livestreams/streams/{stream_id}/end": (401, 403, 403, 409, 403, 403, 409, 409),
+    "POST /api/livestreams/streams/{stream_id}/key": (401, 403, 403, 200, 403, 403, 200, 200),
+    "livestreams/rtmp/on_publish": (405, 405, 405, 405, 405, 405, 405, 405),
+    "livestreams/rtmp/on_publish_done": (405, 405, 405, 405, 405, 405, 405, 405),
+    "page: livestream schedule": (200, 200, 200, 200, 200, 200, 200, 200),
+    "page: livestream": (200, 200, 200, 200, 200, 200, 200, 200),
     "page: course catalogue": (200, 200, 200, 200, 200, 200, 200, 200),
     "page: course": (200, 200, 200, 200, 200, 200, 200, 200),
     "page: lesson": (200, 200, 200, 200, 200, 200, 200, 200),
@@ -159,6 +186,15 @@ class Demo:
         self.private = next(c for c in contests if not c["is_public"])
         dashboard = admin.get("/api/certification/dashboard").json()
         self.programme = dashboard["programmes"][0]["slug"]
+        # Livestreams: a past stream (its chat, a quiz question, a product); the schedule and a stream's page.
+        streams = admin.get("/api/livestreams/streams").json()
+        self.stream = next(s for s in streams if s["status"] == "ended")
+        stream_path = f"/api/livestreams/streams/{self.stream['id']}"
+        self.message = admin.get(stream_path + "/replay").json()["chat"][0]["id"]
+        self.round = admin.get(stream_path + "/report").json()["quiz"][0]["id"]
+        self.product = admin.get(stream_path).json()["products"][0]["id"]
+        self.pages["page: livestream schedule"] = self.stream["url"].rstrip("/").rsplit("/", 1)[0] + "/"
+        self.pages["page: livestream"] = self.stream["url"]
 
 
 def concrete(route: str, demo: Demo) -> list[tuple[str, str]]:
@@ -173,6 +209,10 @@ def concrete(route: str, demo: Demo) -> list[tuple[str, str]]:
         "question_id": "2147483000",
         "answer_id": "2147483000",
         "path": "nothing-here.txt",
+        "stream_id": str(demo.stream["id"]),
+        "message_id": str(demo.message),
+        "round_id": str(demo.round),
+        "product_id": str(demo.product),
     }
 
     def fill(text: str, **override) -> str:
@@ -198,6 +238,9 @@ BODIES = {
     "POST /api/qa/questions/{question_id}/accept": {"answer_id": 1},
     "POST /api/qa/questions/{question_id}/moderation": {"action": "hide"},
     "POST /api/qa/answers/{answer_id}/moderation": {"action": "hide"},
+    "POST /api/livestreams/streams/{stream_id}/pin": {"product_id": None},
+    "POST /api/livestreams/streams/{stream_id}/quiz": {},
+    "POST /api/livestreams/quiz/{round_id}/answer": {"choice": 0},
 }
 
 

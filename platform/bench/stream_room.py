@@ -1,0 +1,366 @@
+"""A livestream room under load: N viewers on two daphne workers, chat at a steady rate, a product switch every 10 s.
+
+    flock /tmp/bench.lock .venv/bin/python platform/bench/stream_room.py                  # 2,000 viewers, 50 msg/s
+    flock /tmp/bench.lock .venv/bin/python platform/bench/stream_room.py --viewers 500 --rate 20
+
+On a fresh PostgreSQL database: one live stream with eight products; `--chatters` signed-in people (sessions as a
+browser has them) and the rest anonymous viewers (the stream is open to everyone), split across the workers on
+`ws/livestreams/<id>/` (realtime/rooms.py through channels_redis). The chatters send chat messages over their own
+sockets, taking turns so that the room gets `--rate` messages a second and nobody exceeds the per-person limit;
+every `--switch` seconds the host pins another product (the real service, from this process, its notice through
+Redis). Each message names its sequence number; each viewer records when it saw each one.
+
+Figures: delay from send (chat) or commit (pin) to every viewer's receipt, p50/p99/max; messages lost to a connected
+viewer (stored messages a viewer never received); refusals (rate limit); and whether the room's viewer count
+(`room_viewer_count`, across workers) equals the viewers connected at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from wsclient import RawWebSocket, raise_file_limit  # noqa: E402 - beside this script
+
+CHAT = re.compile(rb'"text":"b(\d+)"')
+PIN = re.compile(rb'"kind":"pin","product":\{"id":(\d+)')
+ERROR = re.compile(rb'^\{"type":"error"')
+VIEWERS = re.compile(rb'"viewers":(\d+)')
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def percentile(values, q: float) -> float:
+    import numpy as np
+
+    return float(np.percentile(values, q)) if len(values) else float("nan")
+
+
+def wait_http(url: str, process: subprocess.Popen, timeout: float = 90) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback
+                if response.status < 500:
+                    return
+        except Exception:  # noqa: BLE001 - keep polling
+            time.sleep(0.3)
+    raise RuntimeError(f"{url} did not answer")
+
+
+def create_database(url: str):
+    import dj_database_url
+    import psycopg
+
+    db = dj_database_url.parse(url)
+    name = f"gp_bench_stream_{os.getpid()}"
+    dsn = f"host={db['HOST'] or '127.0.0.1'} port={db['PORT'] or 5432} user={db['USER']} dbname=postgres"
+    if db.get("PASSWORD"):
+        dsn += f" password={db['PASSWORD']}"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}", dsn, name
+
+
+def build_world(chatters: int):
+    """A live stream, its host, eight products, and `chatters` people with browser sessions."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.sessions.backends.cached_db import SessionStore
+    from django.utils import timezone
+    from wagtail.models import Site
+
+    from content.livestreams import services
+    from content.livestreams.models import StreamIndexPage, StreamPage, StreamProduct
+    from core.people.models import User
+
+    password = make_password("bench-only")
+    host = User.objects.create(username="bench_host", display_name="主播", password=password, is_superuser=True)
+    people = User.objects.bulk_create(
+        [User(username=f"bench_c{i:05d}", display_name=f"观众{i}", password=password) for i in range(chatters)]
+    )
+    home = Site.objects.get(is_default_site=True).root_page.specific
+    index = home.add_child(instance=StreamIndexPage(title="直播", slug="live"))
+    now = timezone.now()
+    stream = StreamPage(title="压测直播间", slug="bench", host=host, starts_at=now, ends_at=now + timedelta(hours=2))
+    for n in range(8):
+        stream.products.add(StreamProduct(name=f"产品{n}", price=Decimal("9.90"), seller="龙坞村惠民服务站", stock=100))
+    index.add_child(instance=stream)
+    services.stream_state_ensure(stream=stream)
+    services.stream_go_live(user=host, stream=stream)
+    cookies = []
+    for user in people:
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.save()
+        cookies.append(f"{settings.SESSION_COOKIE_NAME}={session.session_key}")
+    return stream.pk, host.pk, [p.pk for p in stream.products.all()], cookies
+
+
+class Viewer(RawWebSocket):
+    """Records when each chat message (by sequence number) and each pin (by product) first arrives."""
+
+    def __init__(self, path, host, headers=None):
+        super().__init__(path, host, headers)
+        self.chat: dict[int, float] = {}
+        self.pins: list[tuple[int, float]] = []
+        self.errors = 0
+        self.viewers_seen = -1
+
+    def on_text(self, payload: bytes, received_at: float) -> None:
+        if payload.startswith(b'{"type":"events"'):
+            for match in CHAT.finditer(payload):
+                self.chat.setdefault(int(match.group(1)), received_at)
+            for match in PIN.finditer(payload):
+                self.pins.append((int(match.group(1)), received_at))
+        elif payload.startswith(b'{"type":"snapshot"'):
+            match = VIEWERS.search(payload)
+            if match:
+                self.viewers_seen = int(match.group(1))
+        elif ERROR.match(payload):
+            self.errors += 1
+
+
+async def connect(ports: list[int], path: str, count: int, cookies: list[str]) -> list[Viewer]:
+    loop = asyncio.get_running_loop()
+    semaphore = asyncio.Semaphore(100)
+
+    async def one(i: int) -> Viewer:
+        port = ports[i % len(ports)]
+        headers = {"Cookie": cookies[i]} if i < len(cookies) else None
+        for attempt in range(8):
+            async with semaphore:
+                try:
+                    _t, viewer = await loop.create_connection(
+                        lambda: Viewer(path, f"127.0.0.1:{port}", headers), "127.0.0.1", port
+                    )
+                    await asyncio.wait_for(viewer.open, 30)
+                    return viewer
+                except Exception:  # noqa: BLE001 - a full backlog: again, a little later
+                    await asyncio.sleep(0.2 * (attempt + 1))
+        raise RuntimeError(f"viewer {i} could not connect")
+
+    return list(await asyncio.gather(*(one(i) for i in range(count))))
+
+
+def pin(stream_id: int, host_id: int, product_id: int) -> float:
+    """The host pins a product (the real service); returns the commit time."""
+    from django.db import transaction
+
+    from content.livestreams import services
+    from content.livestreams.models import StreamPage
+    from core.people.models import User
+
+    with transaction.atomic():
+        services.product_pin(
+            user=User.objects.get(pk=host_id), stream=StreamPage.objects.get(pk=stream_id), product_id=product_id
+        )
+    return time.time()
+
+
+async def run(args, env, workdir: Path, stream_id: int, host_id: int, products: list[int], cookies: list[str]) -> dict:
+    from django.db import connections
+
+    from content.livestreams.models import ChatMessage
+    from content.livestreams.services import ROOM_KIND
+    from realtime.rooms import publisher, room_viewer_count
+
+    ports = [free_port() for _ in range(args.workers)]
+    servers = []
+    try:
+        for port in ports:
+            process = subprocess.Popen(  # noqa: S603
+                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "core.asgi:application"],
+                env=env,
+                cwd=ROOT,
+                stdout=(workdir / f"daphne-{port}.log").open("w"),
+                stderr=subprocess.STDOUT,
+            )
+            servers.append(process)
+            wait_http(f"http://127.0.0.1:{port}/api/livestreams/streams/{stream_id}/room", process)
+        started = time.monotonic()
+        viewers = await connect(ports, f"/ws/livestreams/{stream_id}/", args.viewers, cookies)
+        connect_seconds = time.monotonic() - started
+        print(f"{len(viewers)} viewers connected in {connect_seconds:.1f} s", flush=True)
+        await asyncio.sleep(2)
+        chatters = viewers[: len(cookies)]
+        sent: dict[int, float] = {}
+        pins: list[tuple[int, float]] = []
+        loop = asyncio.get_running_loop()
+        interval = 1.0 / args.rate
+        t0 = time.monotonic()
+        seq = 0
+        next_switch = t0 + args.switch
+        switch_n = 0
+        while time.monotonic() - t0 < args.duration:
+            target = t0 + seq * interval
+            delay = target - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            chatter = chatters[seq % len(chatters)]
+            sent[seq] = time.time()
+            chatter.send_text(json.dumps({"type": "chat", "text": f"b{seq}"}).encode())
+            seq += 1
+            if time.monotonic() >= next_switch:
+                product = products[switch_n % len(products)]
+                switch_n += 1
+                committed = await loop.run_in_executor(None, pin, stream_id, host_id, product)
+                publisher().flush()
+                pins.append((product, committed))
+                next_switch += args.switch
+        await asyncio.sleep(args.settle)
+        stored = {
+            int(text[1:])
+            for text in await loop.run_in_executor(
+                None, lambda: list(ChatMessage.objects.filter(stream_id=stream_id).values_list("text", flat=True))
+            )
+        }
+        await loop.run_in_executor(None, connections.close_all)
+        connected = [v for v in viewers if not v.closed]
+        count = await loop.run_in_executor(None, room_viewer_count, ROOM_KIND, str(stream_id))
+        chat_delays, pin_delays = [], []
+        lost = 0
+        for viewer in connected:
+            for n in stored:
+                at = viewer.chat.get(n)
+                if at is None:
+                    lost += 1
+                else:
+                    chat_delays.append(at - sent[n])
+            seen = {}
+            for product, at in viewer.pins:
+                seen.setdefault(product, []).append(at)
+            for product, committed in pins:
+                later = [at for at in seen.get(product, []) if at >= committed - 0.5]
+                if later:
+                    pin_delays.append(max(0.0, min(later) - committed))
+                else:
+                    lost += 1
+        return {
+            "viewers": args.viewers,
+            "connected_at_end": len(connected),
+            "room_viewer_count": count,
+            "count_exact": count == len(connected),
+            "chat_sent": len(sent),
+            "chat_stored": len(stored),
+            "refused": sum(v.errors for v in chatters),
+            "pins": len(pins),
+            "chat_p50_ms": round(percentile(chat_delays, 50) * 1000, 1),
+            "chat_p99_ms": round(percentile(chat_delays, 99) * 1000, 1),
+            "chat_max_ms": round(max(chat_delays, default=float("nan")) * 1000, 1),
+            "pin_p50_ms": round(percentile(pin_delays, 50) * 1000, 1),
+            "pin_p99_ms": round(percentile(pin_delays, 99) * 1000, 1),
+            "lost_to_connected_viewers": lost,
+            "connect_seconds": round(connect_seconds, 1),
+        }
+    finally:
+        for process in servers:
+            process.send_signal(signal.SIGTERM)
+        for process in servers:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def main(args) -> None:
+    limit = raise_file_limit(args.viewers * 2 + 2000)
+    if limit < args.viewers + 500:
+        sys.exit(f"open-file limit {limit} is too low for {args.viewers} viewers")
+    url, admin_dsn, name = create_database(args.database_url)
+    workdir = Path(tempfile.mkdtemp(prefix="bench-stream-"))
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "REDIS_URL": args.redis_url,
+        "REDIS_KEY_PREFIX": f"benchstream{os.getpid()}",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": "bench-only-" + base64.b64encode(os.urandom(24)).decode(),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+    }
+    os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    try:
+        print(f"database {name}, work files in {workdir}", flush=True)
+        call_command("migrate", "--no-input", verbosity=0)
+        with open("/proc/loadavg") as f:
+            load_before = " ".join(f.read().split()[:3])
+        stream_id, host_id, products, cookies = build_world(args.chatters)
+        result = asyncio.run(run(args, env, workdir, stream_id, host_id, products, cookies))
+        print(json.dumps(result, ensure_ascii=False), flush=True)
+        print(
+            f"viewers={args.viewers} chatters={args.chatters} rate={args.rate}/s switch every {args.switch}s "
+            f"duration={args.duration}s workers={args.workers}; load average before: {load_before}"
+        )
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        import psycopg
+
+        with psycopg.connect(admin_dsn, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        import redis
+
+        client = redis.Redis.from_url(args.redis_url)
+        keys = list(client.scan_iter(f"{env['REDIS_KEY_PREFIX']}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+
+
+def parse(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--viewers", type=int, default=2000)
+    parser.add_argument("--chatters", type=int, default=150, help="signed-in viewers who chat, taking turns")
+    parser.add_argument("--rate", type=float, default=50, help="chat messages per second")
+    parser.add_argument("--switch", type=float, default=10, help="seconds between pinned-product switches")
+    parser.add_argument("--duration", type=float, default=40)
+    parser.add_argument("--settle", type=float, default=5)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--database-url", default=os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gp")
+    )
+    parser.add_argument("--redis-url", default=os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0"))
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    main(parse())
