@@ -69,8 +69,8 @@ def _mount_routers() -> None:
     # Each app keeps one Router in its api.py; they are composed here, in one place.
     from content.certification.api import router as certification_router
     from content.learning.api import router as learning_router
-    from content.qa.api import router as qa_router
     from content.livestreams.api import router as livestreams_router
+    from content.qa.api import router as qa_router
     from core.people.api import router as people_router
     from realtime.api import router as realtime_router
     from recommender.api import router as recommender_router

@@ -16,4 +16,9 @@ class UnknownPathConsumer(AsyncWebsocketConsumer):
         await self.close()
 
 
-websocket_urlpatterns = [*learning_patterns, *livestreams_patterns, *realtime_patterns, re_path(r"", UnknownPathConsumer.as_asgi())]
+websocket_urlpatterns = [
+    *learning_patterns,
+    *livestreams_patterns,
+    *realtime_patterns,
+    re_path(r"", UnknownPathConsumer.as_asgi()),
+]
