@@ -31,6 +31,9 @@ urlpatterns = [
     path("me/", home_views.my_page, name="my-page"),
     path("", include("realtime.urls")),
     path("certificates/", include("content.certification.urls")),
+    path("", include("content.community.urls")),
+    path("hsds/", include("content.community.hsds")),
+    path("open311/v2/", include("content.community.open311")),
 ]
 
 if settings.DEBUG:
