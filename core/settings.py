@@ -42,9 +42,9 @@ INSTALLED_APPS = [
     "core.home",
     "content.learning",
     "content.certification",
-    "content.community",
     "recommender",
     "realtime",
+    "content.community",  # after realtime: its demo step adds rules to the pioneer index realtime seeds
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",

@@ -44,6 +44,16 @@ def derived_id(owner: uuid.UUID, part: str) -> str:
     return str(uuid.uuid5(owner, part))
 
 
+def clean(document):
+    """The document without null members: HSDS types its fields as strings, numbers or objects, never null, so a
+    value we do not have is left out."""
+    if isinstance(document, dict):
+        return {key: clean(value) for key, value in document.items() if value is not None}
+    if isinstance(document, list):
+        return [clean(value) for value in document]
+    return document
+
+
 def _iso(moment: dt.datetime | None) -> str | None:
     if moment is None:
         return None
@@ -361,7 +371,7 @@ def _json(document, status: int = 200) -> JsonResponse:
 def hsds_view(function):
     def view(request, *args, **kwargs):
         try:
-            return _json(function(request, *args, **kwargs))
+            return _json(clean(function(request, *args, **kwargs)))
         except Bad as exc:
             return _json({"message": str(exc), "extra": {}}, status=400)
         except Http404:

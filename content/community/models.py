@@ -17,6 +17,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.search import index
 from modelcluster.fields import ParentalKey
@@ -392,12 +393,12 @@ class DirectRequest(models.Model):
     """A request sent through the direct line, and its way to being answered and closed."""
 
     class State(models.TextChoices):
-        NEW = "new", _("New")
-        ASSIGNED = "assigned", _("Assigned")
-        IN_PROGRESS = "in_progress", _("In progress")
-        RESOLVED = "resolved", _("Resolved")
-        CONFIRMED = "confirmed", _("Confirmed")
-        REOPENED = "reopened", _("Reopened")
+        NEW = "new", pgettext_lazy("request state", "New")
+        ASSIGNED = "assigned", pgettext_lazy("request state", "Assigned")
+        IN_PROGRESS = "in_progress", pgettext_lazy("request state", "Being handled")
+        RESOLVED = "resolved", pgettext_lazy("request state", "Resolved")
+        CONFIRMED = "confirmed", pgettext_lazy("request state", "Confirmed")
+        REOPENED = "reopened", pgettext_lazy("request state", "Reopened")
 
     OPEN_STATES = (State.NEW, State.ASSIGNED, State.IN_PROGRESS, State.REOPENED)
 

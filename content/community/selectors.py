@@ -150,7 +150,9 @@ def station_search(
             F("longitude") - longitude
         ) * (cos_lat * cos_lat)
         ordered = stations.annotate(approx=approx).order_by("approx", "pk")
-        for radius in SEARCH_RADII_KM:
+        # Few answers in all: no need to look in boxes first.
+        radii = SEARCH_RADII_KM if stations.count() > CHUNK else (None,)
+        for radius in radii:
             if radius is None:
                 inside = ordered
             else:
@@ -158,19 +160,18 @@ def station_search(
                 inside = ordered.filter(
                     latitude__gte=lat_min, latitude__lte=lat_max, longitude__gte=lon_min, longitude__lte=lon_max
                 )
-            hits, start, exhausted = [], 0, False
-            while len(hits) < limit * (3 if query else 1):
+            hits, start = [], 0
+            wanted = limit * (3 if query else 1)
+            while len(hits) < wanted:
                 chunk = list(inside[start : start + CHUNK])
                 start += CHUNK
                 judged = _judge(chunk, latitude, longitude, service=service, open_now=open_now, now=now)
+                # Only answers within the radius are sure to be the nearest: all nearer ones are in the box.
                 hits += [hit for hit in judged if radius is None or hit.distance_km <= radius]
-                if len(chunk) < CHUNK or (radius is not None and judged and judged[-1].distance_km > radius * 1.5):
-                    exhausted = True
+                if len(chunk) < CHUNK or (radius is not None and judged and judged[-1].distance_km > radius):
                     break
-            if len(hits) >= limit or radius is None:
+            if len(hits) >= wanted or radius is None:
                 break
-            if exhausted and radius is not None:
-                continue
         hits.sort(key=lambda hit: (hit.distance_km, hit.station.pk))
     if query is not None:
         hits = _ranked(hits, query)

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from core.activity.items import item_iri
 from core.activity.services import activity_record
@@ -256,11 +257,11 @@ def _locked(request: DirectRequest, act: str) -> DirectRequest:
 
 
 ACT_NAMES = {
-    "assign": lambda: _("assigned"),
-    "start": lambda: _("started"),
-    "resolve": lambda: _("resolved"),
-    "confirm": lambda: _("confirmed"),
-    "reopen": lambda: _("reopened"),
+    "assign": lambda: pgettext("request act", "assigned"),
+    "start": lambda: pgettext("request act", "started"),
+    "resolve": lambda: pgettext("request act", "resolved"),
+    "confirm": lambda: pgettext("request act", "confirmed"),
+    "reopen": lambda: pgettext("request act", "reopened"),
 }
 
 
