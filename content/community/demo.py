@@ -73,9 +73,11 @@ def _partners() -> dict[str, Partner]:
     return found
 
 
-def _hours_rows(rng, station: Station) -> list[WeeklyHours]:
+def _hours_rows(rng, station: Station, *, all_day: bool = False) -> list[WeeklyHours]:
     style = rng.random()
-    if station.kind == Station.Kind.CENTRE:
+    if all_day:  # 秀英便利店 never closes (a period from midnight to midnight lasts the whole day)
+        spans = [(d, "00:00", "00:00") for d in range(7)]
+    elif station.kind == Station.Kind.CENTRE:
         spans = [(d, "08:00", "20:30") for d in range(7)]
     elif style < 0.15:  # a shop that stays open late, past midnight on Fridays and Saturdays
         spans = [(d, "07:00", "23:00") for d in range(5)] + [(5, "07:00", "01:00"), (6, "07:00", "01:00")]
@@ -126,15 +128,16 @@ def build_stations(ctx) -> list[Station]:
             address=shop.address or f"{village.township}{village.name}", latitude=lat, longitude=lon,
             contact_name="", phone=f"1390579{rng.randrange(10000):04d}",
         )
-        WeeklyHours.objects.bulk_create(_hours_rows(rng, station))
-        if rng.random() < 0.12:
+        WeeklyHours.objects.bulk_create(_hours_rows(rng, station, all_day=bool(mine)))
+        if rng.random() < 0.12 and not mine:
             start = today + dt.timedelta(days=rng.randrange(1, 10))
             HoursException.objects.create(uuid=_id("closure", station.uuid), station=station, starts_on=start,
                                           ends_on=start + dt.timedelta(days=rng.randrange(0, 2)), closed=True,
                                           reason=rng.choice(["店主外出", "盘点", "装修"]))
-        HoursException.objects.create(uuid=_id("new-year", station.uuid), station=station, starts_on=dt.date(2027, 1, 1),
-                                      ends_on=dt.date(2027, 1, 1), closed=False, opens=dt.time(9), closes=dt.time(17),
-                                      reason="元旦")
+        if not mine:
+            HoursException.objects.create(uuid=_id("new-year", station.uuid), station=station, starts_on=dt.date(2027, 1, 1),
+                                          ends_on=dt.date(2027, 1, 1), closed=False, opens=dt.time(9), closes=dt.time(17),
+                                          reason="元旦")
         wanted = [by_code[c] for c in ALWAYS] + rng.sample([k for k in kinds if k.code not in ALWAYS],
                                                            rng.randint(3, 14 if kind == Station.Kind.CENTRE else 8))
         if mine:

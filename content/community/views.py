@@ -147,7 +147,7 @@ def offer_served(request, pk):
 class RequestForm(forms.Form):
     category = forms.ModelChoiceField(label=gettext_lazy("What is it about?"), queryset=RequestCategory.objects.all(),
                                       empty_label=None)
-    text = forms.CharField(label=gettext_lazy("Your request"), widget=forms.Textarea(attrs={"rows": 4}),
+    text = forms.CharField(label=gettext_lazy("Your request"), widget=forms.Textarea(attrs={"rows": 4, "data-testid": "request-text"}),
                            max_length=services.MAX_TEXT)
     photo = forms.FileField(label=gettext_lazy("Photo (optional)"), required=False,
                             widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
