@@ -12,6 +12,7 @@ urlpatterns = [
     path("stations/mine/", views.my_stations, name="my-stations"),
     path("stations/<int:pk>/", views.station_page, name="station"),
     path("stations/<int:pk>/manage/", views.station_manage, name="station-manage"),
+    path("stations/<int:pk>/details/", views.station_details, name="station-details"),
     path("stations/offers/<int:pk>/capacity/", views.offer_capacity, name="offer-capacity"),
     path("stations/offers/<int:pk>/served/", views.offer_served, name="offer-served"),
     path("direct/mine/", views.my_requests, name="my-requests"),

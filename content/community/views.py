@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from content.certification.qr import qr_svg
-from core.errors import ApplicationError
+from core.errors import ApplicationError, PermissionDenied
 from core.people.models import OrgUnit, Shop, Village
 
 from . import selectors, services
@@ -106,7 +106,43 @@ def station_manage(request, pk):
         raise DjangoPermissionDenied(_("Only the station's shop owner or an editor may change it."))
     detail = selectors.station_detail(station_id=pk)
     qr_url = request.build_absolute_uri(reverse("community:request-form", args=["station", station.uuid]))
-    return render(request, "community/station_manage.html", {**detail, "qr": qr_svg(qr_url), "qr_url": qr_url})
+    details = StationDetailsForm(
+        initial={"status": station.status, "phone": station.phone, "contact_name": station.contact_name,
+                 "description": station.description}
+    )
+    return render(
+        request,
+        "community/station_manage.html",
+        {**detail, "qr": qr_svg(qr_url), "qr_url": qr_url, "details": details},
+    )
+
+
+class StationDetailsForm(forms.Form):
+    status = forms.ChoiceField(label=gettext_lazy("Status"), choices=Station.Status.choices)
+    phone = forms.CharField(label=gettext_lazy("Phone"), required=False, max_length=20)
+    contact_name = forms.CharField(label=gettext_lazy("Contact person"), required=False, max_length=64)
+    description = forms.CharField(label=gettext_lazy("About the station"), required=False, max_length=2000,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+
+
+@login_required
+@require_POST
+def station_details(request, pk):
+    """The owner's or an editor's changes to the station's status (temporarily closed) and contact details."""
+    station = get_object_or_404(Station.objects.select_related("shop"), pk=pk)
+    form = StationDetailsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    else:
+        try:
+            services.station_update(station=station, by=request.user, **form.cleaned_data)
+        except PermissionDenied as exc:
+            raise DjangoPermissionDenied(exc.message) from exc
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Saved."))
+    return redirect("community:station-manage", pk=station.pk)
 
 
 def _offer_for(request, pk) -> Offer:

@@ -94,3 +94,21 @@ def test_reads_write_nothing(community, client):
                   and "django_session" not in q["sql"]]
         assert writes == [], url
     assert DirectRequest.objects.get().state == "new"
+
+
+def test_the_owner_closes_the_station_for_a_while_and_editors_may_too(community, client):
+    from content.community.models import Station
+
+    url = f"/stations/{community.near.pk}/details/"
+    data = {"status": "temporarily closed", "phone": "13900000009", "contact_name": "李春梅", "description": "装修中"}
+    client.force_login(community.other_owner)
+    assert client.post(url, data).status_code == 403
+    assert Station.objects.get(pk=community.near.pk).status == "active"
+    client.force_login(community.world.retailer)
+    assert client.post(url, data).status_code == 302
+    station = Station.objects.get(pk=community.near.pk)
+    assert (station.status, station.phone, station.description) == ("temporarily closed", "13900000009", "装修中")
+    # Every open page of the station hears it: the room's snapshot says closed.
+    from content.community.selectors import station_snapshot
+
+    assert station_snapshot(station_id=community.near.pk)["open_now"] is False

@@ -105,6 +105,7 @@ EXPECTED: dict[str, tuple] = {
     "stations/mine/": (302, 302, 200, 200, 200, 200, 200, 200),
     "stations/<int:pk>/": (200, 200, 200, 200, 200, 200, 200, 200),
     "stations/<int:pk>/manage/": (302, 200, 403, 403, 403, 403, 200, 200),
+    "stations/<int:pk>/details/": (302, 405, 405, 405, 405, 405, 405, 405),
     "stations/offers/<int:pk>/capacity/": (302, 405, 405, 405, 405, 405, 405, 405),
     "stations/offers/<int:pk>/served/": (302, 405, 405, 405, 405, 405, 405, 405),
     "direct/mine/": (302, 200, 200, 200, 200, 200, 200, 200),
