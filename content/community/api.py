@@ -134,7 +134,9 @@ def stations(request, filters: Query[CommunitySearchIn]):
 
 
 @router.get(
-    "/stations/{station_id}/live", response={200: CommunityStationLiveOut, **errors(404)}, url_name="community_station_live"
+    "/stations/{station_id}/live",
+    response={200: CommunityStationLiveOut, **errors(404)},
+    url_name="community_station_live",
 )
 def station_live(request, station_id: int):
     """What the station room pushes: open now, the next change, and each service's capacity."""
@@ -181,8 +183,12 @@ def _request_out(direct, now) -> dict:
     }
 
 
-@router.get("/requests/mine", auth=signed_in, response={200: list[CommunityRequestOut], **errors(401)},
-            url_name="community_my_requests")
+@router.get(
+    "/requests/mine",
+    auth=signed_in,
+    response={200: list[CommunityRequestOut], **errors(401)},
+    url_name="community_my_requests",
+)
 def requests_mine(request):
     """The requests the signed-in person sent (not anonymous ones: those are followed by their token)."""
     from django.utils import timezone
@@ -191,8 +197,12 @@ def requests_mine(request):
     return [_request_out(d, now) for d in selectors.my_requests(user=request_person(request))]
 
 
-@router.get("/requests/queue", auth=signed_in, response={200: list[CommunityRequestOut], **errors(401)},
-            url_name="community_queue")
+@router.get(
+    "/requests/queue",
+    auth=signed_in,
+    response={200: list[CommunityRequestOut], **errors(401)},
+    url_name="community_queue",
+)
 def requests_queue(request):
     """A staff member's open requests, oldest deadline first, with their colour (empty for people who are not staff)."""
     from django.utils import timezone

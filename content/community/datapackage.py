@@ -57,7 +57,9 @@ def _hours(rows) -> list[dict]:
 
 
 def _write(folder: Path, name: str, document) -> None:
-    (folder / name).write_text(json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    (folder / name).write_text(
+        json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+    )
 
 
 def catalogue_export(folder: Path) -> dict:
@@ -70,12 +72,32 @@ def catalogue_export(folder: Path) -> dict:
     kinds = list(ServiceKind.objects.select_related("category").order_by("category__sort_order", "sort_order", "code"))
     terms = []
     for c in categories:
-        terms.append({**hsds.clean(hsds.category_term(c)), EXT: {"name_en": c.name_en, "description": c.description, "sort_order": c.sort_order,
-                                                     "updated_at": _d(c.updated_at)}})
+        terms.append(
+            {
+                **hsds.clean(hsds.category_term(c)),
+                EXT: {
+                    "name_en": c.name_en,
+                    "description": c.description,
+                    "sort_order": c.sort_order,
+                    "updated_at": _d(c.updated_at),
+                },
+            }
+        )
     for k in kinds:
-        terms.append({**hsds.clean(hsds.kind_term(k)), EXT: {
-            "name_en": k.name_en, "description": k.description, "has_capacity": k.has_capacity, "capacity_label": k.capacity_label,
-            "sort_order": k.sort_order, "active": k.active, "updated_at": _d(k.updated_at)}})
+        terms.append(
+            {
+                **hsds.clean(hsds.kind_term(k)),
+                EXT: {
+                    "name_en": k.name_en,
+                    "description": k.description,
+                    "has_capacity": k.has_capacity,
+                    "capacity_label": k.capacity_label,
+                    "sort_order": k.sort_order,
+                    "active": k.active,
+                    "updated_at": _d(k.updated_at),
+                },
+            }
+        )
 
     places = hsds.Places()
     stations = list(
@@ -90,10 +112,18 @@ def catalogue_export(folder: Path) -> dict:
             name = f"photos/{station.uuid}-{n}{suffix}"
             with photo.image.file.open("rb") as source, open(folder / name, "wb") as target:
                 shutil.copyfileobj(source, target)
-            photos.append({"file": name, "title": photo.image.title, "caption": photo.caption,
-                           "sort_order": photo.sort_order})
-        doc = hsds.clean(hsds.organization_doc(station, places=places, hours=hours.get(station.pk, []),
-                                               exceptions=exceptions.get(station.pk, []), moment=OFFSET_MOMENT))
+            photos.append(
+                {"file": name, "title": photo.image.title, "caption": photo.caption, "sort_order": photo.sort_order}
+            )
+        doc = hsds.clean(
+            hsds.organization_doc(
+                station,
+                places=places,
+                hours=hours.get(station.pk, []),
+                exceptions=exceptions.get(station.pk, []),
+                moment=OFFSET_MOMENT,
+            )
+        )
         doc[EXT] = {
             "type": "station",
             "name": station.name,
@@ -112,8 +142,15 @@ def catalogue_export(folder: Path) -> dict:
             "partners": sorted(str(p.uuid) for p in station.partners.all()),
             "hours": _hours(hours.get(station.pk, [])),
             "exceptions": [
-                {"id": str(e.uuid), "starts_on": _d(e.starts_on), "ends_on": _d(e.ends_on), "closed": e.closed,
-                 "opens": _t(e.opens), "closes": _t(e.closes), "reason": e.reason}
+                {
+                    "id": str(e.uuid),
+                    "starts_on": _d(e.starts_on),
+                    "ends_on": _d(e.ends_on),
+                    "closed": e.closed,
+                    "opens": _t(e.opens),
+                    "closes": _t(e.closes),
+                    "reason": e.reason,
+                }
                 for e in exceptions.get(station.pk, [])
             ],
             "photos": photos,
@@ -122,9 +159,18 @@ def catalogue_export(folder: Path) -> dict:
         }
         organizations.append(doc)
     for partner in Partner.objects.order_by("pk"):
-        organizations.append({**hsds.clean(hsds.partner_doc(partner)), EXT: {
-            "type": "partner", "name": partner.name, "description": partner.description, "website": partner.website,
-            "updated_at": _d(partner.updated_at)}})
+        organizations.append(
+            {
+                **hsds.clean(hsds.partner_doc(partner)),
+                EXT: {
+                    "type": "partner",
+                    "name": partner.name,
+                    "description": partner.description,
+                    "website": partner.website,
+                    "updated_at": _d(partner.updated_at),
+                },
+            }
+        )
 
     offers = list(hsds._offers().select_related("partner").order_by("pk"))
     services = []
@@ -152,18 +198,22 @@ def catalogue_export(folder: Path) -> dict:
     _write(folder, "taxonomy_terms.json", terms)
     _write(folder, "organizations.json", organizations)
     _write(folder, "services.json", services)
-    _write(folder, "datapackage.json", {
-        "name": "station-services",
-        "title": "村级服务站服务目录 (Open Referral HSDS 3.0)",
-        "profile": "https://docs.openreferral.org/en/v3.0/",
-        EXT: {"format": FORMAT},
-        "resources": [
-            {"name": "taxonomies", "path": "taxonomies.json", "format": "json"},
-            {"name": "taxonomy_terms", "path": "taxonomy_terms.json", "format": "json"},
-            {"name": "organizations", "path": "organizations.json", "format": "json"},
-            {"name": "services", "path": "services.json", "format": "json"},
-        ],
-    })
+    _write(
+        folder,
+        "datapackage.json",
+        {
+            "name": "station-services",
+            "title": "村级服务站服务目录 (Open Referral HSDS 3.0)",
+            "profile": "https://docs.openreferral.org/en/v3.0/",
+            EXT: {"format": FORMAT},
+            "resources": [
+                {"name": "taxonomies", "path": "taxonomies.json", "format": "json"},
+                {"name": "taxonomy_terms", "path": "taxonomy_terms.json", "format": "json"},
+                {"name": "organizations", "path": "organizations.json", "format": "json"},
+                {"name": "services", "path": "services.json", "format": "json"},
+            ],
+        },
+    )
     return {"taxonomy_terms": len(terms), "organizations": len(organizations), "services": len(services)}
 
 
@@ -213,72 +263,181 @@ def catalogue_import(folder: Path) -> dict:
     organizations = _read(folder, "organizations.json")
     services = _read(folder, "services.json")
     with transaction.atomic():
-        categories = _upsert(ServiceCategory, [
-            {"uuid": t["id"], "code": t["code"], "name": t["name"], "description": t[EXT]["description"],
-             "name_en": t[EXT]["name_en"], "sort_order": t[EXT]["sort_order"], "updated_at": _moment(t[EXT]["updated_at"])}
-            for t in terms if not t.get("parent_id")
-        ])
-        kinds = _upsert(ServiceKind, [
-            {"uuid": t["id"], "code": t["code"], "name": t["name"], "category_id": categories[t["parent_id"]],
-             "description": t[EXT]["description"], "name_en": t[EXT]["name_en"],
-             "has_capacity": t[EXT]["has_capacity"], "capacity_label": t[EXT]["capacity_label"],
-             "sort_order": t[EXT]["sort_order"], "active": t[EXT]["active"], "updated_at": _moment(t[EXT]["updated_at"])}
-            for t in terms if t.get("parent_id")
-        ])
-        partners = _upsert(Partner, [
-            {"uuid": o["id"], "name": o[EXT]["name"], "description": o[EXT]["description"], "website": o[EXT]["website"],
-             "updated_at": _moment(o[EXT]["updated_at"])}
-            for o in organizations if o[EXT]["type"] == "partner"
-        ])
+        categories = _upsert(
+            ServiceCategory,
+            [
+                {
+                    "uuid": t["id"],
+                    "code": t["code"],
+                    "name": t["name"],
+                    "description": t[EXT]["description"],
+                    "name_en": t[EXT]["name_en"],
+                    "sort_order": t[EXT]["sort_order"],
+                    "updated_at": _moment(t[EXT]["updated_at"]),
+                }
+                for t in terms
+                if not t.get("parent_id")
+            ],
+        )
+        kinds = _upsert(
+            ServiceKind,
+            [
+                {
+                    "uuid": t["id"],
+                    "code": t["code"],
+                    "name": t["name"],
+                    "category_id": categories[t["parent_id"]],
+                    "description": t[EXT]["description"],
+                    "name_en": t[EXT]["name_en"],
+                    "has_capacity": t[EXT]["has_capacity"],
+                    "capacity_label": t[EXT]["capacity_label"],
+                    "sort_order": t[EXT]["sort_order"],
+                    "active": t[EXT]["active"],
+                    "updated_at": _moment(t[EXT]["updated_at"]),
+                }
+                for t in terms
+                if t.get("parent_id")
+            ],
+        )
+        partners = _upsert(
+            Partner,
+            [
+                {
+                    "uuid": o["id"],
+                    "name": o[EXT]["name"],
+                    "description": o[EXT]["description"],
+                    "website": o[EXT]["website"],
+                    "updated_at": _moment(o[EXT]["updated_at"]),
+                }
+                for o in organizations
+                if o[EXT]["type"] == "partner"
+            ],
+        )
         station_docs = [o for o in organizations if o[EXT]["type"] == "station"]
-        shops = dict(Shop.objects.filter(licence_number__in={o[EXT]["shop"] for o in station_docs}).values_list("licence_number", "pk"))
-        villages = dict(Village.objects.filter(code__in={o[EXT]["village"] for o in station_docs}).values_list("code", "pk"))
-        missing = sorted({o[EXT]["shop"] for o in station_docs} - set(shops)) + sorted({o[EXT]["village"] for o in station_docs} - set(villages))
+        shops = dict(
+            Shop.objects.filter(licence_number__in={o[EXT]["shop"] for o in station_docs}).values_list(
+                "licence_number", "pk"
+            )
+        )
+        villages = dict(
+            Village.objects.filter(code__in={o[EXT]["village"] for o in station_docs}).values_list("code", "pk")
+        )
+        missing = sorted({o[EXT]["shop"] for o in station_docs} - set(shops)) + sorted(
+            {o[EXT]["village"] for o in station_docs} - set(villages)
+        )
         if missing:
             raise PackageInvalid(f"shops or villages missing here: {', '.join(missing[:10])}")
-        stations = _upsert(Station, [
-            {"uuid": o["id"], "name": x["name"], "kind": x["kind"], "status": x["status"], "shop_id": shops[x["shop"]],
-             "village_id": villages[x["village"]], "description": x["description"], "address": x["address"],
-             "latitude": x["latitude"], "longitude": x["longitude"], "time_zone": x["time_zone"],
-             "contact_name": x["contact_name"], "phone": x["phone"], "anonymous_requests": x["anonymous_requests"],
-             "created_at": _moment(x["created_at"]), "updated_at": _moment(x["updated_at"])}
-            for o in station_docs for x in [o[EXT]]
-        ])
+        stations = _upsert(
+            Station,
+            [
+                {
+                    "uuid": o["id"],
+                    "name": x["name"],
+                    "kind": x["kind"],
+                    "status": x["status"],
+                    "shop_id": shops[x["shop"]],
+                    "village_id": villages[x["village"]],
+                    "description": x["description"],
+                    "address": x["address"],
+                    "latitude": x["latitude"],
+                    "longitude": x["longitude"],
+                    "time_zone": x["time_zone"],
+                    "contact_name": x["contact_name"],
+                    "phone": x["phone"],
+                    "anonymous_requests": x["anonymous_requests"],
+                    "created_at": _moment(x["created_at"]),
+                    "updated_at": _moment(x["updated_at"]),
+                }
+                for o in station_docs
+                for x in [o[EXT]]
+            ],
+        )
         station_pks = list(stations.values())
         WeeklyHours.objects.filter(station_id__in=station_pks).delete()
         HoursException.objects.filter(station_id__in=station_pks).delete()
         StationPhoto.objects.filter(station_id__in=station_pks).delete()
         Station.partners.through.objects.filter(station_id__in=station_pks).delete()
-        WeeklyHours.objects.bulk_create([
-            WeeklyHours(uuid=h["id"], station_id=stations[o["id"]], weekday=h["weekday"], opens=_time(h["opens"]), closes=_time(h["closes"]))
-            for o in station_docs for h in o[EXT]["hours"]
-        ], batch_size=2000)
-        HoursException.objects.bulk_create([
-            HoursException(uuid=e["id"], station_id=stations[o["id"]], starts_on=parse_date(e["starts_on"]),
-                           ends_on=parse_date(e["ends_on"]), closed=e["closed"], opens=_time(e["opens"]),
-                           closes=_time(e["closes"]), reason=e["reason"])
-            for o in station_docs for e in o[EXT]["exceptions"]
-        ], batch_size=2000)
-        Station.partners.through.objects.bulk_create([
-            Station.partners.through(station_id=stations[o["id"]], partner_id=partners[p])
-            for o in station_docs for p in o[EXT]["partners"]
-        ], batch_size=2000)
+        WeeklyHours.objects.bulk_create(
+            [
+                WeeklyHours(
+                    uuid=h["id"],
+                    station_id=stations[o["id"]],
+                    weekday=h["weekday"],
+                    opens=_time(h["opens"]),
+                    closes=_time(h["closes"]),
+                )
+                for o in station_docs
+                for h in o[EXT]["hours"]
+            ],
+            batch_size=2000,
+        )
+        HoursException.objects.bulk_create(
+            [
+                HoursException(
+                    uuid=e["id"],
+                    station_id=stations[o["id"]],
+                    starts_on=parse_date(e["starts_on"]),
+                    ends_on=parse_date(e["ends_on"]),
+                    closed=e["closed"],
+                    opens=_time(e["opens"]),
+                    closes=_time(e["closes"]),
+                    reason=e["reason"],
+                )
+                for o in station_docs
+                for e in o[EXT]["exceptions"]
+            ],
+            batch_size=2000,
+        )
+        Station.partners.through.objects.bulk_create(
+            [
+                Station.partners.through(station_id=stations[o["id"]], partner_id=partners[p])
+                for o in station_docs
+                for p in o[EXT]["partners"]
+            ],
+            batch_size=2000,
+        )
         _import_photos(folder, station_docs, stations)
-        offers = _upsert(Offer, [
-            {"uuid": s["id"], "location_uuid": x["location_id"], "station_id": stations[x["station"]],
-             "kind_id": kinds[x["service"]], "partner_id": partners[x["partner"]] if x["partner"] else None,
-             "note": x["note"], "cost": x["cost"], "eligibility": x["eligibility"], "capacity": x["capacity"],
-             "capacity_updated_at": _moment(x["capacity_updated_at"]), "active": x["active"],
-             "updated_at": _moment(x["updated_at"])}
-            for s in services for x in [s[EXT]]
-        ])
+        offers = _upsert(
+            Offer,
+            [
+                {
+                    "uuid": s["id"],
+                    "location_uuid": x["location_id"],
+                    "station_id": stations[x["station"]],
+                    "kind_id": kinds[x["service"]],
+                    "partner_id": partners[x["partner"]] if x["partner"] else None,
+                    "note": x["note"],
+                    "cost": x["cost"],
+                    "eligibility": x["eligibility"],
+                    "capacity": x["capacity"],
+                    "capacity_updated_at": _moment(x["capacity_updated_at"]),
+                    "active": x["active"],
+                    "updated_at": _moment(x["updated_at"]),
+                }
+                for s in services
+                for x in [s[EXT]]
+            ],
+        )
         OfferHours.objects.filter(offer_id__in=list(offers.values())).delete()
-        OfferHours.objects.bulk_create([
-            OfferHours(uuid=h["id"], offer_id=offers[s["id"]], weekday=h["weekday"], opens=_time(h["opens"]), closes=_time(h["closes"]))
-            for s in services for h in s[EXT]["hours"]
-        ], batch_size=2000)
-    return {"taxonomy_terms": len(categories) + len(kinds), "organizations": len(stations) + len(partners),
-            "services": len(offers)}
+        OfferHours.objects.bulk_create(
+            [
+                OfferHours(
+                    uuid=h["id"],
+                    offer_id=offers[s["id"]],
+                    weekday=h["weekday"],
+                    opens=_time(h["opens"]),
+                    closes=_time(h["closes"]),
+                )
+                for s in services
+                for h in s[EXT]["hours"]
+            ],
+            batch_size=2000,
+        )
+    return {
+        "taxonomy_terms": len(categories) + len(kinds),
+        "organizations": len(stations) + len(partners),
+        "services": len(offers),
+    }
 
 
 def _import_photos(folder: Path, station_docs: list[dict], stations: dict) -> None:

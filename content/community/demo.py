@@ -34,27 +34,49 @@ from .models import (
 DEMO_NAMESPACE = uuid.UUID("8d3f7f5e-0b8c-5b7a-a9a4-3c9e1f2d6b10")
 # Where the counties and districts of 金华市 are (their seats, approximately).
 COUNTY_CENTRES = {
-    "330702": (29.08, 119.57), "330703": (29.10, 119.70), "330723": (28.89, 119.82), "330726": (29.45, 119.89),
-    "330727": (29.05, 120.45), "330781": (29.21, 119.46), "330782": (29.31, 120.07), "330783": (29.29, 120.24),
+    "330702": (29.08, 119.57),
+    "330703": (29.10, 119.70),
+    "330723": (28.89, 119.82),
+    "330726": (29.45, 119.89),
+    "330727": (29.05, 120.45),
+    "330781": (29.21, 119.46),
+    "330782": (29.31, 120.07),
+    "330783": (29.29, 120.24),
     "330784": (28.90, 120.04),
 }
 PARTNERS = [
-    ("中国邮政", "https://www.chinapost.com.cn/"), ("中国电信", "https://www.189.cn/"), ("中国移动", "https://www.10086.cn/"),
-    ("中国石化", "https://www.sinopec.com/"), ("中国农业银行", "https://www.abchina.com/"),
-    ("浙江农商银行", "https://www.zj96596.com/"), ("顺丰速运", "https://www.sf-express.com/"), ("菜鸟驿站", "https://www.cainiao.com/"),
+    ("中国邮政", "https://www.chinapost.com.cn/"),
+    ("中国电信", "https://www.189.cn/"),
+    ("中国移动", "https://www.10086.cn/"),
+    ("中国石化", "https://www.sinopec.com/"),
+    ("中国农业银行", "https://www.abchina.com/"),
+    ("浙江农商银行", "https://www.zj96596.com/"),
+    ("顺丰速运", "https://www.sf-express.com/"),
+    ("菜鸟驿站", "https://www.cainiao.com/"),
 ]
 PARTNER_OF = {
-    "parcel-pickup": "菜鸟驿站", "telecom-topup": "中国电信", "fuel-card": "中国石化", "rural-cash": "中国农业银行",
-    "microcredit": "浙江农商银行", "social-insurance": "浙江农商银行", "newspaper": "中国邮政",
+    "parcel-pickup": "菜鸟驿站",
+    "telecom-topup": "中国电信",
+    "fuel-card": "中国石化",
+    "rural-cash": "中国农业银行",
+    "microcredit": "浙江农商银行",
+    "social-insurance": "浙江农商银行",
+    "newspaper": "中国邮政",
 }
 ALWAYS = ["parcel-pickup", "drinking-water", "phone-charging", "concerns"]
 TEXTS = [
-    ("help", "村口路灯坏了好几天，晚上走路不方便。"), ("help", "家里老人行动不便，想请人帮忙代缴医保。"),
-    ("complaint", "快递到了三天还没通知取件。"), ("complaint", "服务站说好早上八点开门，今天九点还没开。"),
-    ("question", "助农取款每天最多能取多少钱？"), ("question", "农资代购可以买到有机肥吗？"),
-    ("station", "服务站的饮水机坏了。"), ("station", "打印机没纸了，麻烦补充一下。"),
-    ("suggestion", "希望服务站周末也能办理社保缴费。"), ("suggestion", "建议在驿站多放几把椅子给骑手休息。"),
-    ("help", "邻居家的狗走丢了，能不能在服务站贴个启事？"), ("question", "怎么报名村里的志愿服务队？"),
+    ("help", "村口路灯坏了好几天，晚上走路不方便。"),
+    ("help", "家里老人行动不便，想请人帮忙代缴医保。"),
+    ("complaint", "快递到了三天还没通知取件。"),
+    ("complaint", "服务站说好早上八点开门，今天九点还没开。"),
+    ("question", "助农取款每天最多能取多少钱？"),
+    ("question", "农资代购可以买到有机肥吗？"),
+    ("station", "服务站的饮水机坏了。"),
+    ("station", "打印机没纸了，麻烦补充一下。"),
+    ("suggestion", "希望服务站周末也能办理社保缴费。"),
+    ("suggestion", "建议在驿站多放几把椅子给骑手休息。"),
+    ("help", "邻居家的狗走丢了，能不能在服务站贴个启事？"),
+    ("question", "怎么报名村里的志愿服务队？"),
 ]
 REPLIES = ["已收到，正在联系相关部门处理。", "已安排网格员上门了解情况。", "已协调服务站店主处理。"]
 RESOLUTIONS = ["问题已解决，感谢您的反映。", "已修好，请您确认。", "已答复：详情请到服务站咨询店主。"]
@@ -86,8 +108,13 @@ def _hours_rows(rng, station: Station, *, all_day: bool = False) -> list[WeeklyH
     else:
         spans = [(d, "07:00", "21:30") for d in range(7)]
     return [
-        WeeklyHours(uuid=_id("hours", station.uuid, d, o), station=station, weekday=d,
-                    opens=dt.time.fromisoformat(o), closes=dt.time.fromisoformat(c))
+        WeeklyHours(
+            uuid=_id("hours", station.uuid, d, o),
+            station=station,
+            weekday=d,
+            opens=dt.time.fromisoformat(o),
+            closes=dt.time.fromisoformat(c),
+        )
         for d, o, c in spans
     ]
 
@@ -115,52 +142,88 @@ def build_stations(ctx) -> list[Station]:
         lat0, lon0 = COUNTY_CENTRES[village.county.code]
         lat = round(lat0 + rng.uniform(-0.09, 0.09), 6)
         lon = round(lon0 + rng.uniform(-0.09, 0.09), 6)
-        kind = Station.Kind.CENTRE if village.county_id not in centre_counties else (
-            Station.Kind.POINT if rng.random() < 0.3 else Station.Kind.STATION)
+        kind = (
+            Station.Kind.CENTRE
+            if village.county_id not in centre_counties
+            else (Station.Kind.POINT if rng.random() < 0.3 else Station.Kind.STATION)
+        )
         centre_counties.add(village.county_id)
         station_uuid = _id("station", shop.licence_number)
         if station_uuid in existing:
             continue
-        suffix = {Station.Kind.CENTRE: "惠民服务中心", Station.Kind.STATION: "惠民服务站", Station.Kind.POINT: "惠民服务点"}[kind]
+        suffix = {
+            Station.Kind.CENTRE: "惠民服务中心",
+            Station.Kind.STATION: "惠民服务站",
+            Station.Kind.POINT: "惠民服务点",
+        }[kind]
         station = Station.objects.create(
-            uuid=station_uuid, name=f"{village.name}{suffix}", kind=kind, shop=shop, village=village,
+            uuid=station_uuid,
+            name=f"{village.name}{suffix}",
+            kind=kind,
+            shop=shop,
+            village=village,
             description=f"设在{shop.name}，为{village.name}村民提供便民、惠民、公益和基层治理服务。",
-            address=shop.address or f"{village.township}{village.name}", latitude=lat, longitude=lon,
-            contact_name="", phone=f"1390579{rng.randrange(10000):04d}",
+            address=shop.address or f"{village.township}{village.name}",
+            latitude=lat,
+            longitude=lon,
+            contact_name="",
+            phone=f"1390579{rng.randrange(10000):04d}",
         )
         WeeklyHours.objects.bulk_create(_hours_rows(rng, station, all_day=bool(mine)))
         if rng.random() < 0.12 and not mine:
             start = today + dt.timedelta(days=rng.randrange(1, 10))
-            HoursException.objects.create(uuid=_id("closure", station.uuid), station=station, starts_on=start,
-                                          ends_on=start + dt.timedelta(days=rng.randrange(0, 2)), closed=True,
-                                          reason=rng.choice(["店主外出", "盘点", "装修"]))
+            HoursException.objects.create(
+                uuid=_id("closure", station.uuid),
+                station=station,
+                starts_on=start,
+                ends_on=start + dt.timedelta(days=rng.randrange(0, 2)),
+                closed=True,
+                reason=rng.choice(["店主外出", "盘点", "装修"]),
+            )
         if not mine:
-            HoursException.objects.create(uuid=_id("new-year", station.uuid), station=station, starts_on=dt.date(2027, 1, 1),
-                                          ends_on=dt.date(2027, 1, 1), closed=False, opens=dt.time(9), closes=dt.time(17),
-                                          reason="元旦")
-        wanted = [by_code[c] for c in ALWAYS] + rng.sample([k for k in kinds if k.code not in ALWAYS],
-                                                           rng.randint(3, 14 if kind == Station.Kind.CENTRE else 8))
+            HoursException.objects.create(
+                uuid=_id("new-year", station.uuid),
+                station=station,
+                starts_on=dt.date(2027, 1, 1),
+                ends_on=dt.date(2027, 1, 1),
+                closed=False,
+                opens=dt.time(9),
+                closes=dt.time(17),
+                reason="元旦",
+            )
+        wanted = [by_code[c] for c in ALWAYS] + rng.sample(
+            [k for k in kinds if k.code not in ALWAYS], rng.randint(3, 14 if kind == Station.Kind.CENTRE else 8)
+        )
         if mine:
             wanted += [by_code[c] for c in ("printing", "rural-products", "rider-rest") if by_code[c] not in wanted]
         offers = []
         for kind_row in wanted:
             partner = partners.get(PARTNER_OF.get(kind_row.code, ""))
-            offers.append(Offer(
-                uuid=_id("offer", station.uuid, kind_row.code), location_uuid=_id("sal", station.uuid, kind_row.code),
-                station=station, kind=kind_row, partner=partner,
-                cost={"printing": "黑白0.5元/页", "bus-ticket": "代购费2元"}.get(kind_row.code, ""),
-                eligibility="本村及周边村民" if kind_row.category.code == "benefit" else "",
-                capacity=rng.randrange(0, 40) if kind_row.has_capacity else None,
-                capacity_updated_at=ctx.now if kind_row.has_capacity else None,
-            ))
+            offers.append(
+                Offer(
+                    uuid=_id("offer", station.uuid, kind_row.code),
+                    location_uuid=_id("sal", station.uuid, kind_row.code),
+                    station=station,
+                    kind=kind_row,
+                    partner=partner,
+                    cost={"printing": "黑白0.5元/页", "bus-ticket": "代购费2元"}.get(kind_row.code, ""),
+                    eligibility="本村及周边村民" if kind_row.category.code == "benefit" else "",
+                    capacity=rng.randrange(0, 40) if kind_row.has_capacity else None,
+                    capacity_updated_at=ctx.now if kind_row.has_capacity else None,
+                )
+            )
         Offer.objects.bulk_create(offers)
         station.partners.add(*{o.partner for o in offers if o.partner})
         rider = next((o for o in offers if o.kind.code == "rider-rest"), None)
         if rider is not None:  # the rest stop keeps night hours for delivery riders
-            OfferHours.objects.bulk_create([
-                OfferHours(uuid=_id("rider", station.uuid, d), offer=rider, weekday=d, opens=dt.time(10), closes=dt.time(2))
-                for d in range(7)
-            ])
+            OfferHours.objects.bulk_create(
+                [
+                    OfferHours(
+                        uuid=_id("rider", station.uuid, d), offer=rider, weekday=d, opens=dt.time(10), closes=dt.time(2)
+                    )
+                    for d in range(7)
+                ]
+            )
         created.append(station)
     return created
 
@@ -187,10 +250,20 @@ def build_requests(ctx) -> int:
         # Draw everything first, so a second run (which skips) makes the same draws.
         code, text = TEXTS[rng.randrange(len(TEXTS))]
         mine = villager is not None and number % 16 == 0
-        station = villager_station if mine else (
-            near_home[rng.randrange(len(near_home))] if near_home and rng.random() < 0.35 else stations[rng.randrange(len(stations))]
+        station = (
+            villager_station
+            if mine
+            else (
+                near_home[rng.randrange(len(near_home))]
+                if near_home and rng.random() < 0.35
+                else stations[rng.randrange(len(stations))]
+            )
         )
-        state = states[number % len(states)] if not mine else ["resolved", "confirmed", "in_progress", "new"][(number // 16) % 4]
+        state = (
+            states[number % len(states)]
+            if not mine
+            else ["resolved", "confirmed", "in_progress", "new"][(number // 16) % 4]
+        )
         age_hours = rng.uniform(0.5, 24 * 20) if state in ("resolved", "confirmed") else rng.uniform(0.2, 40)
         anonymous = not mine and rng.random() < 0.3
         rating = rng.randint(3, 5)
@@ -199,9 +272,12 @@ def build_requests(ctx) -> int:
         filed_at = ctx.now - dt.timedelta(hours=age_hours)
         with transaction.atomic():
             request = services.direct_request_file(
-                category=categories[code], text=text, station=station,
+                category=categories[code],
+                text=text,
+                station=station,
                 requester=villager if mine else (station.shop.owner if not anonymous and station.shop.owner else None),
-                anonymous=anonymous or (not mine and station.shop.owner is None), now=filed_at,
+                anonymous=anonymous or (not mine and station.shop.owner is None),
+                now=filed_at,
             )
             DirectRequest.objects.filter(pk=request.pk).update(uuid=request_uuid)
             request.uuid = request_uuid
@@ -211,18 +287,28 @@ def build_requests(ctx) -> int:
             if staff is None or state == "new":
                 made += 1
                 continue
-            step = lambda k: filed_at + dt.timedelta(hours=age_hours * k)  # noqa: E731
+
+            def step(k: float, filed_at=filed_at, age_hours=age_hours) -> dt.datetime:
+                return filed_at + dt.timedelta(hours=age_hours * k)
+
             request = services.direct_request_assign(request=request, by=staff, now=step(0.1))
             if state in ("in_progress", "resolved", "confirmed", "reopened"):
                 request = services.direct_request_start(request=request, by=staff, now=step(0.2))
-                services.direct_request_reply(request=request, by=staff, text=REPLIES[number % len(REPLIES)], now=step(0.3))
+                services.direct_request_reply(
+                    request=request, by=staff, text=REPLIES[number % len(REPLIES)], now=step(0.3)
+                )
             if state in ("resolved", "confirmed", "reopened"):
-                request = services.direct_request_resolve(request=request, by=staff,
-                                                          text=RESOLUTIONS[number % len(RESOLUTIONS)], now=step(0.5))
+                request = services.direct_request_resolve(
+                    request=request, by=staff, text=RESOLUTIONS[number % len(RESOLUTIONS)], now=step(0.5)
+                )
             if state == "confirmed":
-                services.direct_request_confirm(request=request, token=request.tracking_token, rating=rating, now=step(0.8))
+                services.direct_request_confirm(
+                    request=request, token=request.tracking_token, rating=rating, now=step(0.8)
+                )
             if state == "reopened":
-                services.direct_request_reopen(request=request, token=request.tracking_token, text="问题还没有解决。", now=step(0.8))
+                services.direct_request_reopen(
+                    request=request, token=request.tracking_token, text="问题还没有解决。", now=step(0.8)
+                )
         made += 1
     # Requests past their target move up, as the scheduler would have moved them.
     # (as of six hours ago: those overdue since then are still red on their first unit's list)
@@ -245,8 +331,14 @@ def add_rules() -> None:
         ("服务站为群众办事", Verb.SERVED, ActivityType.STATION_SERVICE, 1, 5),
     ]:
         _rule, made = Rule.objects.get_or_create(
-            name=name, dimension=service,
-            defaults={"verb": verb, "activity_type": activity_type, "points": Decimal(points), "daily_cap": Decimal(cap)},
+            name=name,
+            dimension=service,
+            defaults={
+                "verb": verb,
+                "activity_type": activity_type,
+                "points": Decimal(points),
+                "daily_cap": Decimal(cap),
+            },
         )
         created |= made
     if created:
@@ -261,7 +353,8 @@ def seed(ctx) -> None:
     stations = build_stations(ctx)
     made = build_requests(ctx)
     ctx.stdout.write(
-        f"  community: {Station.objects.count()} stations ({len(stations)} new), {Offer.objects.count()} services offered, "
+        f"  community: {Station.objects.count()} stations ({len(stations)} new), "
+        f"{Offer.objects.count()} services offered, "
         f"{made} direct-line requests new ({DirectRequest.objects.count()} in all), "
         f"{OrgUnit.objects.filter(direct_requests__isnull=False).distinct().count()} units answering"
     )

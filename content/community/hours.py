@@ -50,7 +50,9 @@ def _span(day: dt.date, opens: dt.time, closes: dt.time) -> tuple[dt.datetime, d
     return start, end
 
 
-def periods_on(day: dt.date, weekly: Iterable[Period], exceptions: Iterable[Exception_]) -> list[tuple[dt.datetime, dt.datetime]]:
+def periods_on(
+    day: dt.date, weekly: Iterable[Period], exceptions: Iterable[Exception_]
+) -> list[tuple[dt.datetime, dt.datetime]]:
     """The opening spans (naive local datetimes) that start on `day`."""
     for exception in exceptions:
         if exception.starts_on <= day <= exception.ends_on:
@@ -65,7 +67,9 @@ def local_now(moment: dt.datetime, time_zone: str) -> dt.datetime:
     return moment.astimezone(zone(time_zone)).replace(tzinfo=None)
 
 
-def is_open(moment: dt.datetime, time_zone: str, weekly: Iterable[Period], exceptions: Iterable[Exception_] = ()) -> bool:
+def is_open(
+    moment: dt.datetime, time_zone: str, weekly: Iterable[Period], exceptions: Iterable[Exception_] = ()
+) -> bool:
     """Whether the hours are open at `moment` (an aware datetime)."""
     weekly, exceptions = list(weekly), list(exceptions)
     local = local_now(moment, time_zone)
@@ -77,7 +81,12 @@ def is_open(moment: dt.datetime, time_zone: str, weekly: Iterable[Period], excep
 
 
 def next_change(
-    moment: dt.datetime, time_zone: str, weekly: Iterable[Period], exceptions: Iterable[Exception_] = (), *, days: int = 8
+    moment: dt.datetime,
+    time_zone: str,
+    weekly: Iterable[Period],
+    exceptions: Iterable[Exception_] = (),
+    *,
+    days: int = 8,
 ) -> dt.datetime | None:
     """The next moment (aware, in the station's zone) the hours open or close after `moment`; None when they
     neither open nor close in the next `days` days."""

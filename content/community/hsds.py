@@ -193,7 +193,11 @@ def organization_doc(station: Station, *, places: Places, hours, exceptions, mom
         "parent_organization_id": None,
         "phones": _phones(station),
         "contacts": [
-            {"id": derived_id(station.uuid, "contact"), "organization_id": str(station.uuid), "name": station.contact_name}
+            {
+                "id": derived_id(station.uuid, "contact"),
+                "organization_id": str(station.uuid),
+                "name": station.contact_name,
+            }
         ]
         if station.contact_name
         else [],
@@ -246,7 +250,9 @@ def service_full(offer: Offer, *, places: Places, hours, exceptions, own_hours, 
         {
             "organization": organization_doc(station, places=places, hours=hours, exceptions=exceptions, moment=moment),
             "phones": _phones(station),
-            "schedules": [_schedule(row, "service_id", str(offer.uuid), station.time_zone, moment) for row in own_hours],
+            "schedules": [
+                _schedule(row, "service_id", str(offer.uuid), station.time_zone, moment) for row in own_hours
+            ],
             "attributes": [
                 {
                     "id": derived_id(offer.uuid, "attribute"),
@@ -346,8 +352,12 @@ def offers_full(offers: list[Offer], moment: dt.datetime) -> list[dict]:
     hours, exceptions, own = _hours_maps([o.station_id for o in offers], [o.pk for o in offers])
     return [
         service_full(
-            offer, places=places, hours=hours.get(offer.station_id, []), exceptions=exceptions.get(offer.station_id, []),
-            own_hours=own.get(offer.pk, []), moment=moment,
+            offer,
+            places=places,
+            hours=hours.get(offer.station_id, []),
+            exceptions=exceptions.get(offer.station_id, []),
+            own_hours=own.get(offer.pk, []),
+            moment=moment,
         )
         for offer in offers
     ]
@@ -394,7 +404,9 @@ def services_query(request):
     search = request.GET.get("search", "").strip()[:50]
     if search:
         offers = offers.filter(
-            Q(kind__name__icontains=search) | Q(station__name__icontains=search) | Q(station__village__name__icontains=search)
+            Q(kind__name__icontains=search)
+            | Q(station__name__icontains=search)
+            | Q(station__village__name__icontains=search)
             | Q(kind__code=search)
         )
     term = request.GET.get("taxonomy_term_id")
@@ -419,7 +431,12 @@ def services(request):
     offers = services_query(request)
     moment = timezone.now()
     if request.GET.get("minimal") in ("true", "1"):
-        return page_of(offers, page, per_page, lambda rows: [{"id": str(o.uuid), "last_modified": service_brief(o)["last_modified"]} for o in rows])
+        return page_of(
+            offers,
+            page,
+            per_page,
+            lambda rows: [{"id": str(o.uuid), "last_modified": service_brief(o)["last_modified"]} for o in rows],
+        )
     if request.GET.get("full") in ("true", "1"):
         return page_of(offers, page, per_page, lambda rows: offers_full(rows, moment))
     return page_of(offers, page, per_page, lambda rows: [service_brief(o) for o in rows])
@@ -446,8 +463,12 @@ def _organizations_docs(stations: list[Station], moment, *, full_services: bool 
             services_by_station.setdefault(offer.station_id, []).append(service_brief(offer))
     return [
         organization_doc(
-            station, places=places, hours=hours.get(station.pk, []), exceptions=exceptions.get(station.pk, []),
-            moment=moment, services=services_by_station.get(station.pk, []) if full_services else None,
+            station,
+            places=places,
+            hours=hours.get(station.pk, []),
+            exceptions=exceptions.get(station.pk, []),
+            moment=moment,
+            services=services_by_station.get(station.pk, []) if full_services else None,
         )
         for station in stations
     ]
@@ -459,7 +480,9 @@ def organizations(request):
     stations = _stations()
     search = request.GET.get("search", "").strip()[:50]
     if search:
-        stations = stations.filter(Q(name__icontains=search) | Q(village__name__icontains=search) | Q(address__icontains=search))
+        stations = stations.filter(
+            Q(name__icontains=search) | Q(village__name__icontains=search) | Q(address__icontains=search)
+        )
     after = _modified_after(request)
     if after is not None:
         stations = stations.filter(updated_at__gte=after)
@@ -489,7 +512,13 @@ def service_at_locations(request):
         places = Places()
         hours, exceptions, _own = _hours_maps([o.station_id for o in rows], [])
         return [
-            sal_doc(o, places=places, hours=hours.get(o.station_id, []), exceptions=exceptions.get(o.station_id, []), moment=moment)
+            sal_doc(
+                o,
+                places=places,
+                hours=hours.get(o.station_id, []),
+                exceptions=exceptions.get(o.station_id, []),
+                moment=moment,
+            )
             for o in rows
         ]
 
@@ -504,7 +533,10 @@ def service_at_location(request, id):
     places = Places()
     hours, exceptions, _own = _hours_maps([offer.station_id], [])
     return sal_doc(
-        offer, places=places, hours=hours.get(offer.station_id, []), exceptions=exceptions.get(offer.station_id, []),
+        offer,
+        places=places,
+        hours=hours.get(offer.station_id, []),
+        exceptions=exceptions.get(offer.station_id, []),
         moment=timezone.now(),
     )
 
@@ -515,8 +547,14 @@ def taxonomies(request):
     docs = [taxonomy_doc()]
     contents = docs[(page - 1) * per_page : page * per_page]
     return {
-        "total_items": 1, "total_pages": 1, "page_number": page, "size": len(contents), "first_page": page == 1,
-        "last_page": True, "empty": not contents, "contents": contents,
+        "total_items": 1,
+        "total_pages": 1,
+        "page_number": page,
+        "size": len(contents),
+        "first_page": page == 1,
+        "last_page": True,
+        "empty": not contents,
+        "contents": contents,
     }
 
 
@@ -547,8 +585,14 @@ def taxonomy_terms(request):
     pages = max(1, math.ceil(total / per_page)) if total else 0
     contents = terms[(page - 1) * per_page : page * per_page]
     return {
-        "total_items": total, "total_pages": pages, "page_number": page, "size": len(contents),
-        "first_page": page == 1, "last_page": page >= pages, "empty": not contents, "contents": contents,
+        "total_items": total,
+        "total_pages": pages,
+        "page_number": page,
+        "size": len(contents),
+        "first_page": page == 1,
+        "last_page": page >= pages,
+        "empty": not contents,
+        "contents": contents,
     }
 
 

@@ -18,10 +18,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
-from wagtail.search import index
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.search import index
 
 from core.people.models import OrgUnit, Shop, Village
 
@@ -64,7 +64,13 @@ class ServiceCategory(Touched, index.Indexed, models.Model):
     description = models.TextField(_("description"), blank=True)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
 
-    panels = [FieldPanel("code"), FieldPanel("name"), FieldPanel("name_en"), FieldPanel("description"), FieldPanel("sort_order")]
+    panels = [
+        FieldPanel("code"),
+        FieldPanel("name"),
+        FieldPanel("name_en"),
+        FieldPanel("description"),
+        FieldPanel("sort_order"),
+    ]
     search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
 
     class Meta:
@@ -157,7 +163,10 @@ class Station(Touched, index.Indexed, ClusterableModel):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.STATION, db_index=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
     shop = models.ForeignKey(
-        Shop, verbose_name=_("host shop"), on_delete=models.PROTECT, related_name="stations",
+        Shop,
+        verbose_name=_("host shop"),
+        on_delete=models.PROTECT,
+        related_name="stations",
         help_text=_("The retail shop that hosts the station; its owner keeps the station up to date."),
     )
     village = models.ForeignKey(
@@ -174,7 +183,9 @@ class Station(Touched, index.Indexed, ClusterableModel):
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     partners = models.ManyToManyField(Partner, verbose_name=_("partners"), blank=True, related_name="stations")
     anonymous_requests = models.BooleanField(
-        _("anonymous requests allowed"), default=True, help_text=_("Whether the station's QR code accepts requests without a name.")
+        _("anonymous requests allowed"),
+        default=True,
+        help_text=_("Whether the station's QR code accepts requests without a name."),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
@@ -185,7 +196,11 @@ class Station(Touched, index.Indexed, ClusterableModel):
         FieldPanel("village"),
         FieldPanel("description"),
         MultiFieldPanel(
-            [FieldPanel("address"), FieldRowPanel([FieldPanel("latitude"), FieldPanel("longitude")]), FieldPanel("time_zone")],
+            [
+                FieldPanel("address"),
+                FieldRowPanel([FieldPanel("latitude"), FieldPanel("longitude")]),
+                FieldPanel("time_zone"),
+            ],
             heading=_("Place"),
         ),
         FieldRowPanel([FieldPanel("contact_name"), FieldPanel("phone")]),
@@ -264,7 +279,9 @@ class HoursException(models.Model):
         verbose_name_plural = _("exceptions to the opening hours")
         ordering = ["starts_on", "pk"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")), name="community_exception_order"),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="community_exception_order"
+            ),
             models.CheckConstraint(
                 condition=models.Q(closed=True) | (models.Q(opens__isnull=False) & models.Q(closes__isnull=False)),
                 name="community_exception_hours",
@@ -290,6 +307,9 @@ class StationPhoto(models.Model):
         verbose_name_plural = _("photos")
         ordering = ["sort_order", "pk"]
 
+    def __str__(self) -> str:
+        return self.caption or str(self.image)
+
 
 class Offer(Touched, models.Model):
     """A service of the catalogue as one station offers it (an HSDS service at the station's location)."""
@@ -300,7 +320,12 @@ class Offer(Touched, models.Model):
     station = models.ForeignKey(Station, verbose_name=_("station"), on_delete=models.CASCADE, related_name="offers")
     kind = models.ForeignKey(ServiceKind, verbose_name=_("service"), on_delete=models.PROTECT, related_name="offers")
     partner = models.ForeignKey(
-        Partner, verbose_name=_("provided with"), null=True, blank=True, on_delete=models.SET_NULL, related_name="offers"
+        Partner,
+        verbose_name=_("provided with"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="offers",
     )
     note = models.CharField(_("note"), max_length=200, blank=True)
     cost = models.CharField(_("cost"), max_length=100, blank=True, help_text=_("Empty: free of charge."))
@@ -415,16 +440,18 @@ class DirectRequest(models.Model):
     shop = models.ForeignKey(
         Shop, verbose_name=_("shop"), null=True, blank=True, on_delete=models.SET_NULL, related_name="direct_requests"
     )
-    origin_unit = models.ForeignKey(
-        OrgUnit, verbose_name=_("first unit"), on_delete=models.PROTECT, related_name="+"
-    )
+    origin_unit = models.ForeignKey(OrgUnit, verbose_name=_("first unit"), on_delete=models.PROTECT, related_name="+")
     unit = models.ForeignKey(
         OrgUnit, verbose_name=_("answering unit"), on_delete=models.PROTECT, related_name="direct_requests"
     )
     # Nobody is named for an anonymous request: no account, no contact.
     requester = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("requester"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="direct_requests",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requester"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="direct_requests",
     )
     contact = models.CharField(_("contact"), max_length=64, blank=True)
     anonymous = models.BooleanField(_("anonymous"), default=False)
@@ -434,12 +461,20 @@ class DirectRequest(models.Model):
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.NEW, db_index=True)
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("assigned to"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="assigned_requests",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_requests",
     )
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("resolved by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     rating = models.PositiveSmallIntegerField(
         _("rating"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
@@ -492,3 +527,6 @@ class RequestEvent(models.Model):
         verbose_name = _("request step")
         verbose_name_plural = _("request steps")
         ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"

@@ -184,13 +184,26 @@ def _file(request):
         return _error(404, "No such station, shop or unit.")
     try:
         filed = direct_request_file(
-            category=category, text=str(data.get("description", "")), anonymous=True, latitude=lat, longitude=lon,
+            category=category,
+            text=str(data.get("description", "")),
+            anonymous=True,
+            latitude=lat,
+            longitude=lon,
             **target,
         )
     except ApplicationError as exc:
         return _error(exc.status, exc.message)
-    return _json([{"service_request_id": str(filed.uuid), "token": filed.tracking_token, "service_notice": "",
-                   "account_id": None}], status=201)
+    return _json(
+        [
+            {
+                "service_request_id": str(filed.uuid),
+                "token": filed.tracking_token,
+                "service_notice": "",
+                "account_id": None,
+            }
+        ],
+        status=201,
+    )
 
 
 @csrf_exempt

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+
 def station_room_snapshot(key: str, user) -> dict:
     from .models import Station
     from .selectors import station_snapshot

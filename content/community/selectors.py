@@ -55,7 +55,9 @@ class StationHit:
 def _hours_for(station_ids: list[int], day: dt.date) -> tuple[dict, dict]:
     """Weekly periods and the exceptions near `day`, per station, in two queries."""
     weekly: dict[int, list[Period]] = defaultdict(list)
-    for row in WeeklyHours.objects.filter(station_id__in=station_ids).values_list("station_id", "weekday", "opens", "closes"):
+    for row in WeeklyHours.objects.filter(station_id__in=station_ids).values_list(
+        "station_id", "weekday", "opens", "closes"
+    ):
         weekly[row[0]].append(Period(row[1], row[2], row[3]))
     exceptions: dict[int, list[Exception_]] = defaultdict(list)
     near = HoursException.objects.filter(
@@ -140,7 +142,9 @@ def station_search(
     has_position = latitude is not None and longitude is not None
     hits: list[StationHit] = []
     if not has_position:
-        candidates = list(stations.order_by("village__code", "name", "pk")[: (limit * 10 if query or open_now else limit)])
+        candidates = list(
+            stations.order_by("village__code", "name", "pk")[: (limit * 10 if query or open_now else limit)]
+        )
         hits = _judge(candidates, None, None, service=service, open_now=open_now, now=now)
     else:
         import math
@@ -207,7 +211,12 @@ def _ranked(hits: list[StationHit], query) -> list[StationHit]:
     scored = []
     for hit in hits:
         services = " ".join(offer.kind.name for offer in hit.offers)
-        fields = [(hit.station.name, TITLE), (services, LABEL), (hit.station.village.name, LABEL), (hit.station.address, BODY)]
+        fields = [
+            (hit.station.name, TITLE),
+            (services, LABEL),
+            (hit.station.village.name, LABEL),
+            (hit.station.address, BODY),
+        ]
         texts = [text for text, _w in fields]
         scored.append(
             (rank(query, fields), word_matches(query, texts), characters_matched(query, texts), hit.station.name, hit)
@@ -216,7 +225,10 @@ def _ranked(hits: list[StationHit], query) -> list[StationHit]:
     # Equal matches: nearest first.
     position = {id(hit): n for n, hit in enumerate(ordered)}
     score = {id(row[4]): row[0] for row in scored}
-    return sorted(ordered, key=lambda hit: (-score[id(hit)], hit.distance_km if hit.distance_km is not None else 0, position[id(hit)]))
+    return sorted(
+        ordered,
+        key=lambda hit: (-score[id(hit)], hit.distance_km if hit.distance_km is not None else 0, position[id(hit)]),
+    )
 
 
 def _attach_offers(hits: list[StationHit]) -> None:
@@ -254,12 +266,16 @@ def station_detail(*, station_id: int, now: dt.datetime | None = None) -> dict:
         Offer.objects.filter(station=station, active=True).select_related("kind", "kind__category", "partner")
     )
     own = _offer_hours([offer.pk for offer in offers])
-    opened = station.status == Station.Status.ACTIVE and is_open(now, station.time_zone, weekly[station.pk], exceptions[station.pk])
+    opened = station.status == Station.Status.ACTIVE and is_open(
+        now, station.time_zone, weekly[station.pk], exceptions[station.pk]
+    )
     change = next_change(now, station.time_zone, weekly[station.pk], exceptions[station.pk])
     categories: dict[int, dict] = {}
     for offer in offers:
         offer.own_hours = sorted(own.get(offer.pk, []), key=lambda p: (p.weekday, p.opens))
-        offer.open_now = is_open(now, station.time_zone, own[offer.pk], exceptions[station.pk]) if own.get(offer.pk) else opened
+        offer.open_now = (
+            is_open(now, station.time_zone, own[offer.pk], exceptions[station.pk]) if own.get(offer.pk) else opened
+        )
         entry = categories.setdefault(offer.kind.category_id, {"category": offer.kind.category, "offers": []})
         entry["offers"].append(offer)
     upcoming = HoursException.objects.filter(station=station, ends_on__gte=now.date()).order_by("starts_on")[:5]
@@ -281,7 +297,9 @@ def station_snapshot(*, station_id: int, now: dt.datetime | None = None) -> dict
     now = now or timezone.now()
     station = Station.objects.only("pk", "status", "time_zone", "updated_at").get(pk=station_id)
     weekly, exceptions = _hours_for([station.pk], now.date())
-    opened = station.status == Station.Status.ACTIVE and is_open(now, station.time_zone, weekly[station.pk], exceptions[station.pk])
+    opened = station.status == Station.Status.ACTIVE and is_open(
+        now, station.time_zone, weekly[station.pk], exceptions[station.pk]
+    )
     change = next_change(now, station.time_zone, weekly[station.pk], exceptions[station.pk])
     offers = Offer.objects.filter(station_id=station.pk, active=True).select_related("kind").order_by("pk")
     return {
@@ -369,9 +387,9 @@ def staff_queue(*, user, now: dt.datetime | None = None, state: str = "open", li
     if not is_staff_member(user) or user.org_unit_id is None:
         return []
     unit = user.org_unit
-    requests = DirectRequest.objects.filter(
-        Q(unit__path__startswith=unit.path) | Q(origin_unit=unit)
-    ).select_related("category", "unit", "station", "assignee")
+    requests = DirectRequest.objects.filter(Q(unit__path__startswith=unit.path) | Q(origin_unit=unit)).select_related(
+        "category", "unit", "station", "assignee"
+    )
     if state == "open":
         requests = requests.filter(state__in=DirectRequest.OPEN_STATES).order_by("due_at", "pk")
     elif state:
@@ -408,7 +426,9 @@ def my_requests(*, user=None, tokens: list[str] | None = None) -> list[DirectReq
     if tokens:
         condition |= Q(tracking_token__in=tokens[:50])
     return list(
-        DirectRequest.objects.filter(condition).select_related("category", "station").order_by("-created_at", "-pk")[:100]
+        DirectRequest.objects.filter(condition)
+        .select_related("category", "station")
+        .order_by("-created_at", "-pk")[:100]
     )
 
 

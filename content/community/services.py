@@ -28,8 +28,16 @@ from .uploads import photo_checked
 MAX_TEXT = 2000
 MAX_CAPACITY = 100_000
 STATION_FIELDS = {
-    "name", "description", "address", "contact_name", "phone", "status", "anonymous_requests", "latitude",
-    "longitude", "time_zone",
+    "name",
+    "description",
+    "address",
+    "contact_name",
+    "phone",
+    "status",
+    "anonymous_requests",
+    "latitude",
+    "longitude",
+    "time_zone",
 }
 
 
@@ -58,7 +66,9 @@ def station_update(*, station: Station, by, **fields) -> Station:
         raise PermissionDenied(_("Only the station's shop owner or an editor may change it."))
     unknown = set(fields) - STATION_FIELDS
     if unknown:
-        raise ApplicationError(_("These details cannot be changed here: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+        raise ApplicationError(
+            _("These details cannot be changed here: %(fields)s") % {"fields": ", ".join(sorted(unknown))}
+        )
     with transaction.atomic():
         station = Station.objects.select_for_update().get(pk=station.pk)
         for name, value in fields.items():
@@ -149,8 +159,11 @@ def _event(request: DirectRequest, kind: str, *, actor=None, text: str = "", now
 
 
 def _object(request: DirectRequest) -> dict:
-    return {"object_id": item_iri(f"help-request:{request.pk}"), "activity_type": ActivityType.HELP_REQUEST,
-            "name": f"{request.category.name} #{request.pk}"}
+    return {
+        "object_id": item_iri(f"help-request:{request.pk}"),
+        "activity_type": ActivityType.HELP_REQUEST,
+        "name": f"{request.category.name} #{request.pk}",
+    }
 
 
 def _queue_changed(request: DirectRequest, *, event: str) -> None:
@@ -227,8 +240,11 @@ def direct_request_file(
         _event(request, RequestEvent.Kind.FILED, actor=requester, now=now, to_unit=target)
         if requester is not None:
             activity_record(
-                actor=requester, verb=Verb.REQUESTED, timestamp=now,
-                natural_key=("direct-requested", request.uuid), **_object(request),
+                actor=requester,
+                verb=Verb.REQUESTED,
+                timestamp=now,
+                natural_key=("direct-requested", request.uuid),
+                **_object(request),
             )
         _queue_changed(request, event="new")
     return request
@@ -236,7 +252,10 @@ def direct_request_file(
 
 # Which state each act moves a request from and to: states only move forward (or back to work when reopened).
 TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
-    "assign": ((DirectRequest.State.NEW, DirectRequest.State.ASSIGNED, DirectRequest.State.REOPENED), DirectRequest.State.ASSIGNED),
+    "assign": (
+        (DirectRequest.State.NEW, DirectRequest.State.ASSIGNED, DirectRequest.State.REOPENED),
+        DirectRequest.State.ASSIGNED,
+    ),
     "start": ((DirectRequest.State.ASSIGNED, DirectRequest.State.REOPENED), DirectRequest.State.IN_PROGRESS),
     "resolve": ((DirectRequest.State.ASSIGNED, DirectRequest.State.IN_PROGRESS), DirectRequest.State.RESOLVED),
     "confirm": ((DirectRequest.State.RESOLVED,), DirectRequest.State.CONFIRMED),
@@ -245,7 +264,9 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
 
 
 def _locked(request: DirectRequest, act: str) -> DirectRequest:
-    request = DirectRequest.objects.select_for_update().select_related("category", "unit", "origin_unit").get(pk=request.pk)
+    request = (
+        DirectRequest.objects.select_for_update().select_related("category", "unit", "origin_unit").get(pk=request.pk)
+    )
     allowed_from, _to = TRANSITIONS[act]
     if request.state not in allowed_from:
         raise InvalidTransition(
@@ -328,14 +349,20 @@ def direct_request_resolve(*, request: DirectRequest, by, text: str, now=None) -
     with transaction.atomic():
         request = _locked(request, "resolve")
         request.state, request.resolved_by, request.resolved_at, request.updated_at = (
-            DirectRequest.State.RESOLVED, by, now, now,
+            DirectRequest.State.RESOLVED,
+            by,
+            now,
+            now,
         )
         request.save(update_fields=["state", "resolved_by", "resolved_at", "updated_at"])
         _event(request, RequestEvent.Kind.RESOLVED, actor=by, text=text, now=now)
         resolutions = request.events.filter(kind=RequestEvent.Kind.RESOLVED).count()
         activity_record(
-            actor=by, verb=Verb.RESOLVED, timestamp=now,
-            natural_key=("direct-resolved", request.uuid, resolutions), **_object(request),
+            actor=by,
+            verb=Verb.RESOLVED,
+            timestamp=now,
+            natural_key=("direct-resolved", request.uuid, resolutions),
+            **_object(request),
         )
         _queue_changed(request, event="resolved")
     return request
@@ -349,8 +376,9 @@ def _check_requester(request: DirectRequest, by, token: str | None) -> None:
     raise PermissionDenied(_("Only the person who sent the request may do this."))
 
 
-def direct_request_confirm(*, request: DirectRequest, by=None, token: str | None = None, rating: int | None = None,
-                           now=None) -> DirectRequest:
+def direct_request_confirm(
+    *, request: DirectRequest, by=None, token: str | None = None, rating: int | None = None, now=None
+) -> DirectRequest:
     """The requester confirms the answer, and may rate it (1 to 5). The resolver's work counts (a statement
     naming them); a signed-in requester's rating is a statement too."""
     _check_requester(request, by, token)
@@ -366,21 +394,28 @@ def direct_request_confirm(*, request: DirectRequest, by=None, token: str | None
         _event(request, RequestEvent.Kind.CONFIRMED, actor=request.requester, text=str(rating or ""), now=now)
         if request.resolved_by_id is not None:
             activity_record(
-                actor=request.resolved_by, verb=Verb.CONFIRMED, timestamp=now,
-                natural_key=("direct-confirmed", request.uuid), **_object(request),
+                actor=request.resolved_by,
+                verb=Verb.CONFIRMED,
+                timestamp=now,
+                natural_key=("direct-confirmed", request.uuid),
+                **_object(request),
             )
         if rating is not None and request.requester_id is not None:
             activity_record(
-                actor=request.requester, verb=Verb.RATED, timestamp=now,
+                actor=request.requester,
+                verb=Verb.RATED,
+                timestamp=now,
                 result={"score": {"raw": int(rating), "min": 1, "max": 5, "scaled": int(rating) / 5}},
-                natural_key=("direct-rated", request.uuid), **_object(request),
+                natural_key=("direct-rated", request.uuid),
+                **_object(request),
             )
         _queue_changed(request, event="confirmed")
     return request
 
 
-def direct_request_reopen(*, request: DirectRequest, by=None, token: str | None = None, text: str = "",
-                          now=None) -> DirectRequest:
+def direct_request_reopen(
+    *, request: DirectRequest, by=None, token: str | None = None, text: str = "", now=None
+) -> DirectRequest:
     """The requester is not satisfied: back to the staff, with a new deadline."""
     _check_requester(request, by, token)
     now = now or timezone.now()
@@ -389,7 +424,9 @@ def direct_request_reopen(*, request: DirectRequest, by=None, token: str | None 
         request.state, request.updated_at = DirectRequest.State.REOPENED, now
         request.due_at = now + dt.timedelta(hours=request.category.target_hours)
         request.save(update_fields=["state", "updated_at", "due_at"])
-        _event(request, RequestEvent.Kind.REOPENED, actor=request.requester, text=(text or "").strip()[:MAX_TEXT], now=now)
+        _event(
+            request, RequestEvent.Kind.REOPENED, actor=request.requester, text=(text or "").strip()[:MAX_TEXT], now=now
+        )
         _queue_changed(request, event="reopened")
     return request
 

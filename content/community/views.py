@@ -107,8 +107,12 @@ def station_manage(request, pk):
     detail = selectors.station_detail(station_id=pk)
     qr_url = request.build_absolute_uri(reverse("community:request-form", args=["station", station.uuid]))
     details = StationDetailsForm(
-        initial={"status": station.status, "phone": station.phone, "contact_name": station.contact_name,
-                 "description": station.description}
+        initial={
+            "status": station.status,
+            "phone": station.phone,
+            "contact_name": station.contact_name,
+            "description": station.description,
+        }
     )
     return render(
         request,
@@ -121,8 +125,12 @@ class StationDetailsForm(forms.Form):
     status = forms.ChoiceField(label=gettext_lazy("Status"), choices=Station.Status.choices)
     phone = forms.CharField(label=gettext_lazy("Phone"), required=False, max_length=20)
     contact_name = forms.CharField(label=gettext_lazy("Contact person"), required=False, max_length=64)
-    description = forms.CharField(label=gettext_lazy("About the station"), required=False, max_length=2000,
-                                  widget=forms.Textarea(attrs={"rows": 3}))
+    description = forms.CharField(
+        label=gettext_lazy("About the station"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 @login_required
@@ -181,12 +189,19 @@ def offer_served(request, pk):
 
 
 class RequestForm(forms.Form):
-    category = forms.ModelChoiceField(label=gettext_lazy("What is it about?"), queryset=RequestCategory.objects.all(),
-                                      empty_label=None)
-    text = forms.CharField(label=gettext_lazy("Your request"), widget=forms.Textarea(attrs={"rows": 4, "data-testid": "request-text"}),
-                           max_length=services.MAX_TEXT)
-    photo = forms.FileField(label=gettext_lazy("Photo (optional)"), required=False,
-                            widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
+    category = forms.ModelChoiceField(
+        label=gettext_lazy("What is it about?"), queryset=RequestCategory.objects.all(), empty_label=None
+    )
+    text = forms.CharField(
+        label=gettext_lazy("Your request"),
+        widget=forms.Textarea(attrs={"rows": 4, "data-testid": "request-text"}),
+        max_length=services.MAX_TEXT,
+    )
+    photo = forms.FileField(
+        label=gettext_lazy("Photo (optional)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
     contact = forms.CharField(label=gettext_lazy("How to reach you (optional)"), required=False, max_length=64)
     anonymous = forms.BooleanField(label=gettext_lazy("Send without my name"), required=False)
 
@@ -289,8 +304,9 @@ def request_page(request, uuid):
         try:
             if viewer == "requester" and act == "confirm":
                 rating = request.POST.get("rating")
-                services.direct_request_confirm(request=direct, by=request.user, token=token,
-                                                rating=int(rating) if rating else None)
+                services.direct_request_confirm(
+                    request=direct, by=request.user, token=token, rating=int(rating) if rating else None
+                )
             elif viewer == "requester" and act == "reopen":
                 services.direct_request_reopen(request=direct, by=request.user, token=token, text=text)
             elif viewer == "staff" and act == "assign":
@@ -345,4 +361,3 @@ def staff_queue(request):
             "counts": selectors.queue_counts(unit_id=request.user.org_unit_id),
         },
     )
-

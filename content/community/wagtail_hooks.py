@@ -82,8 +82,22 @@ class DirectRequestViewSet(SnippetViewSet):
     list_filter = ["state", "category"]
     ordering = ["-created_at"]
     # No requester, no contact: anonymous or not, the admin list does not show who asked.
-    inspect_view_fields = ["uuid", "category", "text", "state", "unit", "origin_unit", "station", "assignee",
-                           "created_at", "due_at", "resolved_at", "closed_at", "rating", "escalation_level"]
+    inspect_view_fields = [
+        "uuid",
+        "category",
+        "text",
+        "state",
+        "unit",
+        "origin_unit",
+        "station",
+        "assignee",
+        "created_at",
+        "due_at",
+        "resolved_at",
+        "closed_at",
+        "rating",
+        "escalation_level",
+    ]
 
 
 class CommunityGroup(SnippetViewSetGroup):

@@ -46,23 +46,28 @@ from content.community.models import Station, Offer, WeeklyHours, HoursException
 N = STATIONS
 rng = random.Random(14)
 if Station.objects.count() < N:
-    province = OrgUnit.objects.filter(code="B33").first() or OrgUnit.add_root(code="B33", name="浙江省", kind="province")
+    province = OrgUnit.objects.filter(code="B33").first()
+    province = province or OrgUnit.add_root(code="B33", name="浙江省", kind="province")
     city = province.get_children().first() or province.add_child(code="B3301", name="全省", kind="city")
     county = city.get_children().first() or city.add_child(code="B330101", name="各县", kind="county")
-    department = county.get_children().first() or county.add_child(code="B330101-01", name="市场部", kind="department")
-    grid = department.get_children().first() or department.add_child(code="B330101-01-01", name="网格", kind="grid")
+    department = county.get_children().first()
+    department = department or county.add_child(code="B330101-01", name="市场部", kind="department")
+    grid = department.get_children().first()
+    grid = grid or department.add_child(code="B330101-01-01", name="网格", kind="grid")
     Village.objects.bulk_create([Village(code=f"B{v:06d}", name=f"{v}村", county=county) for v in range(2000)],
                                 ignore_conflicts=True)
     villages = list(Village.objects.filter(code__startswith="B").order_by("code").values_list("pk", flat=True))
     Shop.objects.bulk_create([Shop(licence_number=f"9{s:011d}", name=f"服务站{s}号店", tier=10, grid=grid,
                                    village_id=villages[s % len(villages)]) for s in range(N)],
                              batch_size=5000, ignore_conflicts=True)
-    shops = list(Shop.objects.filter(licence_number__startswith="9").order_by("licence_number").values_list("pk", flat=True))
+    shops = Shop.objects.filter(licence_number__startswith="9").order_by("licence_number")
+    shops = list(shops.values_list("pk", flat=True))
     kinds = list(ServiceKind.objects.order_by("pk"))
     have = Station.objects.count()
     for start in range(have, N, 2000):
-        stations = [Station(name=f"第{s}号惠民服务站", kind="station", shop_id=shops[s], village_id=villages[s % len(villages)],
-                            address=f"{s}号", latitude=rng.uniform(27.0, 31.0), longitude=rng.uniform(118.0, 122.5))
+        stations = [Station(name=f"第{s}号惠民服务站", kind="station", shop_id=shops[s],
+                            village_id=villages[s % len(villages)], address=f"{s}号",
+                            latitude=rng.uniform(27.0, 31.0), longitude=rng.uniform(118.0, 122.5))
                     for s in range(start, min(N, start + 2000))]
         Station.objects.bulk_create(stations)
         hours, offers, closures = [], [], []
@@ -72,10 +77,12 @@ if Station.objects.count() < N:
                 closes = dt.time(1) if late and day >= 4 else dt.time(21)
                 hours.append(WeeklyHours(station=station, weekday=day, opens=dt.time(7, 30), closes=closes))
             for kind in rng.sample(kinds, 15):
-                offers.append(Offer(station=station, kind=kind, capacity=rng.randrange(40) if kind.has_capacity else None))
+                capacity = rng.randrange(40) if kind.has_capacity else None
+                offers.append(Offer(station=station, kind=kind, capacity=capacity))
             if rng.random() < 0.05:
                 today = dt.date.today()
-                closures.append(HoursException(station=station, starts_on=today, ends_on=today, closed=True, reason="盘点"))
+                closures.append(HoursException(station=station, starts_on=today, ends_on=today, closed=True,
+                                               reason="盘点"))
         WeeklyHours.objects.bulk_create(hours, batch_size=5000)
         Offer.objects.bulk_create(offers, batch_size=5000)
         HoursException.objects.bulk_create(closures)
@@ -95,8 +102,10 @@ def prepare(env: dict, admin_dsn: str, stations: int) -> tuple[int, int]:
     manage(env, "migrate", "--no-input", "-v0")
     out = manage(env, "shell", "-c", SEED.replace("STATIONS", str(stations)))
     count_stations, count_offers = map(int, out.strip().splitlines()[-1].split())
-    print(f"catalogue ready in {time.monotonic() - started:.0f} s: {count_stations} stations, {count_offers} services",
-          flush=True)
+    print(
+        f"catalogue ready in {time.monotonic() - started:.0f} s: {count_stations} stations, {count_offers} services",
+        flush=True,
+    )
     return count_stations, count_offers
 
 
@@ -162,6 +171,7 @@ def main() -> None:
     workers = start_workers(env, args.workers)
     urls = [url for _p, url in workers]
     try:
+
         async def search(connection, n):
             draw = random.Random(n)
             lat, lon = draw.uniform(27.2, 30.8), draw.uniform(118.2, 122.3)

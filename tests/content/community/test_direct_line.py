@@ -28,8 +28,13 @@ def help_category():
 
 
 def file(community, **kwargs):
-    defaults = {"category": help_category(), "text": "门口路灯坏了，晚上看不见。", "station": community.near,
-                "requester": community.world.villager, "now": WEDNESDAY_10}
+    defaults = {
+        "category": help_category(),
+        "text": "门口路灯坏了，晚上看不见。",
+        "station": community.near,
+        "requester": community.world.villager,
+        "now": WEDNESDAY_10,
+    }
     return services.direct_request_file(**{**defaults, **kwargs})
 
 
@@ -175,7 +180,10 @@ def test_photos_are_checked_for_type_and_size_and_lose_their_metadata(community,
     with Image.open(io.BytesIO(stored)) as image:
         assert image.format == "JPEG" and not image.getexif()
     with pytest.raises(UploadRefused, match="JPEG, PNG or WebP"):
-        file(community, photo=SimpleUploadedFile("x.jpg", b"<svg xmlns='http://www.w3.org/2000/svg'/>", content_type="image/jpeg"))
+        file(
+            community,
+            photo=SimpleUploadedFile("x.jpg", b"<svg xmlns='http://www.w3.org/2000/svg'/>", content_type="image/jpeg"),
+        )
     gif = io.BytesIO()
     Image.new("RGB", (4, 4)).save(gif, format="GIF")
     with pytest.raises(UploadRefused, match="JPEG, PNG or WebP"):
@@ -220,6 +228,8 @@ def test_open311_files_and_reads_requests(community, client):
     assert request.anonymous
     one = client.get(f"/open311/v2/requests/{request.uuid}.json").json()[0]
     assert (one["status"], one["service_code"], one["description"]) == ("open", "complaint", "店门口占道经营")
-    bad = client.post("/open311/v2/requests.json", {"service_code": "nope", "description": "x", "lat": "1", "long": "1"})
+    bad = client.post(
+        "/open311/v2/requests.json", {"service_code": "nope", "description": "x", "lat": "1", "long": "1"}
+    )
     assert bad.status_code == 400 and bad.json()[0]["code"] == 400
     assert DirectRequest.objects.count() == 1

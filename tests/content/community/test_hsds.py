@@ -39,7 +39,16 @@ def page_schema(item: str) -> dict:
     page = openapi["components"]["schemas"]["Page"]
     return {
         **page,
-        "required": ["total_items", "total_pages", "page_number", "size", "first_page", "last_page", "empty", "contents"],
+        "required": [
+            "total_items",
+            "total_pages",
+            "page_number",
+            "size",
+            "first_page",
+            "last_page",
+            "empty",
+            "contents",
+        ],
         "properties": {**page["properties"], "contents": {"type": "array", "items": schema(f"compiled/{item}")}},
     }
 
@@ -51,7 +60,9 @@ def valid(document: dict, against: dict) -> None:
 
 def test_services_organizations_and_locations_validate(community, client):
     Partner.objects.create(name="中国邮政").stations.add(community.near)
-    HoursException.objects.create(station=community.near, starts_on=dt.date(2026, 1, 1), ends_on=dt.date(2026, 1, 1), reason="元旦")
+    HoursException.objects.create(
+        station=community.near, starts_on=dt.date(2026, 1, 1), ends_on=dt.date(2026, 1, 1), reason="元旦"
+    )
     OfferHours.objects.create(offer=community.parcels, weekday=0, opens=dt.time(9), closes=dt.time(17))
     services = client.get("/hsds/services").json()
     valid(services, page_schema("service_list.json"))
@@ -67,7 +78,9 @@ def test_services_organizations_and_locations_validate(community, client):
     valid(orgs, page_schema("organization_list.json"))
     org = client.get(f"/hsds/organizations/{community.near.uuid}").json()
     valid(org, schema("compiled/organization.json"))
-    assert [s["id"] for s in org["services"]] == [str(o.uuid) for o in Offer.objects.filter(station=community.near).order_by("pk")]
+    assert [s["id"] for s in org["services"]] == [
+        str(o.uuid) for o in Offer.objects.filter(station=community.near).order_by("pk")
+    ]
     sals = client.get("/hsds/service_at_locations").json()
     valid(sals, page_schema("service_at_location_list.json"))
     sal = client.get(f"/hsds/service_at_locations/{community.parcels.location_uuid}").json()
@@ -133,23 +146,68 @@ def _photo(community, tmp_path):
 def _rows():
     """The catalogue as comparable rows (no primary keys)."""
     stations = {
-        str(s.uuid): (s.name, s.kind, s.status, s.shop.licence_number, s.village.code, s.address, s.latitude,
-                      s.longitude, s.time_zone, s.phone, s.contact_name, s.description, s.anonymous_requests,
-                      s.created_at, s.updated_at, sorted(str(p.uuid) for p in s.partners.all()),
-                      sorted((str(h.uuid), h.weekday, h.opens, h.closes) for h in s.hours.all()),
-                      sorted((str(e.uuid), e.starts_on, e.ends_on, e.closed, e.opens, e.closes, e.reason) for e in s.exceptions.all()),
-                      [(p.caption, p.image.title, p.image.file.read()) for p in s.photos.all()])
+        str(s.uuid): (
+            s.name,
+            s.kind,
+            s.status,
+            s.shop.licence_number,
+            s.village.code,
+            s.address,
+            s.latitude,
+            s.longitude,
+            s.time_zone,
+            s.phone,
+            s.contact_name,
+            s.description,
+            s.anonymous_requests,
+            s.created_at,
+            s.updated_at,
+            sorted(str(p.uuid) for p in s.partners.all()),
+            sorted((str(h.uuid), h.weekday, h.opens, h.closes) for h in s.hours.all()),
+            sorted(
+                (str(e.uuid), e.starts_on, e.ends_on, e.closed, e.opens, e.closes, e.reason) for e in s.exceptions.all()
+            ),
+            [(p.caption, p.image.title, p.image.file.read()) for p in s.photos.all()],
+        )
         for s in Station.objects.all()
     }
     offers = {
-        str(o.uuid): (str(o.location_uuid), str(o.station.uuid), str(o.kind.uuid), o.partner and str(o.partner.uuid),
-                      o.note, o.cost, o.eligibility, o.capacity, o.capacity_updated_at, o.active, o.updated_at,
-                      sorted((str(h.uuid), h.weekday, h.opens, h.closes) for h in o.hours.all()))
+        str(o.uuid): (
+            str(o.location_uuid),
+            str(o.station.uuid),
+            str(o.kind.uuid),
+            o.partner and str(o.partner.uuid),
+            o.note,
+            o.cost,
+            o.eligibility,
+            o.capacity,
+            o.capacity_updated_at,
+            o.active,
+            o.updated_at,
+            sorted((str(h.uuid), h.weekday, h.opens, h.closes) for h in o.hours.all()),
+        )
         for o in Offer.objects.all()
     }
-    kinds = sorted(ServiceKind.objects.values_list("uuid", "code", "name", "name_en", "category__code", "has_capacity",
-                                                   "capacity_label", "sort_order", "active", "updated_at", "description"))
-    categories = sorted(ServiceCategory.objects.values_list("uuid", "code", "name", "name_en", "description", "sort_order", "updated_at"))
+    kinds = sorted(
+        ServiceKind.objects.values_list(
+            "uuid",
+            "code",
+            "name",
+            "name_en",
+            "category__code",
+            "has_capacity",
+            "capacity_label",
+            "sort_order",
+            "active",
+            "updated_at",
+            "description",
+        )
+    )
+    categories = sorted(
+        ServiceCategory.objects.values_list(
+            "uuid", "code", "name", "name_en", "description", "sort_order", "updated_at"
+        )
+    )
     partners = sorted(Partner.objects.values_list("uuid", "name", "description", "website", "updated_at"))
     return stations, offers, kinds, categories, partners
 
@@ -159,10 +217,18 @@ def test_export_then_import_into_an_empty_catalogue_reproduces_it_exactly(commun
     partner = Partner.objects.create(name="中国电信", website="https://www.chinatelecom.com.cn/")
     partner.stations.add(community.near)
     Offer.objects.filter(pk=community.parcels.pk).update(partner=partner, note="下午四点前到件", eligibility="本村村民")
-    HoursException.objects.create(station=community.near, starts_on=dt.date(2026, 10, 1), ends_on=dt.date(2026, 10, 3),
-                                  closed=True, reason="国庆")
-    HoursException.objects.create(station=community.middle, starts_on=dt.date(2026, 12, 24), ends_on=dt.date(2026, 12, 24),
-                                  closed=False, opens=dt.time(9), closes=dt.time(12), reason="盘点")
+    HoursException.objects.create(
+        station=community.near, starts_on=dt.date(2026, 10, 1), ends_on=dt.date(2026, 10, 3), closed=True, reason="国庆"
+    )
+    HoursException.objects.create(
+        station=community.middle,
+        starts_on=dt.date(2026, 12, 24),
+        ends_on=dt.date(2026, 12, 24),
+        closed=False,
+        opens=dt.time(9),
+        closes=dt.time(12),
+        reason="盘点",
+    )
     OfferHours.objects.create(offer=community.parcels, weekday=5, opens=dt.time(20), closes=dt.time(1))
     ServiceKind.objects.filter(code="printing").update(description="黑白、彩色打印", active=False)
     _photo(community, tmp_path)

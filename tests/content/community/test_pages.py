@@ -55,21 +55,34 @@ def test_the_api_searches_serves_the_snapshot_and_takes_a_tap(community, client)
     assert [row["name"] for row in rows][:1] == ["西湖便利店惠民服务站"]
     live = client.get(f"/api/community/stations/{community.near.pk}/live").json()
     assert live["offers"][0]["capacity"] == 12
-    assert client.post(f"/api/community/offers/{community.parcels.pk}/capacity", {"delta": 1},
-                       content_type="application/json").status_code == 401
+    assert (
+        client.post(
+            f"/api/community/offers/{community.parcels.pk}/capacity", {"delta": 1}, content_type="application/json"
+        ).status_code
+        == 401
+    )
     client.force_login(community.world.retailer)
-    answer = client.post(f"/api/community/offers/{community.parcels.pk}/capacity", {"delta": -2},
-                         content_type="application/json")
+    answer = client.post(
+        f"/api/community/offers/{community.parcels.pk}/capacity", {"delta": -2}, content_type="application/json"
+    )
     assert answer.status_code == 200 and answer.json()["capacity"] == 10
     client.force_login(community.other_owner)
-    assert client.post(f"/api/community/offers/{community.parcels.pk}/capacity", {"capacity": 1},
-                       content_type="application/json").status_code == 403
+    assert (
+        client.post(
+            f"/api/community/offers/{community.parcels.pk}/capacity", {"capacity": 1}, content_type="application/json"
+        ).status_code
+        == 403
+    )
 
 
 def test_the_staff_queue_lists_open_requests_with_their_colour(community, client):
     world = community.world
-    services.direct_request_file(category=RequestCategory.objects.get(code="help"), text="求助：路灯", station=community.near,
-                                 requester=world.villager)
+    services.direct_request_file(
+        category=RequestCategory.objects.get(code="help"),
+        text="求助：路灯",
+        station=community.near,
+        requester=world.villager,
+    )
     client.force_login(world.staff)
     page = client.get("/direct/queue/").content.decode()
     assert "求助：路灯" in page and f"/ws/community/queue/{world.department.pk}/" in page
@@ -79,19 +92,30 @@ def test_the_staff_queue_lists_open_requests_with_their_colour(community, client
 
 def test_reads_write_nothing(community, client):
     world = community.world
-    request = services.direct_request_file(category=RequestCategory.objects.get(code="help"), text="路灯", station=community.near,
-                                           requester=world.villager)
+    request = services.direct_request_file(
+        category=RequestCategory.objects.get(code="help"), text="路灯", station=community.near, requester=world.villager
+    )
     client.force_login(world.staff)
     urls = [
-        "/stations/", f"/stations/{community.near.pk}/", f"/direct/requests/{request.uuid}/", "/direct/queue/",
-        "/hsds/services", f"/hsds/services/{community.parcels.uuid}", "/hsds/organizations", "/open311/v2/requests.json",
-        f"/api/community/stations/{community.near.pk}/live", "/api/community/requests/queue",
+        "/stations/",
+        f"/stations/{community.near.pk}/",
+        f"/direct/requests/{request.uuid}/",
+        "/direct/queue/",
+        "/hsds/services",
+        f"/hsds/services/{community.parcels.uuid}",
+        "/hsds/organizations",
+        "/open311/v2/requests.json",
+        f"/api/community/stations/{community.near.pk}/live",
+        "/api/community/requests/queue",
     ]
     for url in urls:
         with CaptureQueriesContext(connection) as queries:
             assert client.get(url).status_code == 200, url
-        writes = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
-                  and "django_session" not in q["sql"]]
+        writes = [
+            q["sql"]
+            for q in queries
+            if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")) and "django_session" not in q["sql"]
+        ]
         assert writes == [], url
     assert DirectRequest.objects.get().state == "new"
 

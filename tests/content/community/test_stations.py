@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from community_helpers import WEDNESDAY_10
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from content.community import selectors, services
 from content.community.models import HoursException, Offer, OfferHours, Station
 from core.errors import ApplicationError, PermissionDenied
-
-from community_helpers import WEDNESDAY_10
 
 pytestmark = pytest.mark.django_db
 
@@ -55,17 +54,26 @@ def test_filters_by_category_and_service(community):
 
 def test_open_now_leaves_out_closed_stations_and_uses_a_services_own_hours(community):
     lat, lon = community.here
-    HoursException.objects.create(station=community.near, starts_on=dt.date(2026, 12, 2), ends_on=dt.date(2026, 12, 2),
-                                  closed=True, reason="盘点")
-    hits = selectors.station_search(latitude=lat, longitude=lon, service="parcel-pickup", open_now=True, now=WEDNESDAY_10)
+    HoursException.objects.create(
+        station=community.near, starts_on=dt.date(2026, 12, 2), ends_on=dt.date(2026, 12, 2), closed=True, reason="盘点"
+    )
+    hits = selectors.station_search(
+        latitude=lat, longitude=lon, service="parcel-pickup", open_now=True, now=WEDNESDAY_10
+    )
     assert names(hits) == ["龙坞惠民服务中心"]
     # Without the filter the closed one is listed, marked closed.
     hits = selectors.station_search(latitude=lat, longitude=lon, service="parcel-pickup", now=WEDNESDAY_10)
-    assert [(hit.station.name, hit.open_now) for hit in hits] == [("西湖便利店惠民服务站", False), ("龙坞惠民服务中心", True)]
+    assert [(hit.station.name, hit.open_now) for hit in hits] == [
+        ("西湖便利店惠民服务站", False),
+        ("龙坞惠民服务中心", True),
+    ]
     # The centre takes parcels only in the afternoon, although the station is open.
     offer = Offer.objects.get(station=community.middle, kind__code="parcel-pickup")
     OfferHours.objects.create(offer=offer, weekday=2, opens=dt.time(14), closes=dt.time(18))
-    assert selectors.station_search(latitude=lat, longitude=lon, service="parcel-pickup", open_now=True, now=WEDNESDAY_10) == []
+    assert (
+        selectors.station_search(latitude=lat, longitude=lon, service="parcel-pickup", open_now=True, now=WEDNESDAY_10)
+        == []
+    )
 
 
 def test_a_chosen_village_stands_for_a_position(community):
@@ -81,7 +89,9 @@ def test_chinese_search_finds_services_and_places_by_words_and_characters(commun
         "西湖便利店惠民服务站",
         "龙坞惠民服务中心",
     ]
-    assert names(selectors.station_search(latitude=lat, longitude=lon, q="法律咨询", now=WEDNESDAY_10)) == ["龙坞惠民服务中心"]
+    assert names(selectors.station_search(latitude=lat, longitude=lon, q="法律咨询", now=WEDNESDAY_10)) == [
+        "龙坞惠民服务中心"
+    ]
     # Traditional characters find the simplified name.
     assert names(selectors.station_search(latitude=lat, longitude=lon, q="驛站", now=WEDNESDAY_10)) == ["转塘服务点"]
 

@@ -18,8 +18,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow]
 
 
 def _phone(browser, **extra):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
-                                  has_touch=True, locale="zh-CN", **extra)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+        **extra,
+    )
     context.set_default_timeout(20_000)
     return context
 
@@ -37,8 +43,9 @@ def test_villager_finds_a_station_sees_its_capacity_live_and_hears_back(e2e, bro
         parcels = next(o for o in live["offers"] if o["service"] == "parcel-pickup")["capacity"]
 
         # The villager, standing a few metres from the shop, asks for open stations that take parcels.
-        villager_context = _phone(browser, geolocation={"latitude": lat + 0.0002, "longitude": lon},
-                                  permissions=["geolocation"])
+        villager_context = _phone(
+            browser, geolocation={"latitude": lat + 0.0002, "longitude": lon}, permissions=["geolocation"]
+        )
         page = villager_context.new_page()
         demo_login(page, e2e.url, "demo_villager")
         page.goto(f"{e2e.url}/stations/")
