@@ -69,3 +69,50 @@ REQUEST_CATEGORIES = [
     ("station", "服务站问题", "About a station", 24, 72),
     ("suggestion", "建议", "Suggestion", 72, 168),
 ]
+
+
+def catalogue_seed(*, apps=None, using: str = "default") -> None:
+    """Write the seed: what is missing is added (by code), nothing there is changed. The data migration calls it
+    with the historical models; tests that flush the database call it again."""
+    from django.apps import apps as global_apps
+
+    apps = apps or global_apps
+    ServiceCategory = apps.get_model("community", "ServiceCategory")
+    ServiceKind = apps.get_model("community", "ServiceKind")
+    RequestCategory = apps.get_model("community", "RequestCategory")
+    categories = {}
+    for order, (code, name, name_en, description) in enumerate(CATEGORIES):
+        categories[code], _ = ServiceCategory.objects.using(using).get_or_create(
+            code=code,
+            defaults={
+                "uuid": catalogue_uuid("category", code),
+                "name": name,
+                "name_en": name_en,
+                "description": description,
+                "sort_order": order,
+            },
+        )
+    for order, (category, code, name, name_en, label) in enumerate(SERVICES):
+        ServiceKind.objects.using(using).get_or_create(
+            code=code,
+            defaults={
+                "uuid": catalogue_uuid("service", code),
+                "category": categories[category],
+                "name": name,
+                "name_en": name_en,
+                "has_capacity": bool(label),
+                "capacity_label": label,
+                "sort_order": order,
+            },
+        )
+    for order, (code, name, name_en, amber, target) in enumerate(REQUEST_CATEGORIES):
+        RequestCategory.objects.using(using).get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "name_en": name_en,
+                "amber_after_hours": amber,
+                "target_hours": target,
+                "sort_order": order,
+            },
+        )

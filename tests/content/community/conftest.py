@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from content.community.catalogue import catalogue_seed
 from content.community.models import Offer, ServiceKind, Station, WeeklyHours
 from core.people.models import Shop, User
 
@@ -25,6 +26,8 @@ def every_day(station, opens="08:00", closes="20:00"):
 
 @pytest.fixture
 def community(world):
+    # A test that flushes the database (transaction=True) also removes what the data migration wrote.
+    catalogue_seed()
     other_owner = User.objects.create(username="qian_retailer", display_name="钱老板")
     other_shop = Shop.objects.create(
         licence_number="330106100002",
