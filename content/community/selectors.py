@@ -245,6 +245,25 @@ def _attach_offers(hits: list[StationHit]) -> None:
         hit.offers = by_station[hit.station.pk]
 
 
+def hours_summary(periods: list[Period]) -> list[tuple[str, str]]:
+    """Opening periods as the page lists them: (days, times) rows, days with the same times together
+    ("every day", "Monday" ...), a period from midnight to midnight as "open all day"."""
+    from django.utils.translation import gettext as _
+
+    from .models import WEEKDAYS
+
+    def times(day: int) -> str:
+        spans = sorted((p.opens, p.closes) for p in periods if p.weekday == day)
+        if not spans:
+            return _("closed")
+        return " ".join(_("open all day") if o == c == dt.time(0) else f"{o:%H:%M}–{c:%H:%M}" for o, c in spans)
+
+    by_day = [times(day) for day in range(7)]
+    if len(set(by_day)) == 1:
+        return [(_("Every day"), by_day[0])]
+    return [(str(label), by_day[day]) for day, label in WEEKDAYS]
+
+
 def map_url(station: Station) -> str:
     """A map link phones open in their map app (AMap's public URI API, WGS-84 coordinates)."""
     return (
@@ -272,7 +291,7 @@ def station_detail(*, station_id: int, now: dt.datetime | None = None) -> dict:
     change = next_change(now, station.time_zone, weekly[station.pk], exceptions[station.pk])
     categories: dict[int, dict] = {}
     for offer in offers:
-        offer.own_hours = sorted(own.get(offer.pk, []), key=lambda p: (p.weekday, p.opens))
+        offer.own_hours = hours_summary(own[offer.pk]) if own.get(offer.pk) else []
         offer.open_now = (
             is_open(now, station.time_zone, own[offer.pk], exceptions[station.pk]) if own.get(offer.pk) else opened
         )
@@ -283,7 +302,7 @@ def station_detail(*, station_id: int, now: dt.datetime | None = None) -> dict:
         "station": station,
         "open_now": opened,
         "next_change": change,
-        "weekly": sorted(weekly[station.pk], key=lambda p: (p.weekday, p.opens)),
+        "weekly": hours_summary(weekly[station.pk]),
         "exceptions": list(upcoming),
         "categories": sorted(categories.values(), key=lambda e: (e["category"].sort_order, e["category"].code)),
         "offers": offers,

@@ -146,3 +146,17 @@ def test_station_choices_for_other_apps(community):
     choices = selectors.station_choices()
     assert (community.near.pk, "西湖便利店惠民服务站 · 龙坞村") in choices
     assert len(choices) == 3
+
+
+def test_the_station_page_groups_equal_days_and_says_all_day(community):
+    from content.community.hours import Period
+    from content.community.selectors import hours_summary
+
+    detail = selectors.station_detail(station_id=community.near.pk, now=WEDNESDAY_10)
+    assert [times for _days, times in detail["weekly"]] == ["08:00–20:00"]
+    all_day = [Period(day, dt.time(0), dt.time(0)) for day in range(7)]
+    assert len(hours_summary(all_day)) == 1
+    weekdays_only = [Period(day, dt.time(8), dt.time(12)) for day in range(5)]
+    rows = hours_summary(weekdays_only)
+    assert [times for _days, times in rows][4:] == ["08:00–12:00", rows[5][1], rows[6][1]]
+    assert rows[5][1] == rows[6][1] != "08:00–12:00"
