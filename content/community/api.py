@@ -135,7 +135,7 @@ def stations(request, filters: Query[CommunitySearchIn]):
 
 @router.get(
     "/stations/{station_id}/live",
-    response={200: CommunityStationLiveOut, **errors(404)},
+    response={200: CommunityStationLiveOut, **errors(404, 422)},
     url_name="community_station_live",
 )
 def station_live(request, station_id: int):
