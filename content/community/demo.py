@@ -11,6 +11,7 @@ ones the live app records, and two demo rules make them count in the pioneer ind
 from __future__ import annotations
 
 import datetime as dt
+import random
 import uuid
 from decimal import Decimal
 
@@ -120,7 +121,6 @@ def _hours_rows(rng, station: Station, *, all_day: bool = False) -> list[WeeklyH
 
 
 def build_stations(ctx) -> list[Station]:
-    rng = ctx.rng
     retailer = ctx.demo_users.get("retailer")
     partners = _partners()
     kinds = list(ServiceKind.objects.select_related("category").order_by("sort_order", "code"))
@@ -134,6 +134,8 @@ def build_stations(ctx) -> list[Station]:
     centre_counties: set[int] = set()
     today = ctx.now.date()
     for village in villages:
+        # Each village draws from its own generator: a village skipped on a second run shifts no other's draws.
+        rng = random.Random(f"{ctx.seed}:community:{village.code}")
         shops = shops_by_village.get(village.pk, [])
         if not shops:
             continue
