@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "content.livestreams",
     "recommender",
     "realtime",
+    "content.community",  # after realtime: its demo step adds rules to the pioneer index realtime seeds
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",

@@ -32,6 +32,9 @@ urlpatterns = [
     path("", include("realtime.urls")),
     path("certificates/", include("content.certification.urls")),
     path("livestreams/", include("content.livestreams.urls")),
+    path("", include("content.community.urls")),
+    path("hsds/", include("content.community.hsds")),
+    path("open311/v2/", include("content.community.open311")),
 ]
 
 if settings.DEBUG:

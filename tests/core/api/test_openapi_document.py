@@ -19,6 +19,8 @@ API_MODULES = [
     "content.learning.api",
     "content.certification.api",
     "content.qa.api",
+    "content.livestreams.api",
+    "content.community.api",
     "realtime.api",
     "recommender.api",
 ]

@@ -134,6 +134,38 @@ EXPECTED: dict[str, tuple] = {
     "xapi/activities/profile": (400, 400, 400, 400, 400, 400, 400, 400),
     "xapi/agents": (400, 400, 400, 400, 400, 400, 400, 400),
     "xapi/agents/profile": (400, 400, 400, 400, 400, 400, 400, 400),
+    # Community: stations, the direct line, HSDS and Open311 (station 1 and its offer 1 are demo_retailer's).
+    "GET /api/community/stations": (200, 200, 200, 200, 200, 200, 200, 200),
+    "GET /api/community/stations/{station_id}/live": (200, 200, 200, 200, 200, 200, 200, 200),
+    "POST /api/community/offers/{offer_id}/capacity": (401, 400, 403, 403, 403, 403, 400, 400),
+    "GET /api/community/requests/mine": (401, 200, 200, 200, 200, 200, 200, 200),
+    "GET /api/community/requests/queue": (401, 200, 200, 200, 200, 200, 200, 200),
+    "stations/": (200, 200, 200, 200, 200, 200, 200, 200),
+    "stations/mine/": (302, 302, 200, 200, 200, 200, 200, 200),
+    "stations/<int:pk>/": (200, 200, 200, 200, 200, 200, 200, 200),
+    "stations/<int:pk>/manage/": (302, 200, 403, 403, 403, 403, 200, 200),
+    "stations/<int:pk>/details/": (302, 405, 405, 405, 405, 405, 405, 405),
+    "stations/offers/<int:pk>/capacity/": (302, 405, 405, 405, 405, 405, 405, 405),
+    "stations/offers/<int:pk>/served/": (302, 405, 405, 405, 405, 405, 405, 405),
+    "direct/mine/": (302, 200, 200, 200, 200, 200, 200, 200),
+    "direct/queue/": (302, 403, 200, 200, 403, 403, 200, 403),
+    "direct/requests/<uuid:uuid>/": (404, 404, 404, 404, 404, 404, 404, 404),
+    "direct/qr/<str:target>/<str:ident>/": (200, 200, 200, 200, 200, 200, 200, 200),
+    "direct/<str:target>/<str:ident>/": (200, 200, 200, 200, 200, 200, 200, 200),
+    "hsds/": (200, 200, 200, 200, 200, 200, 200, 200),
+    "hsds/services": (200, 200, 200, 200, 200, 200, 200, 200),
+    "hsds/services/<str:id>": (404, 404, 404, 404, 404, 404, 404, 404),
+    "hsds/organizations": (200, 200, 200, 200, 200, 200, 200, 200),
+    "hsds/organizations/<str:id>": (404, 404, 404, 404, 404, 404, 404, 404),
+    "hsds/service_at_locations": (200, 200, 200, 200, 200, 200, 200, 200),
+    "hsds/service_at_locations/<str:id>": (404, 404, 404, 404, 404, 404, 404, 404),
+    "hsds/taxonomies": (200, 200, 200, 200, 200, 200, 200, 200),
+    "hsds/taxonomies/<str:id>": (404, 404, 404, 404, 404, 404, 404, 404),
+    "hsds/taxonomy_terms": (200, 200, 200, 200, 200, 200, 200, 200),
+    "hsds/taxonomy_terms/<str:id>": (404, 404, 404, 404, 404, 404, 404, 404),
+    "open311/v2/services.json": (200, 200, 200, 200, 200, 200, 200, 200),
+    "open311/v2/requests.json": (200, 200, 200, 200, 200, 200, 200, 200),
+    "open311/v2/requests/<str:id>.json": (404, 404, 404, 404, 404, 404, 404, 404),
 }
 
 
@@ -213,6 +245,12 @@ def concrete(route: str, demo: Demo) -> list[tuple[str, str]]:
         "message_id": str(demo.message),
         "round_id": str(demo.round),
         "product_id": str(demo.product),
+        # community: a unit's direct-line form (the city), unknown HSDS and Open311 ids, the first station and offer
+        "target": "unit",
+        "ident": "3307",
+        "id": "00000000-0000-0000-0000-000000000000",
+        "station_id": "1",
+        "offer_id": "1",
     }
 
     def fill(text: str, **override) -> str:
@@ -241,6 +279,8 @@ BODIES = {
     "POST /api/livestreams/streams/{stream_id}/pin": {"product_id": None},
     "POST /api/livestreams/streams/{stream_id}/quiz": {},
     "POST /api/livestreams/quiz/{round_id}/answer": {"choice": 0},
+    # Neither a capacity nor a change: refused (400) for the owner, before anything is written.
+    "POST /api/community/offers/{offer_id}/capacity": {},
 }
 
 

@@ -1,0 +1,162 @@
+"""Finding stations (nearest first, open now, category and service, Chinese text) and who may change them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from community_helpers import WEDNESDAY_10
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from content.community import selectors, services
+from content.community.models import HoursException, Offer, OfferHours, Station
+from core.errors import ApplicationError, PermissionDenied
+
+pytestmark = pytest.mark.django_db
+
+
+def names(hits):
+    return [hit.station.name for hit in hits]
+
+
+def test_stations_come_nearest_first_with_their_distance(community):
+    lat, lon = community.here
+    hits = selectors.station_search(latitude=lat, longitude=lon, now=WEDNESDAY_10)
+    assert names(hits) == ["西湖便利店惠民服务站", "龙坞惠民服务中心", "转塘服务点"]
+    assert [round(hit.distance_km, 1) for hit in hits] == [0.1, 2.3, 13.5]
+    # From the other end the order turns round.
+    hits = selectors.station_search(latitude=30.31, longitude=120.09, now=WEDNESDAY_10)
+    assert names(hits) == ["转塘服务点", "龙坞惠民服务中心", "西湖便利店惠民服务站"]
+
+
+def test_the_search_widens_until_it_has_enough_and_stays_nearest_first(community):
+    lat, lon = community.here
+    assert names(selectors.station_search(latitude=lat, longitude=lon, limit=1, now=WEDNESDAY_10)) == [
+        "西湖便利店惠民服务站"
+    ]
+    # Only the far one offers the rider rest stop: found beyond the first radii.
+    hits = selectors.station_search(latitude=lat, longitude=lon, service="rider-rest", now=WEDNESDAY_10)
+    assert names(hits) == ["转塘服务点"]
+
+
+def test_filters_by_category_and_service(community):
+    lat, lon = community.here
+    assert names(selectors.station_search(latitude=lat, longitude=lon, service="parcel-pickup", now=WEDNESDAY_10)) == [
+        "西湖便利店惠民服务站",
+        "龙坞惠民服务中心",
+    ]
+    assert names(selectors.station_search(latitude=lat, longitude=lon, category="governance", now=WEDNESDAY_10)) == [
+        "龙坞惠民服务中心",
+        "转塘服务点",
+    ]
+
+
+def test_open_now_leaves_out_closed_stations_and_uses_a_services_own_hours(community):
+    lat, lon = community.here
+    HoursException.objects.create(
+        station=community.near, starts_on=dt.date(2026, 12, 2), ends_on=dt.date(2026, 12, 2), closed=True, reason="盘点"
+    )
+    hits = selectors.station_search(
+        latitude=lat, longitude=lon, service="parcel-pickup", open_now=True, now=WEDNESDAY_10
+    )
+    assert names(hits) == ["龙坞惠民服务中心"]
+    # Without the filter the closed one is listed, marked closed.
+    hits = selectors.station_search(latitude=lat, longitude=lon, service="parcel-pickup", now=WEDNESDAY_10)
+    assert [(hit.station.name, hit.open_now) for hit in hits] == [
+        ("西湖便利店惠民服务站", False),
+        ("龙坞惠民服务中心", True),
+    ]
+    # The centre takes parcels only in the afternoon, although the station is open.
+    offer = Offer.objects.get(station=community.middle, kind__code="parcel-pickup")
+    OfferHours.objects.create(offer=offer, weekday=2, opens=dt.time(14), closes=dt.time(18))
+    assert (
+        selectors.station_search(latitude=lat, longitude=lon, service="parcel-pickup", open_now=True, now=WEDNESDAY_10)
+        == []
+    )
+
+
+def test_a_chosen_village_stands_for_a_position(community):
+    hits = selectors.station_search(village_id=community.world.village.pk, now=WEDNESDAY_10)
+    assert {hit.station.name for hit in hits} == {"西湖便利店惠民服务站", "龙坞惠民服务中心", "转塘服务点"}
+    assert all(hit.distance_km is not None for hit in hits)
+    assert hits == sorted(hits, key=lambda hit: hit.distance_km)
+
+
+def test_chinese_search_finds_services_and_places_by_words_and_characters(community):
+    lat, lon = community.here
+    assert names(selectors.station_search(latitude=lat, longitude=lon, q="快递", now=WEDNESDAY_10)) == [
+        "西湖便利店惠民服务站",
+        "龙坞惠民服务中心",
+    ]
+    assert names(selectors.station_search(latitude=lat, longitude=lon, q="法律咨询", now=WEDNESDAY_10)) == [
+        "龙坞惠民服务中心"
+    ]
+    # Traditional characters find the simplified name.
+    assert names(selectors.station_search(latitude=lat, longitude=lon, q="驛站", now=WEDNESDAY_10)) == ["转塘服务点"]
+
+
+def test_the_search_costs_a_fixed_number_of_queries(community):
+    lat, lon = community.here
+    with CaptureQueriesContext(connection) as queries:
+        selectors.station_search(latitude=lat, longitude=lon, category="convenience", open_now=True, now=WEDNESDAY_10)
+    assert len(queries) <= 5, [q["sql"] for q in queries]
+
+
+def test_only_the_owner_or_an_editor_changes_a_station(community):
+    world = community.world
+    with pytest.raises(PermissionDenied):
+        services.station_update(station=community.near, by=community.other_owner, phone="13011112222")
+    with pytest.raises(PermissionDenied):
+        services.station_update(station=community.near, by=world.villager, phone="13011112222")
+    with pytest.raises(PermissionDenied):
+        services.offer_capacity_set(offer=community.parcels, by=world.staff, delta=1)
+    services.station_update(station=community.near, by=world.retailer, phone="13011112222")
+    assert Station.objects.get(pk=community.near.pk).phone == "13011112222"
+    services.station_update(station=community.near, by=world.editor, description="周一至周日营业")
+    assert Station.objects.get(pk=community.near.pk).description == "周一至周日营业"
+
+
+def test_one_tap_moves_the_capacity_never_below_zero(community, django_capture_on_commit_callbacks, monkeypatch):
+    sent = []
+    monkeypatch.setattr("realtime.rooms.room_changed", lambda kind, key: sent.append((kind, key)))
+    owner = community.world.retailer
+    with django_capture_on_commit_callbacks(execute=True):
+        offer = services.offer_capacity_set(offer=community.parcels, by=owner, delta=1)
+    assert offer.capacity == 13
+    assert sent == [("stations", str(community.near.pk))]
+    services.offer_capacity_set(offer=community.parcels, by=owner, capacity=0)
+    with pytest.raises(ApplicationError):
+        services.offer_capacity_set(offer=community.parcels, by=owner, delta=-1)
+    assert Offer.objects.get(pk=community.parcels.pk).capacity == 0
+    # A service that counts nothing has no capacity.
+    printing = Offer.objects.get(station=community.near, kind__code="printing")
+    with pytest.raises(ApplicationError):
+        services.offer_capacity_set(offer=printing, by=owner, capacity=3)
+
+
+def test_the_snapshot_says_open_and_capacities(community):
+    snapshot = selectors.station_snapshot(station_id=community.near.pk, now=WEDNESDAY_10)
+    assert snapshot["open_now"] is True
+    assert snapshot["next_change"] == "2026-12-02T20:00:00+08:00"
+    assert [(o["service"], o["capacity"]) for o in snapshot["offers"]] == [("parcel-pickup", 12), ("printing", None)]
+
+
+def test_station_choices_for_other_apps(community):
+    choices = selectors.station_choices()
+    assert (community.near.pk, "西湖便利店惠民服务站 · 龙坞村") in choices
+    assert len(choices) == 3
+
+
+def test_the_station_page_groups_equal_days_and_says_all_day(community):
+    from content.community.hours import Period
+    from content.community.selectors import hours_summary
+
+    detail = selectors.station_detail(station_id=community.near.pk, now=WEDNESDAY_10)
+    assert [times for _days, times in detail["weekly"]] == ["08:00–20:00"]
+    all_day = [Period(day, dt.time(0), dt.time(0)) for day in range(7)]
+    assert len(hours_summary(all_day)) == 1
+    weekdays_only = [Period(day, dt.time(8), dt.time(12)) for day in range(5)]
+    rows = hours_summary(weekdays_only)
+    assert [times for _days, times in rows][4:] == ["08:00–12:00", rows[5][1], rows[6][1]]
+    assert rows[5][1] == rows[6][1] != "08:00–12:00"
