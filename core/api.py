@@ -68,6 +68,7 @@ def on_http_error(request, exc: HttpError):
 def _mount_routers() -> None:
     # Each app keeps one Router in its api.py; they are composed here, in one place.
     from content.certification.api import router as certification_router
+    from content.ideas.api import router as ideas_router
     from content.learning.api import router as learning_router
     from core.people.api import router as people_router
     from realtime.api import router as realtime_router
@@ -78,6 +79,7 @@ def _mount_routers() -> None:
     api.add_router("/certification/", certification_router)
     api.add_router("/", recommender_router)
     api.add_router("/", realtime_router)
+    api.add_router("/ideas/", ideas_router)
 
 
 _mount_routers()

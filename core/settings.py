@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "content.certification",
     "recommender",
     "realtime",
+    "content.ideas",  # after realtime: its demo step adds a rule to the pioneer index
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
