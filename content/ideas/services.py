@@ -863,7 +863,7 @@ def delivery_accept(*, claim: Claim, by, comment: str = "", at=None) -> Claim:
     _require_owner(by, claim.challenge)
     at = at or timezone.now()
     with transaction.atomic():
-        claim = Claim.objects.select_for_update().select_related("challenge", "challenge__badge").get(pk=claim.pk)
+        claim = Claim.objects.select_for_update(of=("self",)).select_related("challenge", "challenge__badge").get(pk=claim.pk)
         if claim.status == Claim.Status.ACCEPTED:
             raise Conflict(_("This delivery has already been accepted."), extra={"status": claim.status})
         if claim.status != Claim.Status.DELIVERED:
