@@ -2,16 +2,14 @@
  *
  * <div data-room="/ws/ideas/12/"> holds elements [data-supports="12"] and [data-comments="12"]; a board's room
  * ("/ws/ideas/board-3/") sends every idea's counts. New comments arrive as events and are added to the list.
- * Snapshots are applied only when newer than the one on screen (LiveRoom passes each message's version).
+ * LiveRoom (room.js) passes only snapshots newer than the one on screen, and reconnects by itself.
  */
 (function () {
   "use strict";
   var root = document.querySelector("[data-room]");
   if (!root || !window.LiveRoom) return;
   var status = document.querySelector("[data-live-status]");
-  var version = -1;
-  var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-  var url = scheme + location.host + root.getAttribute("data-room");
+  var path = root.getAttribute("data-room");
 
   function setText(selector, value) {
     var nodes = document.querySelectorAll(selector);
@@ -65,10 +63,8 @@
     if (node) node.remove();
   }
 
-  window.LiveRoom.open(url, {
+  window.LiveRoom.open(path, {
     snapshot: function (msg) {
-      if (typeof msg.version === "number" && msg.version <= version) return;
-      version = msg.version;
       applyCounts(msg.data || {});
       ((msg.data || {}).latest_comments || []).forEach(addComment);
     },
@@ -78,8 +74,9 @@
         else if (item.kind === "comment_hidden") hideComment(item.id);
       });
     },
-    status: function (msg) {
-      if (status) status.hidden = !!msg.live;
+    status: function (state) {
+      root.setAttribute("data-live", state);
+      if (status) status.hidden = state !== "paused" && state !== "reconnecting";
     },
   });
 })();
