@@ -62,7 +62,7 @@ class IdeasIndexPage(RoutablePageMixin, Page):
 
         return views.short_link(request, self, code)
 
-    @path("i/<str:code>/qr.svg")
+    @path("i/<str:code>/qr/")
     def short_link_qr(self, request, code):
         from . import views
 

@@ -74,7 +74,7 @@ def idea_detail(request, page, pk):
         "may_moderate": services.may_moderate(request.user),
         "reasons": Report.Reason.choices,
         "short_url": request.build_absolute_uri(f"{page.get_parent().url}i/{idea.short_code}/"),
-        "qr_url": f"{page.get_parent().url}i/{idea.short_code}/qr.svg",
+        "qr_url": f"{page.get_parent().url}i/{idea.short_code}/qr/",
     }
     return page.render(request, template="ideas/idea_detail.html", context_overrides=context)
 
