@@ -5,11 +5,10 @@ services check who may act, and a refused write changes nothing."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
-from typing import Annotated
-
 from ninja import Field, Path, Query, Router, Schema
 
 from core.errors import NotFound, PermissionDenied, errors
@@ -330,7 +329,9 @@ def board_ideas(request, board_id: Pk, status: str | None = Query(None, max_leng
 
 
 @router.post(
-    "/boards/{board_id}/ideas", response={201: IdeasIdeaDetailOut, **errors(400, 401, 403, 404, 409, 422, 429)}, auth=signed_in
+    "/boards/{board_id}/ideas",
+    response={201: IdeasIdeaDetailOut, **errors(400, 401, 403, 404, 409, 422, 429)},
+    auth=signed_in,
 )
 def idea_post(request, payload: IdeasIdeaIn, board_id: Pk):
     """Post an idea (or save a draft with `submit: false`). Only people in the board's scope, while it is open."""
@@ -354,7 +355,9 @@ def idea_detail(request, idea_id: Pk):
     return _idea_detail(request, _idea(request, idea_id))
 
 
-@router.put("/ideas/{idea_id}", response={200: IdeasIdeaDetailOut, **errors(400, 401, 403, 404, 409, 422)}, auth=signed_in)
+@router.put(
+    "/ideas/{idea_id}", response={200: IdeasIdeaDetailOut, **errors(400, 401, 403, 404, 409, 422)}, auth=signed_in
+)
 def idea_edit(request, payload: IdeasIdeaIn, idea_id: Pk):
     """Edit a draft, or a posted idea inside the board's edit window."""
     idea = services.idea_update(
@@ -402,7 +405,9 @@ def idea_comments(request, idea_id: Pk):
 
 
 @router.post(
-    "/ideas/{idea_id}/comments", response={201: IdeasCommentOut, **errors(400, 401, 403, 404, 409, 422, 429)}, auth=signed_in
+    "/ideas/{idea_id}/comments",
+    response={201: IdeasCommentOut, **errors(400, 401, 403, 404, 409, 422, 429)},
+    auth=signed_in,
 )
 def comment_post(request, payload: IdeasCommentIn, idea_id: Pk):
     """Comment on the idea, or reply to one of its comments (`parent`)."""
@@ -416,7 +421,9 @@ def comment_post(request, payload: IdeasCommentIn, idea_id: Pk):
     return 201, {"id": c.pk, "parent": c.parent_id, "author": str(c.author), "body": c.body, "created_at": c.created_at}
 
 
-@router.post("/ideas/{idea_id}/reports", response={201: IdeasReportOut, **errors(400, 401, 404, 409, 422)}, auth=signed_in)
+@router.post(
+    "/ideas/{idea_id}/reports", response={201: IdeasReportOut, **errors(400, 401, 404, 409, 422)}, auth=signed_in
+)
 def idea_report(request, payload: IdeasReportIn, idea_id: Pk):
     """Report the idea (spam, offensive, off_topic); at the board's threshold it is hidden pending review."""
     idea = _idea(request, idea_id)
@@ -440,7 +447,9 @@ def comment_report(request, payload: IdeasReportIn, comment_id: Pk):
     return 201, {"id": report.pk, "hidden": comment.hidden}
 
 
-@router.post("/ideas/{idea_id}/moderation", response={200: IdeasIdeaDetailOut, **errors(401, 403, 404, 422)}, auth=signed_in)
+@router.post(
+    "/ideas/{idea_id}/moderation", response={200: IdeasIdeaDetailOut, **errors(401, 403, 404, 422)}, auth=signed_in
+)
 def idea_moderate(request, payload: IdeasModerationIn, idea_id: Pk):
     """Moderators: hide or restore the idea (written to the moderator log)."""
     person = request_person(request)
@@ -452,7 +461,11 @@ def idea_moderate(request, payload: IdeasModerationIn, idea_id: Pk):
     return _idea_detail(request, _idea(request, idea_id))
 
 
-@router.post("/ideas/{idea_id}/review", response={200: IdeasIdeaDetailOut, **errors(400, 401, 403, 404, 409, 422)}, auth=signed_in)
+@router.post(
+    "/ideas/{idea_id}/review",
+    response={200: IdeasIdeaDetailOut, **errors(400, 401, 403, 404, 409, 422)},
+    auth=signed_in,
+)
 def idea_review(request, payload: IdeasReviewIn, idea_id: Pk):
     """Reviewers: assign, adopt, reject, merge (with a reason) or mark implemented (with the outcome)."""
     person = request_person(request)
@@ -468,7 +481,9 @@ def idea_review(request, payload: IdeasReviewIn, idea_id: Pk):
         services.idea_implement(idea=idea, by=person, outcome=payload.outcome)
     else:
         merged_into = Idea.objects.filter(pk=payload.merged_into).first() if payload.merged_into else None
-        services.idea_decide(idea=idea, by=person, decision=payload.action, reason=payload.reason, merged_into=merged_into)
+        services.idea_decide(
+            idea=idea, by=person, decision=payload.action, reason=payload.reason, merged_into=merged_into
+        )
     return _idea_detail(request, _idea(request, idea_id))
 
 
@@ -498,7 +513,7 @@ def challenges(
     status: str | None = Query(None, max_length=16),
     unit: int | None = Query(None, **ID),
     skill: str | None = Query(None, max_length=50),
-    due_before: dt.date | None = Query(None),
+    due_before: dt.date | None = None,
     min_points: int | None = Query(None, ge=0, le=100000),
     q: str | None = Query(None, max_length=100),
 ):
@@ -569,7 +584,9 @@ def challenge_post(request, payload: IdeasChallengeIn):
 
 
 @router.post(
-    "/challenges/{challenge_id}/claims", response={201: IdeasClaimOut, **errors(400, 401, 403, 404, 409, 422)}, auth=signed_in
+    "/challenges/{challenge_id}/claims",
+    response={201: IdeasClaimOut, **errors(400, 401, 403, 404, 409, 422)},
+    auth=signed_in,
 )
 def challenge_claim(request, payload: IdeasClaimIn, challenge_id: Pk):
     """Claim the challenge with a plan, for one of your teams or a new team (you lead it)."""
@@ -608,7 +625,9 @@ def _claim_out(claim: Claim) -> dict:
     }
 
 
-@router.post("/claims/{claim_id}/actions", response={200: IdeasClaimOut, **errors(400, 401, 403, 404, 409, 422)}, auth=signed_in)
+@router.post(
+    "/claims/{claim_id}/actions", response={200: IdeasClaimOut, **errors(400, 401, 403, 404, 409, 422)}, auth=signed_in
+)
 def claim_action(request, payload: IdeasClaimActionIn, claim_id: Pk):
     """The owner accepts or declines a claim and accepts or returns a delivery; the team delivers (`text`: the
     delivery or the owner's comment). A delivery before the claim is accepted, or a second acceptance: 409."""
@@ -628,13 +647,19 @@ def claim_action(request, payload: IdeasClaimActionIn, claim_id: Pk):
 
 
 @router.post(
-    "/claims/{claim_id}/milestones", response={200: IdeasClaimOut, **errors(400, 401, 403, 404, 409, 422)}, auth=signed_in
+    "/claims/{claim_id}/milestones",
+    response={200: IdeasClaimOut, **errors(400, 401, 403, 404, 409, 422)},
+    auth=signed_in,
 )
 def milestone_post(request, payload: IdeasMilestoneIn, claim_id: Pk):
     """The team adds a milestone with its due date and deliverable."""
     claim = _claim(request, claim_id)
     services.milestone_add(
-        claim=claim, by=request_person(request), title=payload.title, due_on=payload.due_on, deliverable=payload.deliverable
+        claim=claim,
+        by=request_person(request),
+        title=payload.title,
+        due_on=payload.due_on,
+        deliverable=payload.deliverable,
     )
     return _claim_out(claim)
 
@@ -653,5 +678,3 @@ def counts(request, unit: int | None = Query(None, **ID)):
     """Staff and editors: per unit under `unit` (their own by default), ideas posted, supported, adopted,
     implemented; challenges open, claimed, delivered, overdue."""
     return selectors.staff_counts(user=request_person(request), unit_id=unit)
-
-

@@ -144,9 +144,7 @@ class IdeaBoardPage(RoutablePageMixin, Page):
             [FieldPanel("scope"), FieldRowPanel([FieldPanel("opens_at"), FieldPanel("closes_at")])],
             heading=_("Who and when"),
         ),
-        FieldRowPanel(
-            [FieldPanel("report_threshold"), FieldPanel("support_limit"), FieldPanel("edit_window_hours")]
-        ),
+        FieldRowPanel([FieldPanel("report_threshold"), FieldPanel("support_limit"), FieldPanel("edit_window_hours")]),
     ]
     parent_page_types = ["ideas.IdeasIndexPage"]
     subpage_types: list[str] = []
@@ -303,6 +301,9 @@ class Support(models.Model):
         constraints = [models.UniqueConstraint(fields=["idea", "user"], name="unique_idea_support")]
         indexes = [models.Index(fields=["board", "user"], name="support_board_user")]
 
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.idea_id}"
+
 
 class Comment(models.Model):
     idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="comments")
@@ -342,14 +343,20 @@ class Report(models.Model):
         verbose_name_plural = _("reports")
         constraints = [
             models.CheckConstraint(
-                condition=(Q(idea__isnull=False) & Q(comment__isnull=True)) | (Q(idea__isnull=True) & Q(comment__isnull=False)),
+                condition=(Q(idea__isnull=False) & Q(comment__isnull=True))
+                | (Q(idea__isnull=True) & Q(comment__isnull=False)),
                 name="report_one_target",
             ),
-            models.UniqueConstraint(fields=["reporter", "idea"], condition=Q(idea__isnull=False), name="unique_idea_report"),
+            models.UniqueConstraint(
+                fields=["reporter", "idea"], condition=Q(idea__isnull=False), name="unique_idea_report"
+            ),
             models.UniqueConstraint(
                 fields=["reporter", "comment"], condition=Q(comment__isnull=False), name="unique_comment_report"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} ({self.reporter_id})"
 
 
 class PostingBlock(models.Model):
@@ -365,6 +372,9 @@ class PostingBlock(models.Model):
         verbose_name = _("posting block")
         verbose_name_plural = _("posting blocks")
 
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.reason}"
+
 
 class ModerationLog(models.Model):
     """Every moderator act, and every automatic hide, in order: who, what, on what, why."""
@@ -377,7 +387,11 @@ class ModerationLog(models.Model):
         UNBLOCK = "unblock", _("Person unblocked")
 
     moderator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("moderator"),
     )
     action = models.CharField(_("action"), max_length=16, choices=Action.choices)
@@ -394,8 +408,10 @@ class ModerationLog(models.Model):
         verbose_name_plural = _("moderation log")
         ordering = ["-created_at", "-pk"]
 
+    # --- challenges --------------------------------------------------------------------------------------
 
-# --- challenges --------------------------------------------------------------------------------------
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class TalentProfile(models.Model):
@@ -409,6 +425,9 @@ class TalentProfile(models.Model):
     class Meta:
         verbose_name = _("talent profile")
         verbose_name_plural = _("talent profiles")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.skills}"
 
     def skill_list(self) -> list[str]:
         return [s.strip() for s in self.skills.replace("，", ",").split(",") if s.strip()]
@@ -507,6 +526,9 @@ class Claim(models.Model):
         verbose_name_plural = _("claims")
         constraints = [models.UniqueConstraint(fields=["challenge", "team"], name="unique_claim_team")]
 
+    def __str__(self) -> str:
+        return f"{self.team_id} → {self.challenge_id}"
+
 
 class Milestone(models.Model):
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="milestones")
@@ -520,8 +542,11 @@ class Milestone(models.Model):
         verbose_name_plural = _("milestones")
         ordering = ["due_on", "pk"]
 
+    def __str__(self) -> str:
+        return self.title
+
     def warning(self, today=None) -> str:
-        """"" on time or done; "amber" up to a week overdue; "red" beyond."""
+        """ "" on time or done; "amber" up to a week overdue; "red" beyond."""
         if self.done_at is not None:
             return ""
         today = today or timezone.localdate()

@@ -13,7 +13,17 @@ from django.utils.translation import gettext as _
 from core.errors import NotFound, PermissionDenied
 from core.people.models import OrgUnit, Role
 
-from .models import Challenge, Claim, Comment, Idea, IdeaBoardPage, IdeasIndexPage, Milestone, ModerationLog, TalentProfile
+from .models import (
+    Challenge,
+    Claim,
+    Comment,
+    Idea,
+    IdeaBoardPage,
+    IdeasIndexPage,
+    Milestone,
+    ModerationLog,
+    TalentProfile,
+)
 from .services import board_room_key, may_moderate, may_review, may_see
 from .text import plain_text, search_rank
 
@@ -150,10 +160,14 @@ def board_room(board: IdeaBoardPage) -> str:
 def moderation_queue(*, user) -> dict:
     if not may_moderate(user):
         raise PermissionDenied(_("Only moderators may see this."))
-    hidden_ideas = list(Idea.objects.filter(hidden=True).select_related("board", "author").order_by("-updated_at")[:100])
+    hidden_ideas = list(
+        Idea.objects.filter(hidden=True).select_related("board", "author").order_by("-updated_at")[:100]
+    )
     hidden_comments = list(Comment.objects.filter(hidden=True).select_related("idea", "author").order_by("-pk")[:100])
     log = list(
-        ModerationLog.objects.select_related("moderator", "idea", "comment", "person").order_by("-created_at", "-pk")[:200]
+        ModerationLog.objects.select_related("moderator", "idea", "comment", "person").order_by("-created_at", "-pk")[
+            :200
+        ]
     )
     return {"ideas": hidden_ideas, "comments": hidden_comments, "log": log}
 
@@ -220,7 +234,9 @@ def challenge_for(*, pk: int) -> Challenge:
 
 def challenge_claims(*, challenge: Challenge) -> list[Claim]:
     claims = list(
-        Claim.objects.filter(challenge=challenge).select_related("team", "team__leader").prefetch_related("team__members")
+        Claim.objects.filter(challenge=challenge)
+        .select_related("team", "team__leader")
+        .prefetch_related("team__members")
     )
     milestones = defaultdict(list)
     for milestone in Milestone.objects.filter(claim__in=claims).order_by("due_on", "pk"):
@@ -298,7 +314,9 @@ def _certificates(user_ids: list[int]) -> dict[int, list[str]]:
 
 
 def may_see_counts(user) -> bool:
-    return bool(user.is_authenticated and (user.is_superuser or user.has_role(Role.STAFF) or user.has_role(Role.EDITOR)))
+    return bool(
+        user.is_authenticated and (user.is_superuser or user.has_role(Role.STAFF) or user.has_role(Role.EDITOR))
+    )
 
 
 def staff_counts(*, user, unit_id: int | None = None) -> dict:
@@ -381,9 +399,9 @@ def recommendable_challenges():
 
     index = IdeasIndexPage.objects.live().first()
     base = index.url if index is not None else "/"
-    for challenge in Challenge.objects.filter(status__in=[Challenge.Status.OPEN, Challenge.Status.IN_PROGRESS]).order_by(
-        "pk"
-    ):
+    for challenge in Challenge.objects.filter(
+        status__in=[Challenge.Status.OPEN, Challenge.Status.IN_PROGRESS]
+    ).order_by("pk"):
         yield Item(
             item_id=challenge.item_id,
             title=challenge.title,

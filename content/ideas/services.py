@@ -313,7 +313,9 @@ def attachment_add(*, idea: Idea, by, upload) -> IdeaAttachment:
     guessed = mimetypes.guess_type(name)[0] or ""
     extension = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if guessed not in ALLOWED_ATTACHMENT_TYPES or extension not in ALLOWED_ATTACHMENT_TYPES[guessed]:
-        raise ApplicationError(_("Attach pictures (JPEG, PNG, WebP) or documents (PDF, Word, Excel, PowerPoint)."), status=415)
+        raise ApplicationError(
+            _("Attach pictures (JPEG, PNG, WebP) or documents (PDF, Word, Excel, PowerPoint)."), status=415
+        )
     head = upload.read(16)
     upload.seek(0)
     expected = MAGIC.get(guessed, (ZIP_MAGIC,))
@@ -444,7 +446,9 @@ def comment_payload(comment: Comment) -> dict:
 # --- reports and moderation --------------------------------------------------------------------------
 
 
-def report_file(*, reporter, reason: str, idea: Idea | None = None, comment: Comment | None = None, note: str = "") -> Report:
+def report_file(
+    *, reporter, reason: str, idea: Idea | None = None, comment: Comment | None = None, note: str = ""
+) -> Report:
     """Report an idea or a comment once; at the board's threshold of open reports it is hidden pending review
     (an "auto_hide" line in the moderator log)."""
     if not (reporter and reporter.is_authenticated):
@@ -528,7 +532,9 @@ def comment_hide(*, comment: Comment, by, note: str = "") -> Comment:
         if not comment.hidden:
             comment.hidden = True
             comment.save(update_fields=["hidden"])
-            ModerationLog.objects.create(moderator=by, action=ModerationLog.Action.HIDE, comment=comment, note=note[:300])
+            ModerationLog.objects.create(
+                moderator=by, action=ModerationLog.Action.HIDE, comment=comment, note=note[:300]
+            )
             _event(comment.idea, {"kind": "comment_hidden", "id": comment.pk})
     return comment
 
@@ -570,7 +576,9 @@ def person_unblock(*, user, by, note: str = "") -> int:
     with transaction.atomic():
         lifted = PostingBlock.objects.filter(user=user, lifted_at__isnull=True).update(lifted_at=timezone.now())
         if lifted:
-            ModerationLog.objects.create(moderator=by, action=ModerationLog.Action.UNBLOCK, person=user, note=note[:300])
+            ModerationLog.objects.create(
+                moderator=by, action=ModerationLog.Action.UNBLOCK, person=user, note=note[:300]
+            )
     return lifted
 
 
@@ -614,7 +622,9 @@ def idea_decide(
     reason = (reason or "").strip()
     if not reason:
         raise ApplicationError(_("Write the reason the authors will read."))
-    if status == Idea.Status.MERGED and (merged_into is None or merged_into.pk == idea.pk or merged_into.board_id != idea.board_id):
+    if status == Idea.Status.MERGED and (
+        merged_into is None or merged_into.pk == idea.pk or merged_into.board_id != idea.board_id
+    ):
         raise ApplicationError(_("Choose another idea of this board to merge into."))
     at = at or timezone.now()
     with transaction.atomic():
@@ -634,7 +644,13 @@ def idea_decide(
             result["extensions"] = {"https://w3id.org/xapi/xianfeng/extensions/merged-into": merged_into.activity_iri}
         for person in _authors(idea):
             _record(
-                actor=person, verb=verb, idea=idea, key=("idea-decided", idea.pk, person.pk), result=result, by=by, at=at
+                actor=person,
+                verb=verb,
+                idea=idea,
+                key=("idea-decided", idea.pk, person.pk),
+                result=result,
+                by=by,
+                at=at,
             )
         _changed(idea)
     return idea
@@ -754,7 +770,11 @@ def challenge_claim(*, challenge: Challenge, team: Team, by, plan: str, at=None)
             raise Conflict(_("This team has already claimed the challenge.")) from None
         for member in team.members.order_by("pk"):
             _challenge_record(
-                actor=member, verb=Verb.CLAIMED, challenge=challenge, key=("challenge-claimed", claim.pk, member.pk), at=at
+                actor=member,
+                verb=Verb.CLAIMED,
+                challenge=challenge,
+                key=("challenge-claimed", claim.pk, member.pk),
+                at=at,
             )
     return claim
 
@@ -803,7 +823,9 @@ def milestone_add(*, claim: Claim, by, title: str, due_on: dt.date, deliverable:
         raise ApplicationError(_("Give the milestone a title."))
     if claim.status not in (Claim.Status.PROPOSED, Claim.Status.WORKING, Claim.Status.RETURNED):
         raise Conflict(_("This claim is finished."))
-    return Milestone.objects.create(claim=claim, title=title[:120], due_on=due_on, deliverable=(deliverable or "")[:300])
+    return Milestone.objects.create(
+        claim=claim, title=title[:120], due_on=due_on, deliverable=(deliverable or "")[:300]
+    )
 
 
 def milestone_done(*, milestone: Milestone, by) -> Milestone:
@@ -824,9 +846,7 @@ def claim_deliver(*, claim: Claim, by, delivery: str, at=None) -> Claim:
     with transaction.atomic():
         claim = Claim.objects.select_for_update().select_related("challenge").get(pk=claim.pk)
         if claim.status not in (Claim.Status.WORKING, Claim.Status.RETURNED):
-            raise Conflict(
-                _("Only a claim the owner has accepted can be delivered."), extra={"status": claim.status}
-            )
+            raise Conflict(_("Only a claim the owner has accepted can be delivered."), extra={"status": claim.status})
         claim.status = Claim.Status.DELIVERED
         claim.delivery = delivery[:4000]
         claim.delivered_at = at
@@ -863,7 +883,11 @@ def delivery_accept(*, claim: Claim, by, comment: str = "", at=None) -> Claim:
     _require_owner(by, claim.challenge)
     at = at or timezone.now()
     with transaction.atomic():
-        claim = Claim.objects.select_for_update(of=("self",)).select_related("challenge", "challenge__badge").get(pk=claim.pk)
+        claim = (
+            Claim.objects.select_for_update(of=("self",))
+            .select_related("challenge", "challenge__badge")
+            .get(pk=claim.pk)
+        )
         if claim.status == Claim.Status.ACCEPTED:
             raise Conflict(_("This delivery has already been accepted."), extra={"status": claim.status})
         if claim.status != Claim.Status.DELIVERED:
@@ -883,7 +907,9 @@ def delivery_accept(*, claim: Claim, by, comment: str = "", at=None) -> Claim:
                 verb=Verb.ACCEPTED,
                 challenge=challenge,
                 key=("challenge-accepted", claim.pk, member.pk),
-                result={"success": True, "score": {"raw": challenge.reward_points}} if challenge.reward_points else {"success": True},
+                result={"success": True, "score": {"raw": challenge.reward_points}}
+                if challenge.reward_points
+                else {"success": True},
                 at=at,
             )
         if challenge.badge is not None and challenge.badge.active:

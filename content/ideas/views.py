@@ -119,7 +119,9 @@ def _idea_act(request, page, idea):
                     comment=comment, by=request.user, note=note
                 )
             else:
-                (services.idea_hide if action == "hide" else services.idea_restore)(idea=idea, by=request.user, note=note)
+                (services.idea_hide if action == "hide" else services.idea_restore)(
+                    idea=idea, by=request.user, note=note
+                )
             messages.success(request, _("Done."))
         elif action == "block":
             person = get_user_model().objects.filter(pk=_int(request.POST.get("person"), 0)).first()
@@ -164,7 +166,9 @@ def idea_edit(request, page, pk):
                     board=page, author=request.user, coauthor_ids=coauthor_ids, submit=submit, **fields
                 )
             else:
-                idea = services.idea_update(idea=idea, by=request.user, coauthor_ids=coauthor_ids, submit=submit, **fields)
+                idea = services.idea_update(
+                    idea=idea, by=request.user, coauthor_ids=coauthor_ids, submit=submit, **fields
+                )
             for upload in request.FILES.getlist("attachments")[: services.MAX_ATTACHMENTS]:
                 services.attachment_add(idea=idea, by=request.user, upload=upload)
             messages.success(request, _("Your idea is posted.") if submit else _("Your draft is saved."))
@@ -195,7 +199,9 @@ def idea_review(request, page, pk):
                 merged_into = None
                 if action == "merge":
                     merged_into = Idea.objects.filter(pk=_int(request.POST.get("merged_into"), 0), board=page).first()
-                services.idea_decide(idea=idea, by=request.user, decision=action, reason=reason, merged_into=merged_into)
+                services.idea_decide(
+                    idea=idea, by=request.user, decision=action, reason=reason, merged_into=merged_into
+                )
             elif action == "implement":
                 services.idea_implement(idea=idea, by=request.user, outcome=request.POST.get("outcome", ""))
             else:
@@ -274,7 +280,10 @@ def challenge_new(request, index):
     if not services.may_post_challenge(request.user):
         raise DjangoPermissionDenied(_("You may not post challenges."))
     error = None
-    values = {k: request.POST.get(k, "") for k in ("title", "problem", "deadline", "reward", "reward_points", "skills", "unit")}
+    values = {
+        k: request.POST.get(k, "")
+        for k in ("title", "problem", "deadline", "reward", "reward_points", "skills", "unit")
+    }
     if request.method == "POST":
         try:
             unit = OrgUnit.objects.filter(pk=_int(values["unit"], 0)).first() or request.user.org_unit
@@ -299,7 +308,9 @@ def challenge_new(request, index):
             error = exc.message
     units = OrgUnit.objects.filter(kind__in=["city", "county", "department"]).order_by("path")[:200]
     return index.render(
-        request, template="ideas/challenge_form.html", context_overrides={"values": values, "error": error, "units": units}
+        request,
+        template="ideas/challenge_form.html",
+        context_overrides={"values": values, "error": error, "units": units},
     )
 
 
@@ -337,9 +348,11 @@ def _challenge_act(request, challenge):
     user = request.user
     claim = None
     if request.POST.get("claim"):
-        claim = Claim.objects.select_related("challenge", "team").filter(
-            pk=_int(request.POST["claim"], 0), challenge=challenge
-        ).first()
+        claim = (
+            Claim.objects.select_related("challenge", "team")
+            .filter(pk=_int(request.POST["claim"], 0), challenge=challenge)
+            .first()
+        )
         if claim is None:
             raise Http404
     if action == "claim":
@@ -361,13 +374,18 @@ def _challenge_act(request, challenge):
         except ValueError:
             raise ApplicationError(_("Give the due date as a date.")) from None
         services.milestone_add(
-            claim=claim, by=user, title=request.POST.get("title", ""), due_on=due_on,
+            claim=claim,
+            by=user,
+            title=request.POST.get("title", ""),
+            due_on=due_on,
             deliverable=request.POST.get("deliverable", ""),
         )
     elif action == "milestone_done":
-        milestone = Milestone.objects.select_related("claim", "claim__team").filter(
-            pk=_int(request.POST.get("milestone"), 0), claim__challenge=challenge
-        ).first()
+        milestone = (
+            Milestone.objects.select_related("claim", "claim__team")
+            .filter(pk=_int(request.POST.get("milestone"), 0), claim__challenge=challenge)
+            .first()
+        )
         if milestone is None:
             raise Http404
         services.milestone_done(milestone=milestone, by=user)
@@ -385,7 +403,9 @@ def talent_pool(request, index):
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        services.talent_profile_set(user=request.user, skills=request.POST.get("skills", ""), intro=request.POST.get("intro", ""))
+        services.talent_profile_set(
+            user=request.user, skills=request.POST.get("skills", ""), intro=request.POST.get("intro", "")
+        )
         messages.success(request, _("Your profile is saved."))
         return redirect(f"{index.url}talent/")
     q = (request.GET.get("q") or "").strip()[:100]

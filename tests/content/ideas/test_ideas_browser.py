@@ -34,7 +34,9 @@ def test_post_support_live_adopt_and_points(e2e, browser, phone_page, demo_login
     idea_id = idea_url.rstrip("/").rsplit("/", 1)[-1]
     assert phone_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
-    watcher_context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN")
+    watcher_context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN"
+    )
     watcher_context.set_default_timeout(15_000)
     try:
         watcher = watcher_context.new_page()

@@ -29,7 +29,13 @@ def test_a_staff_member_posts_supports_and_comments_through_the_pages(ideas_worl
     assert form.status_code == 200
     posted = client.post(
         f"{board.url}new/",
-        {"title": "扫码订货", "problem": "电话打不通", "proposal": "<p>贴二维码</p>", "tags": "订货", "action": "submit"},
+        {
+            "title": "扫码订货",
+            "problem": "电话打不通",
+            "proposal": "<p>贴二维码</p>",
+            "tags": "订货",
+            "action": "submit",
+        },
     )
     idea = Idea.objects.get(title="扫码订货")
     assert posted.status_code == 302 and posted["Location"] == f"{board.url}{idea.pk}/"
@@ -65,7 +71,9 @@ def test_people_outside_the_scope_cannot_open_the_form(ideas_world, client):
 @pytest.mark.django_db
 def test_a_reviewer_adopts_on_the_review_page_and_others_may_not_open_it(ideas_world, client):
     world = ideas_world.world
-    idea = services.idea_create(board=ideas_world.board, author=world.staff, title="t", problem="p", proposal="<p>x</p>")
+    idea = services.idea_create(
+        board=ideas_world.board, author=world.staff, title="t", problem="p", proposal="<p>x</p>"
+    )
     _signed_in(client, world.member)
     assert client.get(f"{ideas_world.board.url}{idea.pk}/review/").status_code == 403
     _signed_in(client, ideas_world.reviewer)
@@ -81,7 +89,9 @@ def test_a_reviewer_adopts_on_the_review_page_and_others_may_not_open_it(ideas_w
 @pytest.mark.django_db
 def test_hidden_ideas_and_the_moderator_log(ideas_world, client):
     world = ideas_world.world
-    idea = services.idea_create(board=ideas_world.board, author=world.staff, title="t", problem="p", proposal="<p>x</p>")
+    idea = services.idea_create(
+        board=ideas_world.board, author=world.staff, title="t", problem="p", proposal="<p>x</p>"
+    )
     services.idea_hide(idea=idea, by=ideas_world.moderator, note="待核实")
     _signed_in(client, world.member)
     assert client.get(idea.get_url()).status_code == 404
@@ -98,12 +108,20 @@ def test_hidden_ideas_and_the_moderator_log(ideas_world, client):
 def test_problem_index_challenge_talent_and_counts_pages(ideas_world, client):
     world, owner = ideas_world.world, ideas_world.reviewer
     challenge = services.challenge_post(
-        by=owner, title="夜间订货高峰分流", problem="排队", owner_unit=world.city,
-        deadline=timezone.localdate() + dt.timedelta(days=10), skills="数据分析",
+        by=owner,
+        title="夜间订货高峰分流",
+        problem="排队",
+        owner_unit=world.city,
+        deadline=timezone.localdate() + dt.timedelta(days=10),
+        skills="数据分析",
     )
     services.challenge_post(
-        by=owner, title="服务站门头统一", problem="门头", owner_unit=world.city,
-        deadline=timezone.localdate() + dt.timedelta(days=20), skills="陈列设计",
+        by=owner,
+        title="服务站门头统一",
+        problem="门头",
+        owner_unit=world.city,
+        deadline=timezone.localdate() + dt.timedelta(days=20),
+        skills="陈列设计",
     )
     services.talent_profile_set(user=world.member, skills="数据分析,培训讲解", intro="会做报表")
     index = ideas_world.index.url

@@ -23,7 +23,12 @@ PROPOSAL = "<p>在柜台旁放一个<strong>二维码</strong>,零售户扫码�
 
 
 def post(board, author, **extra):
-    fields = {"title": "扫码订货", "problem": "零售户订货要打电话,高峰时打不通。", "proposal": PROPOSAL, "tags": "订货,二维码"}
+    fields = {
+        "title": "扫码订货",
+        "problem": "零售户订货要打电话,高峰时打不通。",
+        "proposal": PROPOSAL,
+        "tags": "订货,二维码",
+    }
     fields.update(extra)
     return services.idea_create(board=board, author=author, **fields)
 
@@ -280,7 +285,9 @@ def points(user, rule) -> Decimal:
 
 
 @pytest.mark.django_db
-def test_an_adopted_ideas_statement_earns_the_rules_points_exactly_once(ideas_world, adoption_rule, django_capture_on_commit_callbacks):
+def test_an_adopted_ideas_statement_earns_the_rules_points_exactly_once(
+    ideas_world, adoption_rule, django_capture_on_commit_callbacks
+):
     world, reviewer = ideas_world.world, ideas_world.reviewer
     idea = post(ideas_world.board, world.staff, coauthor_ids=[world.member.pk])
     with pytest.raises(PermissionDenied):
@@ -294,9 +301,7 @@ def test_an_adopted_ideas_statement_earns_the_rules_points_exactly_once(ideas_wo
         services.idea_decide(idea=idea, by=reviewer, decision="reject", reason="再来一次")
     assert again.value.status == 409
     # The same act recorded again (the natural key) stores nothing and scores nothing.
-    services._record(
-        actor=world.staff, verb=Verb.ADOPTED, idea=idea, key=("idea-decided", idea.pk, world.staff.pk)
-    )
+    services._record(actor=world.staff, verb=Verb.ADOPTED, idea=idea, key=("idea-decided", idea.pk, world.staff.pk))
     assert points(world.staff, adoption_rule.rule) == Decimal(10)
     adopted = Statement.objects.get(verb_id=Verb.ADOPTED, actor_user=world.staff)
     assert adopted.full["context"]["instructor"]["account"]["name"] == reviewer.username
@@ -333,12 +338,18 @@ def badge_programme():
 
     issuer = Issuer.objects.create(name="杭州市烟草公司", url="https://example.org/")
     return Programme.objects.create(
-        title="揭榜挂帅攻关能手", slug="challenge-solver", description="完成一个揭榜挂帅课题。", criteria="交付通过验收。", issuer=issuer
+        title="揭榜挂帅攻关能手",
+        slug="challenge-solver",
+        description="完成一个揭榜挂帅课题。",
+        criteria="交付通过验收。",
+        issuer=issuer,
     )
 
 
 @pytest.mark.django_db
-def test_a_challenge_cannot_be_delivered_before_claimed_nor_accepted_twice(ideas_world, adoption_rule, badge_programme, django_capture_on_commit_callbacks):
+def test_a_challenge_cannot_be_delivered_before_claimed_nor_accepted_twice(
+    ideas_world, adoption_rule, badge_programme, django_capture_on_commit_callbacks
+):
     world, owner = ideas_world.world, ideas_world.reviewer
     with pytest.raises(PermissionDenied):
         services.challenge_post(
@@ -385,5 +396,7 @@ def test_a_challenge_cannot_be_delivered_before_claimed_nor_accepted_twice(ideas
     assert points(world.member, adoption_rule.accepted) == Decimal(15)
     from content.certification.models import Certificate
 
-    holders = set(Certificate.objects.valid().filter(programme=badge_programme).values_list("recipient__username", flat=True))
+    holders = set(
+        Certificate.objects.valid().filter(programme=badge_programme).values_list("recipient__username", flat=True)
+    )
     assert holders == {"zhao_staff", "wang_member"}

@@ -61,6 +61,32 @@ EXPECTED: dict[str, tuple] = {
     "POST /api/learning/lessons/{lesson_id}/progress": (401, *[WATCHED] * 7),
     "POST /api/learning/lessons/{lesson_id}/view": (401, 200, 200, 200, 200, 200, 200, 200),
     "POST /api/learning/quizzes/{quiz_id}/submit": (401, 404, 404, 404, 404, 404, 404, 404),
+    "GET /api/ideas/boards": (200, 200, 200, 200, 200, 200, 200, 200),
+    "GET /api/ideas/boards/{board_id}/ideas": (200, 200, 200, 200, 200, 200, 200, 200),
+    "POST /api/ideas/boards/{board_id}/ideas": (401, 422, 422, 422, 422, 422, 422, 422),
+    "GET /api/ideas/ideas/{idea_id}": (200, 200, 200, 200, 200, 200, 200, 200),
+    "PUT /api/ideas/ideas/{idea_id}": (401, 422, 422, 422, 422, 422, 422, 422),
+    "GET /api/ideas/ideas/{idea_id}/live": (200, 200, 200, 200, 200, 200, 200, 200),
+    "DELETE /api/ideas/ideas/{idea_id}/support": (401, 200, 200, 200, 200, 200, 200, 200),
+    "POST /api/ideas/ideas/{idea_id}/support": (401, 200, 200, 200, 200, 200, 200, 200),
+    "GET /api/ideas/ideas/{idea_id}/comments": (200, 200, 200, 200, 200, 200, 200, 200),
+    "POST /api/ideas/ideas/{idea_id}/comments": (401, 422, 422, 422, 422, 422, 422, 422),
+    "POST /api/ideas/ideas/{idea_id}/reports": (401, 422, 422, 422, 422, 422, 422, 422),
+    "POST /api/ideas/comments/{comment_id}/reports": (401, 422, 422, 422, 422, 422, 422, 422),
+    "POST /api/ideas/ideas/{idea_id}/moderation": (401, 422, 422, 422, 422, 422, 422, 422),
+    "POST /api/ideas/ideas/{idea_id}/review": (401, 422, 422, 422, 422, 422, 422, 422),
+    "GET /api/ideas/moderation/log": (401, 403, 200, 200, 403, 403, 200, 200),
+    "GET /api/ideas/challenges": (200, 200, 200, 200, 200, 200, 200, 200),
+    "GET /api/ideas/challenges/{challenge_id}": (200, 200, 200, 200, 200, 200, 200, 200),
+    "POST /api/ideas/challenges": (401, 422, 422, 422, 422, 422, 422, 422),
+    "POST /api/ideas/challenges/{challenge_id}/claims": (401, 422, 422, 422, 422, 422, 422, 422),
+    "POST /api/ideas/claims/{claim_id}/actions": (401, 422, 422, 422, 422, 422, 422, 422),
+    "POST /api/ideas/claims/{claim_id}/milestones": (401, 422, 422, 422, 422, 422, 422, 422),
+    "GET /api/ideas/talent": (200, 200, 200, 200, 200, 200, 200, 200),
+    "GET /api/ideas/counts": (401, 403, 200, 200, 403, 403, 200, 200),
+    "page: innovation home": (200, 200, 200, 200, 200, 200, 200, 200),
+    "page: idea board": (200, 200, 200, 200, 200, 200, 200, 200),
+    "page: idea": (200, 200, 200, 200, 200, 200, 200, 200),
     "page: course catalogue": (200, 200, 200, 200, 200, 200, 200, 200),
     "page: course": (200, 200, 200, 200, 200, 200, 200, 200),
     "page: lesson": (200, 200, 200, 200, 200, 200, 200, 200),
@@ -147,6 +173,19 @@ class Demo:
         self.private = next(c for c in contests if not c["is_public"])
         dashboard = admin.get("/api/certification/dashboard").json()
         self.programme = dashboard["programmes"][0]["slug"]
+        boards = admin.get("/api/ideas/boards").json()
+        self.board = next(b for b in boards if b["is_open"])
+        self.idea = next(
+            idea
+            for idea in admin.get(f"/api/ideas/boards/{self.board['id']}/ideas").json()
+            if not idea["hidden"] and idea["status"] == "submitted"
+        )
+        self.challenge = admin.get("/api/ideas/challenges", params={"status": "completed"}).json()[0]
+        self.claim = admin.get(f"/api/ideas/challenges/{self.challenge['id']}").json()["claims"][0]
+        index_url = self.board["url"].rstrip("/").rsplit("/", 1)[0] + "/"
+        self.pages.update(
+            {"page: innovation home": index_url, "page: idea board": self.board["url"], "page: idea": self.idea["url"]}
+        )
 
 
 def concrete(route: str, demo: Demo) -> list[tuple[str, str]]:
@@ -159,6 +198,11 @@ def concrete(route: str, demo: Demo) -> list[tuple[str, str]]:
         "lesson_id": str(demo.lesson["id"]),
         "quiz_id": str(demo.quiz["id"]),
         "path": "nothing-here.txt",
+        "board_id": str(demo.board["id"]),
+        "idea_id": str(demo.idea["id"]),
+        "challenge_id": str(demo.challenge["id"]),
+        "claim_id": str(demo.claim["id"]),
+        "comment_id": "1",
     }
 
     def fill(text: str, **override) -> str:
