@@ -380,14 +380,18 @@ def idea_live(request, idea_id: Pk):
     return {"room": f"ideas:{idea.pk}", "data": selectors.idea_room_snapshot(str(idea.pk), request_person(request))}
 
 
-@router.post("/ideas/{idea_id}/support", response={200: IdeasSupportOut, **errors(401, 404, 409, 422)}, auth=signed_in)
+@router.post(
+    "/ideas/{idea_id}/support", response={200: IdeasSupportOut, **errors(401, 403, 404, 409, 422)}, auth=signed_in
+)
 def idea_support(request, idea_id: Pk):
     """Support the idea, once per person (again: 200, nothing changes)."""
     idea, created = services.idea_support(idea=_idea(request, idea_id), user=request_person(request))
     return {"idea": idea.pk, "support_count": idea.support_count, "supported": True, "changed": created}
 
 
-@router.delete("/ideas/{idea_id}/support", response={200: IdeasSupportOut, **errors(401, 404, 422)}, auth=signed_in)
+@router.delete(
+    "/ideas/{idea_id}/support", response={200: IdeasSupportOut, **errors(401, 403, 404, 422)}, auth=signed_in
+)
 def idea_support_withdraw(request, idea_id: Pk):
     """Withdraw the person's support."""
     idea, withdrawn = services.idea_support_withdraw(idea=_idea(request, idea_id), user=request_person(request))
@@ -422,7 +426,7 @@ def comment_post(request, payload: IdeasCommentIn, idea_id: Pk):
 
 
 @router.post(
-    "/ideas/{idea_id}/reports", response={201: IdeasReportOut, **errors(400, 401, 404, 409, 422)}, auth=signed_in
+    "/ideas/{idea_id}/reports", response={201: IdeasReportOut, **errors(400, 401, 403, 404, 409, 422)}, auth=signed_in
 )
 def idea_report(request, payload: IdeasReportIn, idea_id: Pk):
     """Report the idea (spam, offensive, off_topic); at the board's threshold it is hidden pending review."""
@@ -433,7 +437,9 @@ def idea_report(request, payload: IdeasReportIn, idea_id: Pk):
 
 
 @router.post(
-    "/comments/{comment_id}/reports", response={201: IdeasReportOut, **errors(400, 401, 404, 409, 422)}, auth=signed_in
+    "/comments/{comment_id}/reports",
+    response={201: IdeasReportOut, **errors(400, 401, 403, 404, 409, 422)},
+    auth=signed_in,
 )
 def comment_report(request, payload: IdeasReportIn, comment_id: Pk):
     """Report a comment."""
@@ -448,7 +454,7 @@ def comment_report(request, payload: IdeasReportIn, comment_id: Pk):
 
 
 @router.post(
-    "/ideas/{idea_id}/moderation", response={200: IdeasIdeaDetailOut, **errors(401, 403, 404, 422)}, auth=signed_in
+    "/ideas/{idea_id}/moderation", response={200: IdeasIdeaDetailOut, **errors(400, 401, 403, 404, 422)}, auth=signed_in
 )
 def idea_moderate(request, payload: IdeasModerationIn, idea_id: Pk):
     """Moderators: hide or restore the idea (written to the moderator log)."""
