@@ -42,10 +42,17 @@ class IdeasConfig(AppConfig):
 
 
 def ideas_url(request) -> str | None:
+    """The innovation home's URL for the header, cached for a few minutes (every page shows it)."""
+    from django.core.cache import cache
+
     from .models import IdeasIndexPage
 
-    home = IdeasIndexPage.objects.live().first()
-    return home.get_url(request) if home is not None else None
+    url = cache.get("ideas:home-url")
+    if url is None:
+        home = IdeasIndexPage.objects.live().first()
+        url = home.get_url(request) if home is not None else ""
+        cache.set("ideas:home-url", url, 300)
+    return url or None
 
 
 def seed_demo(ctx) -> None:

@@ -400,3 +400,27 @@ def test_a_challenge_cannot_be_delivered_before_claimed_nor_accepted_twice(
         Certificate.objects.valid().filter(programme=badge_programme).values_list("recipient__username", flat=True)
     )
     assert holders == {"zhao_staff", "wang_member"}
+
+
+@pytest.mark.django_db
+def test_a_support_pushes_each_room_once_after_commit_and_a_repeat_pushes_nothing(ideas_world, monkeypatch):
+    from realtime import rooms
+
+    world = ideas_world.world
+    idea = post(ideas_world.board, world.staff)
+    changed: list[tuple[str, str]] = []
+    monkeypatch.setattr(rooms, "room_changed", lambda kind, key: changed.append((kind, key)))
+    from django.db import connection as db
+    from django.test import TestCase
+    from django.test.utils import CaptureQueriesContext
+
+    with TestCase.captureOnCommitCallbacks(execute=True), CaptureQueriesContext(db) as first:
+        services.idea_support(idea=idea, user=world.member)
+    assert changed == [("ideas", str(idea.pk)), ("ideas", f"board-{ideas_world.board.pk}")]
+    with TestCase.captureOnCommitCallbacks(execute=True), CaptureQueriesContext(db) as second:
+        services.idea_support(idea=idea, user=world.retailer)
+    assert len(second) == len(first)  # the same work for every supporter
+    changed.clear()
+    with TestCase.captureOnCommitCallbacks(execute=True) as callbacks:
+        services.idea_support(idea=idea, user=world.member)
+    assert (callbacks, changed) == ([], [])
