@@ -50,9 +50,11 @@ def ideas_url(request) -> str | None:
     url = cache.get("ideas:home-url")
     if url is None:
         home = IdeasIndexPage.objects.live().first()
-        url = home.get_url(request) if home is not None else ""
+        if home is None:
+            return None
+        url = home.get_url(request)
         cache.set("ideas:home-url", url, 300)
-    return url or None
+    return url
 
 
 def seed_demo(ctx) -> None:
