@@ -52,7 +52,7 @@ def test_only_people_in_the_boards_scope_may_post(ideas_world):
     outsider = staff_person(world, "east_staff", world.other_department)
     with pytest.raises(PermissionDenied) as refused:
         post(ideas_world.board, outsider)
-    assert refused.value.message == "This board is for people of 城西市场部."
+    assert refused.value.message == "本板块只面向城西市场部的人员。"
     assert Idea.objects.filter(author=outsider).count() == 0
     with pytest.raises(PermissionDenied):
         post(ideas_world.board, world.villager)
@@ -153,7 +153,7 @@ def test_one_support_per_person_withdrawable_and_a_per_board_limit(ideas_world):
     with pytest.raises(ApplicationError) as limited:
         services.idea_support(idea=second, user=world.member)
     assert limited.value.status == 409
-    assert limited.value.message == "You may support at most 1 ideas on this board."
+    assert limited.value.message == "你在本板块最多可以支持1个点子。"
     assert Support.objects.filter(user=world.member).count() == 1
     assert Statement.objects.filter(verb_id=Verb.SUPPORTED, actor_user=world.member).count() == 2
 
@@ -370,7 +370,7 @@ def test_a_challenge_cannot_be_delivered_before_claimed_nor_accepted_twice(
     claim = services.challenge_claim(challenge=challenge, team=team, by=world.staff, plan="先分析一个月的订货日志。")
     with pytest.raises(ApplicationError) as early:
         services.claim_deliver(claim=claim, by=world.staff, delivery="方案")
-    assert (early.value.status, early.value.message) == (409, "Only a claim the owner has accepted can be delivered.")
+    assert (early.value.status, early.value.message) == (409, "出题单位确认揭榜后才能交付。")
     with pytest.raises(PermissionDenied):
         services.claim_accept(claim=claim, by=world.staff)
     services.claim_accept(claim=claim, by=owner)
@@ -388,7 +388,7 @@ def test_a_challenge_cannot_be_delivered_before_claimed_nor_accepted_twice(
         services.delivery_accept(claim=claim, by=owner, comment="通过")
     with pytest.raises(ApplicationError) as twice:
         services.delivery_accept(claim=claim, by=owner)
-    assert (twice.value.status, twice.value.message) == (409, "This delivery has already been accepted.")
+    assert (twice.value.status, twice.value.message) == (409, "这个成果已经验收过了。")
     challenge.refresh_from_db()
     assert challenge.status == "completed"
     assert Statement.objects.filter(verb_id=Verb.ACCEPTED, activity_type=ActivityType.CHALLENGE).count() == 2
