@@ -69,6 +69,7 @@ def _mount_routers() -> None:
     # Each app keeps one Router in its api.py; they are composed here, in one place.
     from content.certification.api import router as certification_router
     from content.community.api import router as community_router
+    from content.ideas.api import router as ideas_router
     from content.learning.api import router as learning_router
     from content.livestreams.api import router as livestreams_router
     from content.qa.api import router as qa_router
@@ -84,6 +85,7 @@ def _mount_routers() -> None:
     api.add_router("/community/", community_router)
     api.add_router("/", recommender_router)
     api.add_router("/", realtime_router)
+    api.add_router("/ideas/", ideas_router)
 
 
 _mount_routers()

@@ -4,6 +4,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.urls import re_path
 
 from content.community.routing import websocket_urlpatterns as community_patterns
+from content.ideas.routing import websocket_urlpatterns as ideas_patterns
 from content.learning.routing import websocket_urlpatterns as learning_patterns
 from content.livestreams.routing import websocket_urlpatterns as livestreams_patterns
 from realtime.routing import websocket_urlpatterns as realtime_patterns
@@ -21,6 +22,7 @@ websocket_urlpatterns = [
     *learning_patterns,
     *livestreams_patterns,
     *community_patterns,
+    *ideas_patterns,
     *realtime_patterns,
     re_path(r"", UnknownPathConsumer.as_asgi()),
 ]

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "recommender",
     "realtime",
     "content.community",  # after realtime: its demo step adds rules to the pioneer index realtime seeds
+    "content.ideas",  # after realtime: its demo step adds a rule to the pioneer index
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",

@@ -21,6 +21,7 @@ API_MODULES = [
     "content.qa.api",
     "content.livestreams.api",
     "content.community.api",
+    "content.ideas.api",
     "realtime.api",
     "recommender.api",
 ]

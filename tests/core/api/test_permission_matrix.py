@@ -98,6 +98,32 @@ EXPECTED: dict[str, tuple] = {
     "livestreams/rtmp/on_publish_done": (405, 405, 405, 405, 405, 405, 405, 405),
     "page: livestream schedule": (200, 200, 200, 200, 200, 200, 200, 200),
     "page: livestream": (200, 200, 200, 200, 200, 200, 200, 200),
+    "GET /api/ideas/boards": (200, 200, 200, 200, 200, 200, 200, 200),
+    "GET /api/ideas/boards/{board_id}/ideas": (200, 200, 200, 200, 200, 200, 200, 200),
+    "POST /api/ideas/boards/{board_id}/ideas": (401, 422, 422, 422, 422, 422, 422, 422),
+    "GET /api/ideas/ideas/{idea_id}": (200, 200, 200, 200, 200, 200, 200, 200),
+    "PUT /api/ideas/ideas/{idea_id}": (401, 422, 422, 422, 422, 422, 422, 422),
+    "GET /api/ideas/ideas/{idea_id}/live": (200, 200, 200, 200, 200, 200, 200, 200),
+    "DELETE /api/ideas/ideas/{idea_id}/support": (401, 200, 200, 200, 200, 200, 200, 200),
+    "POST /api/ideas/ideas/{idea_id}/support": (401, 200, 200, 200, 200, 200, 200, 200),
+    "GET /api/ideas/ideas/{idea_id}/comments": (200, 200, 200, 200, 200, 200, 200, 200),
+    "POST /api/ideas/ideas/{idea_id}/comments": (401, 422, 422, 422, 422, 422, 422, 422),
+    "POST /api/ideas/ideas/{idea_id}/reports": (401, 422, 422, 422, 422, 422, 422, 422),
+    "POST /api/ideas/comments/{comment_id}/reports": (401, 422, 422, 422, 422, 422, 422, 422),
+    "POST /api/ideas/ideas/{idea_id}/moderation": (401, 422, 422, 422, 422, 422, 422, 422),
+    "POST /api/ideas/ideas/{idea_id}/review": (401, 422, 422, 422, 422, 422, 422, 422),
+    "GET /api/ideas/moderation/log": (401, 403, 200, 200, 403, 403, 200, 200),
+    "GET /api/ideas/challenges": (200, 200, 200, 200, 200, 200, 200, 200),
+    "GET /api/ideas/challenges/{challenge_id}": (200, 200, 200, 200, 200, 200, 200, 200),
+    "POST /api/ideas/challenges": (401, 422, 422, 422, 422, 422, 422, 422),
+    "POST /api/ideas/challenges/{challenge_id}/claims": (401, 422, 422, 422, 422, 422, 422, 422),
+    "POST /api/ideas/claims/{claim_id}/actions": (401, 422, 422, 422, 422, 422, 422, 422),
+    "POST /api/ideas/claims/{claim_id}/milestones": (401, 422, 422, 422, 422, 422, 422, 422),
+    "GET /api/ideas/talent": (200, 200, 200, 200, 200, 200, 200, 200),
+    "GET /api/ideas/counts": (401, 403, 200, 200, 403, 403, 200, 200),
+    "page: innovation home": (200, 200, 200, 200, 200, 200, 200, 200),
+    "page: idea board": (200, 200, 200, 200, 200, 200, 200, 200),
+    "page: idea": (200, 200, 200, 200, 200, 200, 200, 200),
     "page: course catalogue": (200, 200, 200, 200, 200, 200, 200, 200),
     "page: course": (200, 200, 200, 200, 200, 200, 200, 200),
     "page: lesson": (200, 200, 200, 200, 200, 200, 200, 200),
@@ -227,6 +253,19 @@ class Demo:
         self.product = admin.get(stream_path).json()["products"][0]["id"]
         self.pages["page: livestream schedule"] = self.stream["url"].rstrip("/").rsplit("/", 1)[0] + "/"
         self.pages["page: livestream"] = self.stream["url"]
+        boards = admin.get("/api/ideas/boards").json()
+        self.board = next(b for b in boards if b["is_open"])
+        self.idea = next(
+            idea
+            for idea in admin.get(f"/api/ideas/boards/{self.board['id']}/ideas").json()
+            if not idea["hidden"] and idea["status"] == "submitted"
+        )
+        self.challenge = admin.get("/api/ideas/challenges", params={"status": "completed"}).json()[0]
+        self.claim = admin.get(f"/api/ideas/challenges/{self.challenge['id']}").json()["claims"][0]
+        index_url = self.board["url"].rstrip("/").rsplit("/", 1)[0] + "/"
+        self.pages.update(
+            {"page: innovation home": index_url, "page: idea board": self.board["url"], "page: idea": self.idea["url"]}
+        )
 
 
 def concrete(route: str, demo: Demo) -> list[tuple[str, str]]:
@@ -251,6 +290,11 @@ def concrete(route: str, demo: Demo) -> list[tuple[str, str]]:
         "id": "00000000-0000-0000-0000-000000000000",
         "station_id": "1",
         "offer_id": "1",
+        "board_id": str(demo.board["id"]),
+        "idea_id": str(demo.idea["id"]),
+        "challenge_id": str(demo.challenge["id"]),
+        "claim_id": str(demo.claim["id"]),
+        "comment_id": "1",
     }
 
     def fill(text: str, **override) -> str:
