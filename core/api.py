@@ -68,6 +68,8 @@ def on_http_error(request, exc: HttpError):
 def _mount_routers() -> None:
     # Each app keeps one Router in its api.py; they are composed here, in one place.
     from content.certification.api import router as certification_router
+    from content.certification.cockpit_api import router as cockpit_router
+    from content.fieldwork.api import router as fieldwork_router
     from content.learning.api import router as learning_router
     from core.people.api import router as people_router
     from realtime.api import router as realtime_router
@@ -76,6 +78,8 @@ def _mount_routers() -> None:
     api.add_router("/", people_router)
     api.add_router("/learning/", learning_router)
     api.add_router("/certification/", certification_router)
+    api.add_router("/cockpit/", cockpit_router)
+    api.add_router("/fieldwork/", fieldwork_router)
     api.add_router("/", recommender_router)
     api.add_router("/", realtime_router)
 

@@ -31,6 +31,8 @@ urlpatterns = [
     path("me/", home_views.my_page, name="my-page"),
     path("", include("realtime.urls")),
     path("certificates/", include("content.certification.urls")),
+    path("cockpit/", include("content.certification.cockpit_urls")),
+    path("fieldwork/", include("content.fieldwork.urls")),
 ]
 
 if settings.DEBUG:
