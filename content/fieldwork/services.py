@@ -400,9 +400,10 @@ def task_tick(
         )
 
 
-def tasks_mark_late(*, now: dt.datetime | None = None, lookback_days: int = 7) -> int:
+def tasks_mark_late(*, now: dt.datetime | None = None, lookback_days: int = 1) -> int:
     """Every daily, weekly or monthly task whose deadline passed in the last days without a tick becomes a late
-    item, once, with a statement (`failed`). Per-shop tasks are measured by visit coverage instead."""
+    item, once, with a statement (`failed`). Looks back `lookback_days` (the scheduler runs it every few minutes).
+    Per-shop tasks are measured by visit coverage instead."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     made = 0
