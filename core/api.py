@@ -78,7 +78,7 @@ def _mount_routers() -> None:
     api.add_router("/", people_router)
     api.add_router("/learning/", learning_router)
     api.add_router("/certification/", certification_router)
-    api.add_router("/cockpit/", cockpit_router)
+    api.add_router("/", cockpit_router)
     api.add_router("/fieldwork/", fieldwork_router)
     api.add_router("/", recommender_router)
     api.add_router("/", realtime_router)

@@ -72,7 +72,7 @@ class CockpitOut(Schema):
     at: str
 
 
-@router.get("", response={200: CockpitOut, **errors(401, 403, 404, 422)}, auth=signed_in)
+@router.get("/cockpit", response={200: CockpitOut, **errors(401, 403, 404, 422)}, auth=signed_in)
 def cockpit(request, unit: int | None = Query(None, ge=1, le=2**31 - 1)):
     """A unit's cockpit (your own unit by default): every registered indicator with its figure, trend, colour,
     daily series and the units below, and the warning list. Staff see their subtree, editors every unit."""

@@ -8,18 +8,26 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from core.cockpit import selectors
 from core.errors import NotFound, PermissionDenied
 
 ROOM = "cockpit"
+COLOUR_NAMES = [
+    ("green", _("green: on track")),
+    ("blue", _("blue: fine")),
+    ("yellow", _("yellow: watch")),
+    ("orange", _("orange: act")),
+    ("red", _("red: urgent")),
+]
 
 
 def room_snapshot(key: str, user) -> dict:
     """The room's snapshot (and the REST one): the same for every viewer of the unit."""
-    unit = selectors.OrgUnit.objects.get(pk=int(key))
-    return selectors.cockpit_figures(unit=unit)
+    unit = selectors.OrgUnit.objects.filter(pk=int(key)).first() if key.isdigit() else None
+    return selectors.cockpit_figures(unit=unit) if unit is not None else {}
 
 
 def room_may_watch(key: str, user) -> bool:
@@ -56,6 +64,7 @@ def _render(request, template: str):
             "figures": selectors.cockpit_figures(unit=unit),
             "ancestors": selectors.cockpit_ancestors(user=request.user, unit=unit),
             "room_path": f"/ws/cockpit/{unit.pk}/",
+            "colour_names": COLOUR_NAMES,
         },
     )
 

@@ -447,6 +447,9 @@ class Question(Orderable):
     def choice_list(self) -> list[str]:
         return [line.strip() for line in self.choices.splitlines() if line.strip()]
 
+    def scale_range(self) -> range:
+        return range(1, self.scale_max + 1)
+
 
 class Response(models.Model):
     """One submitted answer sheet. `once_key` is the respondent's id (or the public visitor's key) when the
