@@ -47,6 +47,8 @@ class CockpitIndicatorOut(Schema):
     previous: float
     trend: float
     colour: str
+    paced: bool
+    elapsed: float
     series: list[CockpitPointOut]
     children: list[CockpitChildFigureOut]
 

@@ -124,9 +124,10 @@ def register() -> None:
             better=HIGHER,
             display=SHARE,
             thresholds=(0.9, 0.7, 0.5, 0.3),
+            paced=True,
             responsible=responsible,
             order=10,
-            help_text=_("Share of the unit's shops with a finished visit this month."),
+            help_text=_("Share of the unit's shops with a finished visit this month; coloured by its pace."),
         )
     )
     indicator_register(

@@ -400,7 +400,7 @@ def task_tick(
         )
 
 
-def tasks_mark_late(*, now: dt.datetime | None = None, lookback_days: int = 1) -> int:
+def tasks_mark_late(*, now: dt.datetime | None = None, lookback_days: int = 1, people: set[int] | None = None) -> int:
     """Every daily, weekly or monthly task whose deadline passed in the last days without a tick becomes a late
     item, once, with a statement (`failed`). Looks back `lookback_days` (the scheduler runs it every few minutes).
     Per-shop tasks are measured by visit coverage instead."""
@@ -410,7 +410,8 @@ def tasks_mark_late(*, now: dt.datetime | None = None, lookback_days: int = 1) -
     tasks = list(
         WorkTask.objects.filter(template__active=True).exclude(cadence=Cadence.PER_SHOP).select_related("template")
     )
-    workers = list(FieldWorker.objects.select_related("user"))
+    workers = FieldWorker.objects.select_related("user")
+    workers = list(workers.filter(user_id__in=people) if people is not None else workers)
     for task in tasks:
         periods = sorted(
             {_period(task, today - dt.timedelta(days=n)) for n in range(lookback_days + 1)}

@@ -61,14 +61,20 @@ class Indicator:
     warnings: Callable[[object, object], list[dict]] | None = None
     order: int = 50
     help_text: str = ""
+    # A monthly figure that grows through the month (visits): coloured by its pace, the figure divided by the
+    # share of the month gone by (the 10th of a 30-day month: a third), so the 3rd is not red for being early.
+    paced: bool = False
 
     def thresholds_for(self, unit_kind: str) -> tuple[float, float, float, float]:
         if isinstance(self.thresholds, dict):
             return self.thresholds.get(unit_kind) or self.thresholds["default"]
         return self.thresholds
 
-    def colour(self, value: float, *, unit_kind: str = "default") -> str:
-        """The colour of `value`: the first threshold it reaches (edges included), red past the last."""
+    def colour(self, value: float, *, unit_kind: str = "default", elapsed: float = 1.0) -> str:
+        """The colour of `value`: the first threshold it reaches (edges included), red past the last. A paced
+        indicator compares value / `elapsed` (the share of the period gone by, 0..1) instead."""
+        if self.paced and 0 < elapsed < 1:
+            value = min(value / elapsed, 1.0) if self.display == SHARE else value / elapsed
         for colour, edge in zip(COLOURS, self.thresholds_for(unit_kind), strict=False):
             if (value >= edge) if self.better == HIGHER else (value <= edge):
                 return colour

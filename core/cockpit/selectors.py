@@ -107,6 +107,8 @@ def cockpit_figures(*, unit: OrgUnit, user=None, at: dt.datetime | None = None) 
     previous_start = _month_start(month_start - dt.timedelta(days=1))
     series_start = today - dt.timedelta(days=SERIES_DAYS - 1)
     registered = indicators()
+    next_month = _month_start(month_start + dt.timedelta(days=32))
+    elapsed = ((today - month_start).days + 1) / (next_month - month_start).days
     children = list(unit.get_children().order_by("path").values("id", "name", "path", "kind"))
     ids = [unit.pk, *[child["id"] for child in children]]
     kinds = {unit.pk: unit.kind, **{child["id"]: child["kind"] for child in children}}
@@ -150,7 +152,8 @@ def cockpit_figures(*, unit: OrgUnit, user=None, at: dt.datetime | None = None) 
         series = _series(indicator, totals.get((indicator.key, unit.pk)) or {}, daily[indicator.key],
                          series_start, today, base_counts.get(unit.pk))
         previous = figure(unit.pk, previous=True) if indicator.period == MONTH else series[0]["value"]
-        colour = indicator.colour(value, unit_kind=unit.kind)
+        pace = elapsed if indicator.period == MONTH else 1.0
+        colour = indicator.colour(value, unit_kind=unit.kind, elapsed=pace)
         child_rows = []
         for child in children:
             child_value = figure(child["id"])
@@ -160,7 +163,7 @@ def cockpit_figures(*, unit: OrgUnit, user=None, at: dt.datetime | None = None) 
                     "name": child["name"],
                     "kind": child["kind"],
                     "value": child_value,
-                    "colour": indicator.colour(child_value, unit_kind=child["kind"]),
+                    "colour": indicator.colour(child_value, unit_kind=child["kind"], elapsed=pace),
                 }
             )
         flagged = [row for row in child_rows if row["colour"] in WARN_COLOURS]
@@ -198,6 +201,8 @@ def cockpit_figures(*, unit: OrgUnit, user=None, at: dt.datetime | None = None) 
                 "previous": previous,
                 "trend": round(value - previous, 4),
                 "colour": colour,
+                "paced": indicator.paced,
+                "elapsed": round(pace, 4),
                 "series": series,
                 "children": child_rows,
             }

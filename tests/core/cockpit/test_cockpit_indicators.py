@@ -58,3 +58,14 @@ def test_the_registered_thresholds_give_the_colours_at_their_edges():
         "green", "blue", "blue", "yellow", "orange", "red"]
     overdue = indicator_get("overdue-problems")
     assert [overdue.colour(v, unit_kind="grid") for v in (0, 1, 2, 3)] == ["green", "yellow", "orange", "red"]
+
+
+def test_a_paced_indicator_is_coloured_by_the_share_of_the_month_gone_by():
+    coverage = indicator_get("visit-coverage")
+    assert coverage.paced
+    # half-way through the month half of the shops visited is on pace
+    assert coverage.colour(0.5, elapsed=0.5) == "green"
+    assert coverage.colour(0.45, elapsed=0.5) == "green"
+    assert coverage.colour(0.15, elapsed=0.5) == "orange"
+    assert coverage.colour(0.1499, elapsed=0.5) == "red"
+    assert coverage.colour(0.5, elapsed=1.0) == "yellow"
