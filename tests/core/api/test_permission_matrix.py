@@ -159,6 +159,12 @@ def concrete(route: str, demo: Demo) -> list[tuple[str, str]]:
         "lesson_id": str(demo.lesson["id"]),
         "quiz_id": str(demo.quiz["id"]),
         "path": "nothing-here.txt",
+        # field work: the first of each in the demo; a check-in token nobody signed
+        "token": "not-a-token",
+        "visit_id": "1",
+        "problem_id": "1",
+        "questionnaire_id": "1",
+        "task_id": "1",
     }
 
     def fill(text: str, **override) -> str:
