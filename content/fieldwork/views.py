@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -206,7 +207,9 @@ def problem_raise(request):
         )
     except (ApplicationError, ValueError) as exc:
         messages.error(request, getattr(exc, "message", _("The request is not valid.")))
-        return redirect(request.POST.get("back") or "fieldwork:problems")
+        back = request.POST.get("back", "")
+        safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+        return redirect(back if back and safe else "fieldwork:problems")
     messages.success(request, _("Problem handed to %(person)s.") % {"person": assignee})
     return redirect("fieldwork:problem", pk=problem.pk)
 
