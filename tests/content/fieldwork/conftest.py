@@ -22,6 +22,15 @@ def at(day: dt.date, hour: int = 10, minute: int = 0) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted verbatim in English (the catalogues translate them into Chinese by default)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def field(world):
     shops = [world.shop] + [

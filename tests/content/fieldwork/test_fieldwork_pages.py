@@ -103,7 +103,8 @@ def test_the_api_answers_each_status_it_documents(field):
                         content_type="application/json")
     assert raised.status_code == 201
     problem_id = raised.json()["id"]
-    early = staff.post(f"/api/fieldwork/problems/{problem_id}/close", {}, content_type="application/json")
+    early = staff.post(f"/api/fieldwork/problems/{problem_id}/close", {}, content_type="application/json",
+                       HTTP_ACCEPT_LANGUAGE="en")
     assert early.status_code == 400 and early.json()["message"] == "The responsible person closes it first."
     assert _client(field.world.retailer).post(f"/api/fieldwork/problems/{problem_id}/close", {},
                                               content_type="application/json").status_code == 404
