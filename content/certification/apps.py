@@ -9,10 +9,9 @@ class CertificationConfig(AppConfig):
 
     def ready(self) -> None:
         from core.activity.services import statement_batch_handler_register
+        from core.cockpit.services import cockpit_changed_register
         from core.home.navigation import MY_PAGE, SiteLink, site_link_register
         from core.people.demo_steps import DemoStep, demo_step_register
-
-        from core.cockpit.services import cockpit_changed_register
         from realtime.rooms import RoomKind, room_kind_register
 
         from .cockpit_views import ROOM, room_may_watch, room_snapshot, units_changed

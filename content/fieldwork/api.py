@@ -233,7 +233,10 @@ def check_in(request, payload: FieldworkCheckInIn):
         if shop is None:
             raise NotFound(_("No such shop."))
     visit = services.visit_check_in(
-        user=request_person(request), token=payload.token, shop=shop, latitude=payload.latitude,
+        user=request_person(request),
+        token=payload.token,
+        shop=shop,
+        latitude=payload.latitude,
         longitude=payload.longitude,
     )
     return Status(201, _visit_out(visit))
@@ -246,32 +249,42 @@ def _visit(visit_id: int) -> Visit:
     return visit
 
 
-@router.post("/visits/{visit_id}/finish", response={200: FieldworkVisitOut, **errors(400, 401, 403, 404, 409, 422)},
-             auth=signed_in)
+@router.post(
+    "/visits/{visit_id}/finish",
+    response={200: FieldworkVisitOut, **errors(400, 401, 403, 404, 409, 422)},
+    auth=signed_in,
+)
 def visit_finish(request, visit_id: int, payload: FieldworkFinishIn):
     """Tick the checklist and finish your visit."""
-    visit = services.visit_finish(user=request_person(request), visit=_visit(visit_id), ticked=payload.checklist,
-                                  note=payload.note)
+    visit = services.visit_finish(
+        user=request_person(request), visit=_visit(visit_id), ticked=payload.checklist, note=payload.note
+    )
     return _visit_out(visit)
 
 
-@router.post("/visits/{visit_id}/confirm", response={200: FieldworkVisitOut, **errors(400, 401, 403, 404, 409, 422)},
-             auth=signed_in)
+@router.post(
+    "/visits/{visit_id}/confirm",
+    response={200: FieldworkVisitOut, **errors(400, 401, 403, 404, 409, 422)},
+    auth=signed_in,
+)
 def visit_confirm(request, visit_id: int, payload: FieldworkConfirmIn):
     """The shop owner confirms a finished visit."""
     visit = services.visit_confirm(user=request_person(request), visit=_visit(visit_id), comment=payload.comment)
     return _visit_out(visit)
 
 
-@router.post("/tasks/{task_id}/tick", response={200: FieldworkTickOut, **errors(400, 401, 403, 404, 422)},
-             auth=signed_in)
+@router.post(
+    "/tasks/{task_id}/tick", response={200: FieldworkTickOut, **errors(400, 401, 403, 404, 422)}, auth=signed_in
+)
 def task_tick(request, task_id: int, payload: FieldworkTickIn):
     """Tick a task of your list (a photo task is ticked on the page, which takes the upload)."""
     person = request_person(request)
     task = WorkTask.objects.filter(pk=task_id).select_related("template").first()
     if task is None:
         raise NotFound(_("No such task."))
-    visit = Visit.objects.filter(pk=payload.visit, worker=person).select_related("shop").first() if payload.visit else None
+    visit = (
+        Visit.objects.filter(pk=payload.visit, worker=person).select_related("shop").first() if payload.visit else None
+    )
     item = services.task_tick(user=person, task=task, visit=visit, checklist=payload.checklist, note=payload.note)
     return {"task": task.pk, "status": item.status, "done_at": item.done_at}
 
@@ -294,14 +307,22 @@ def problem_raise(request, payload: FieldworkProblemIn):
     if payload.unit and unit is None:
         raise NotFound(_("No such organisation unit."))
     problem = services.problem_raise(
-        by=request_person(request), title=payload.title, description=payload.description, assignee=assignee,
-        deadline=payload.deadline, visit=visit, grid=unit,
+        by=request_person(request),
+        title=payload.title,
+        description=payload.description,
+        assignee=assignee,
+        deadline=payload.deadline,
+        visit=visit,
+        grid=unit,
     )
     return Status(201, _problem_out(problem))
 
 
-@router.post("/problems/{problem_id}/close", response={200: FieldworkProblemOut, **errors(400, 401, 403, 404, 409, 422)},
-             auth=signed_in)
+@router.post(
+    "/problems/{problem_id}/close",
+    response={200: FieldworkProblemOut, **errors(400, 401, 403, 404, 409, 422)},
+    auth=signed_in,
+)
 def problem_close(request, problem_id: int, payload: FieldworkCloseIn):
     """Close your side (销号): the responsible person first, then the assigner; closed when both have."""
     problem = Problem.objects.filter(pk=problem_id).select_related("grid", "assigner", "assignee").first()
@@ -333,8 +354,17 @@ def questionnaire(request, questionnaire_id: int):
         "intro": found.intro,
         "one_answer": found.one_answer,
         "questions": [
-            {"id": q.pk, "number": n, "text": q.text, "kind": q.kind, "required": q.required,
-             "choices": q.choice_list(), "scale_max": q.scale_max, "skip_when": q.skip_when, "skip_to": q.skip_to}
+            {
+                "id": q.pk,
+                "number": n,
+                "text": q.text,
+                "kind": q.kind,
+                "required": q.required,
+                "choices": q.choice_list(),
+                "scale_max": q.scale_max,
+                "skip_when": q.skip_when,
+                "skip_to": q.skip_to,
+            }
             for n, q in enumerate(selectors.questions_of(found), start=1)
         ],
     }
@@ -354,8 +384,11 @@ def respond(request, questionnaire_id: int, payload: FieldworkAnswersIn):
     return Status(201, {"id": response.pk, "submitted_at": response.submitted_at})
 
 
-@router.get("/questionnaires/{questionnaire_id}/results", response={200: FieldworkResultsOut, **errors(401, 403, 404)},
-            auth=signed_in)
+@router.get(
+    "/questionnaires/{questionnaire_id}/results",
+    response={200: FieldworkResultsOut, **errors(401, 403, 404)},
+    auth=signed_in,
+)
 def results(request, questionnaire_id: int):
     """Counts per choice and scale point, texts (the first 50 per question); editors and the author."""
     found = get_object_or_404(Questionnaire, pk=questionnaire_id)
@@ -368,11 +401,14 @@ def results(request, questionnaire_id: int):
         "title": found.title,
         "responses": data["responses"],
         "questions": [
-            {"number": row["number"], "question": row["question"].text, "kind": row["question"].kind,
-             "answered": row["answered"], "options": row["options"], "texts": row["texts"]}
+            {
+                "number": row["number"],
+                "question": row["question"].text,
+                "kind": row["question"].kind,
+                "answered": row["answered"],
+                "options": row["options"],
+                "texts": row["texts"],
+            }
             for row in data["questions"]
         ],
     }
-
-
-

@@ -26,14 +26,38 @@ class FieldworkConfig(AppConfig):
                 visible=lambda request: worker_of(request.user) is not None,
             )
         )
-        site_link_register(SiteLink("fieldwork-problems", _("Problems"), "fieldwork:problems", MY_PAGE, order=56,
-                                    visible=lambda request: request.user.is_authenticated
-                                    and bool(request.user.role_codes() & {"staff", "editor"})))
-        site_link_register(SiteLink("fieldwork-surveys", _("Questionnaires"), "fieldwork:questionnaires", MY_PAGE,
-                                    order=57, visible=lambda request: request.user.is_authenticated))
-        site_link_register(SiteLink("fieldwork-shop", _("My shop's visits"), "fieldwork:my-shop", MY_PAGE, order=58,
-                                    visible=lambda request: request.user.is_authenticated
-                                    and request.user.has_role("retailer")))
+        site_link_register(
+            SiteLink(
+                "fieldwork-problems",
+                _("Problems"),
+                "fieldwork:problems",
+                MY_PAGE,
+                order=56,
+                visible=lambda request: (
+                    request.user.is_authenticated and bool(request.user.role_codes() & {"staff", "editor"})
+                ),
+            )
+        )
+        site_link_register(
+            SiteLink(
+                "fieldwork-surveys",
+                _("Questionnaires"),
+                "fieldwork:questionnaires",
+                MY_PAGE,
+                order=57,
+                visible=lambda request: request.user.is_authenticated,
+            )
+        )
+        site_link_register(
+            SiteLink(
+                "fieldwork-shop",
+                _("My shop's visits"),
+                "fieldwork:my-shop",
+                MY_PAGE,
+                order=58,
+                visible=lambda request: request.user.is_authenticated and request.user.has_role("retailer"),
+            )
+        )
 
 
 def seed_demo(ctx) -> None:

@@ -40,27 +40,44 @@ CHECKLIST = "宣传政策法规\n检查明码标价\n了解经营需求\n指导�
 
 def _templates() -> dict[str, list[WorkTask]]:
     specs = {
-        FieldRole.CUSTOMER_MANAGER: (MARKER, [
-            ("查看订单与客户诉求", Cadence.DAILY, 0, 18, Evidence.NOTE, ""),
-            ("参加周例会", Cadence.WEEKLY, 4, 17, Evidence.NONE, ""),
-            ("月度经营分析", Cadence.MONTHLY, 24, 18, Evidence.CHECKLIST, "销量分析\n库存分析\n客户分档"),
-            ("走访服务零售户", Cadence.PER_SHOP, 0, 18, Evidence.CHECKLIST, CHECKLIST),
-        ]),
-        FieldRole.INSPECTOR: ("市管员日常工作清单", [
-            ("巡查日志", Cadence.DAILY, 0, 18, Evidence.NOTE, ""),
-            ("市场检查", Cadence.PER_SHOP, 0, 18, Evidence.CHECKLIST, "核验许可证\n检查真假烟\n检查经营场所"),
-        ]),
-        FieldRole.DELIVERER: ("送货员日常工作清单", [
-            ("车辆安全检查", Cadence.DAILY, 0, 9, Evidence.NONE, ""),
-            ("送货到户签收", Cadence.PER_SHOP, 0, 18, Evidence.CHECK_IN, ""),
-        ]),
+        FieldRole.CUSTOMER_MANAGER: (
+            MARKER,
+            [
+                ("查看订单与客户诉求", Cadence.DAILY, 0, 18, Evidence.NOTE, ""),
+                ("参加周例会", Cadence.WEEKLY, 4, 17, Evidence.NONE, ""),
+                ("月度经营分析", Cadence.MONTHLY, 24, 18, Evidence.CHECKLIST, "销量分析\n库存分析\n客户分档"),
+                ("走访服务零售户", Cadence.PER_SHOP, 0, 18, Evidence.CHECKLIST, CHECKLIST),
+            ],
+        ),
+        FieldRole.INSPECTOR: (
+            "市管员日常工作清单",
+            [
+                ("巡查日志", Cadence.DAILY, 0, 18, Evidence.NOTE, ""),
+                ("市场检查", Cadence.PER_SHOP, 0, 18, Evidence.CHECKLIST, "核验许可证\n检查真假烟\n检查经营场所"),
+            ],
+        ),
+        FieldRole.DELIVERER: (
+            "送货员日常工作清单",
+            [
+                ("车辆安全检查", Cadence.DAILY, 0, 9, Evidence.NONE, ""),
+                ("送货到户签收", Cadence.PER_SHOP, 0, 18, Evidence.CHECK_IN, ""),
+            ],
+        ),
     }
     made = {}
     for role, (name, tasks) in specs.items():
         template = WorkListTemplate.objects.create(name=name, role=role)
         made[role] = [
-            WorkTask.objects.create(template=template, title=title, cadence=cadence, due_days=days, due_hour=hour,
-                                    evidence=evidence, checklist=checklist, sort_order=n)
+            WorkTask.objects.create(
+                template=template,
+                title=title,
+                cadence=cadence,
+                due_days=days,
+                due_hour=hour,
+                evidence=evidence,
+                checklist=checklist,
+                sort_order=n,
+            )
             for n, (title, cadence, days, hour, evidence, checklist) in enumerate(tasks)
         ]
     return made
@@ -83,7 +100,9 @@ def seed(ctx) -> None:
     grids = list(OrgUnit.objects.filter(path__startswith=city.path, kind=OrgUnit.Kind.GRID).order_by("path"))
     department = staff.org_unit
     home_grids = [g for g in grids if g.path.startswith(department.path)]
-    managers = {u.username: u for u in User.objects.filter(username__in=[f"cm{g.code.replace('-', '')}" for g in grids])}
+    managers = {
+        u.username: u for u in User.objects.filter(username__in=[f"cm{g.code.replace('-', '')}" for g in grids])
+    }
     grid_manager = {}
     for grid in grids:
         user = managers.get(f"cm{grid.code.replace('-', '')}")
@@ -99,8 +118,11 @@ def seed(ctx) -> None:
     shops = list(Shop.objects.filter(grid__in=grids).order_by("licence_number"))
     ShopPlace.objects.bulk_create(
         [
-            ShopPlace(shop=shop, latitude=CENTRE[0] + Decimal(rng.randint(-40000, 40000)) / 1000000,
-                      longitude=CENTRE[1] + Decimal(rng.randint(-40000, 40000)) / 1000000)
+            ShopPlace(
+                shop=shop,
+                latitude=CENTRE[0] + Decimal(rng.randint(-40000, 40000)) / 1000000,
+                longitude=CENTRE[1] + Decimal(rng.randint(-40000, 40000)) / 1000000,
+            )
             for shop in shops
         ],
         ignore_conflicts=True,
@@ -109,8 +131,9 @@ def seed(ctx) -> None:
     places = {p.shop_id: p for p in ShopPlace.objects.filter(shop__in=shops)}
     month_start = today.replace(day=1)
     for grid in home_grids:
-        services.visit_plan_create(by=editor, grid=grid, worker=grid_manager.get(grid.pk, staff),
-                                   starts_on=month_start, days=28)
+        services.visit_plan_create(
+            by=editor, grid=grid, worker=grid_manager.get(grid.pk, staff), starts_on=month_start, days=28
+        )
 
     # Visits: this month at a pace that differs per grid (some ahead, some behind), and the last month before.
     by_grid: dict[int, list[Shop]] = {}
@@ -128,8 +151,9 @@ def seed(ctx) -> None:
             return
         place = places[shop.pk]
         when = _at(day, rng.randint(9, 16), rng.randint(0, 59))
-        record = services.visit_check_in(user=worker, shop=shop, latitude=float(place.latitude) + 0.0003,
-                                         longitude=float(place.longitude), now=when)
+        record = services.visit_check_in(
+            user=worker, shop=shop, latitude=float(place.latitude) + 0.0003, longitude=float(place.longitude), now=when
+        )
         ticked = CHECKLIST.splitlines() if rng.random() < 0.85 else CHECKLIST.splitlines()[:2]
         services.visit_finish(user=worker, visit=record, ticked=ticked, now=when + dt.timedelta(minutes=20))
         if shop.owner_id and rng.random() < 0.6:
@@ -162,24 +186,49 @@ def seed(ctx) -> None:
         services.tasks_mark_late(now=_at(day, 23), people=set(people))
 
     # Problems in every state (none open in the demo retailer's grid: a new one there shows on the cockpit).
-    titles = ["门店明码标价缺失", "陈列不规范", "许可证信息需变更", "周边出现无证经营", "订货系统登录异常",
-              "消费者反映断货", "店招破损", "监控设备故障"]
+    titles = [
+        "门店明码标价缺失",
+        "陈列不规范",
+        "许可证信息需变更",
+        "周边出现无证经营",
+        "订货系统登录异常",
+        "消费者反映断货",
+        "店招破损",
+        "监控设备故障",
+    ]
     grids_for_problems = home_grids[1:] or home_grids
-    other_departments = list(OrgUnit.objects.filter(path__startswith=city.path, kind=OrgUnit.Kind.GRID)
-                             .exclude(path__startswith=department.path).order_by("path")[:: max(1, len(grids) // 12)])
+    other_departments = list(
+        OrgUnit.objects.filter(path__startswith=city.path, kind=OrgUnit.Kind.GRID)
+        .exclude(path__startswith=department.path)
+        .order_by("path")[:: max(1, len(grids) // 12)]
+    )
     states = ["open", "open", "overdue", "assignee_closed", "closed", "closed", "overdue", "open"]
     for n, state in enumerate(states + states):
-        grid = grids_for_problems[n % len(grids_for_problems)] if n < len(states) else other_departments[
-            n % max(1, len(other_departments))] if other_departments else grids_for_problems[0]
+        grid = (
+            grids_for_problems[n % len(grids_for_problems)]
+            if n < len(states)
+            else other_departments[n % max(1, len(other_departments))]
+            if other_departments
+            else grids_for_problems[0]
+        )
         assignee = grid_manager.get(grid.pk, staff)
         assigner = member if grid.path.startswith(department.path) else editor
         if assignee.pk == assigner.pk:
             assignee = staff
         raised = now - dt.timedelta(days=rng.randint(3, 12))
-        deadline = (now - dt.timedelta(days=rng.randint(1, 3))) if state == "overdue" else (
-            now + dt.timedelta(days=rng.randint(2, 7)))
-        problem = services.problem_raise(by=assigner, title=titles[n % len(titles)], assignee=assignee, grid=grid,
-                                         deadline=max(deadline, raised + dt.timedelta(hours=1)), now=raised)
+        deadline = (
+            (now - dt.timedelta(days=rng.randint(1, 3)))
+            if state == "overdue"
+            else (now + dt.timedelta(days=rng.randint(2, 7)))
+        )
+        problem = services.problem_raise(
+            by=assigner,
+            title=titles[n % len(titles)],
+            assignee=assignee,
+            grid=grid,
+            deadline=max(deadline, raised + dt.timedelta(hours=1)),
+            now=raised,
+        )
         if state in ("assignee_closed", "closed"):
             services.problem_close(by=assignee, problem=problem, note="已整改", now=raised + dt.timedelta(days=1))
         if state == "closed":
@@ -194,17 +243,37 @@ def seed(ctx) -> None:
 
     # Two questionnaires with answers: retailers' satisfaction (skip logic) and consumers' prices (public link).
     survey = Questionnaire.objects.create(
-        title="零售客户满意度调查", intro="请根据本月服务情况作答。", status=Questionnaire.Status.OPEN,
-        scope=Questionnaire.Scope.GRID_SHOPS, scope_unit=city, created_by=editor,
+        title="零售客户满意度调查",
+        intro="请根据本月服务情况作答。",
+        status=Questionnaire.Status.OPEN,
+        scope=Questionnaire.Scope.GRID_SHOPS,
+        scope_unit=city,
+        created_by=editor,
     )
-    q1 = Question.objects.create(questionnaire=survey, sort_order=1, text="本月客户经理是否上门走访?", kind="single",
-                                 choices="是\n否", skip_when="否", skip_to=3)
-    q2 = Question.objects.create(questionnaire=survey, sort_order=2, text="走访中得到了哪些服务?", kind="multiple",
-                                 choices="政策宣传\n陈列指导\n经营分析\n问题处理")
+    q1 = Question.objects.create(
+        questionnaire=survey,
+        sort_order=1,
+        text="本月客户经理是否上门走访?",
+        kind="single",
+        choices="是\n否",
+        skip_when="否",
+        skip_to=3,
+    )
+    q2 = Question.objects.create(
+        questionnaire=survey,
+        sort_order=2,
+        text="走访中得到了哪些服务?",
+        kind="multiple",
+        choices="政策宣传\n陈列指导\n经营分析\n问题处理",
+    )
     q3 = Question.objects.create(questionnaire=survey, sort_order=3, text="总体满意度", kind="scale", scale_max=5)
     q4 = Question.objects.create(questionnaire=survey, sort_order=4, text="意见和建议", kind="text", required=False)
-    owners = list(User.objects.filter(shops__grid__in=grids, roles__role=Role.RETAILER).exclude(pk=retailer.pk)
-                  .distinct().order_by("pk")[:60])
+    owners = list(
+        User.objects.filter(shops__grid__in=grids, roles__role=Role.RETAILER)
+        .exclude(pk=retailer.pk)
+        .distinct()
+        .order_by("pk")[:60]
+    )
     for owner in owners:
         visited = rng.random() < 0.8
         answers = {q1.pk: "是" if visited else "否", q3.pk: rng.choice([3, 4, 4, 5, 5, 5] if visited else [2, 3, 4])}
@@ -212,18 +281,28 @@ def seed(ctx) -> None:
             answers[q2.pk] = rng.sample(q2.choice_list(), rng.randint(1, 3))
         if rng.random() < 0.2:
             answers[q4.pk] = rng.choice(["希望多讲讲新品", "订货高峰期系统慢", "服务很好"])
-        services.questionnaire_respond(questionnaire=survey, user=owner, answers=answers,
-                                       now=now - dt.timedelta(hours=rng.randint(1, 200)))
+        services.questionnaire_respond(
+            questionnaire=survey, user=owner, answers=answers, now=now - dt.timedelta(hours=rng.randint(1, 200))
+        )
     prices = Questionnaire.objects.create(
-        title="消费者卷烟价格感知调查", status=Questionnaire.Status.OPEN, scope=Questionnaire.Scope.PUBLIC,
+        title="消费者卷烟价格感知调查",
+        status=Questionnaire.Status.OPEN,
+        scope=Questionnaire.Scope.PUBLIC,
         created_by=editor,
     )
-    p1 = Question.objects.create(questionnaire=prices, sort_order=1, text="您常买的价位", kind="single",
-                                 choices="10元以下\n10-20元\n20-30元\n30元以上")
+    p1 = Question.objects.create(
+        questionnaire=prices,
+        sort_order=1,
+        text="您常买的价位",
+        kind="single",
+        choices="10元以下\n10-20元\n20-30元\n30元以上",
+    )
     p2 = Question.objects.create(questionnaire=prices, sort_order=2, text="店内价签是否清楚", kind="scale", scale_max=5)
     for n in range(30):
         services.questionnaire_respond(
-            questionnaire=prices, user=AnonymousUser(), visitor_key=f"demo-{n}",
+            questionnaire=prices,
+            user=AnonymousUser(),
+            visitor_key=f"demo-{n}",
             answers={p1.pk: rng.choice(p1.choice_list()), p2.pk: rng.choice([3, 4, 5, 5])},
             now=now - dt.timedelta(hours=rng.randint(1, 300)),
         )

@@ -3,7 +3,6 @@ for a unit (the customer managers of a grid, the staff of a department)."""
 
 from __future__ import annotations
 
-
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -186,6 +185,3 @@ def register() -> None:
             help_text=_("Open problems past their deadline (escalated)."),
         )
     )
-
-
-

@@ -110,7 +110,9 @@ class WorkTask(Orderable):
     guide = models.TextField(_("guide"), blank=True, help_text=_("How to do it: shown under the task."))
     cadence = models.CharField(_("cadence"), max_length=10, choices=Cadence.choices, default=Cadence.DAILY)
     due_days = models.PositiveSmallIntegerField(
-        _("due after days"), default=0, validators=[MaxValueValidator(31)],
+        _("due after days"),
+        default=0,
+        validators=[MaxValueValidator(31)],
         help_text=_("Days after the period starts (0: the same day)."),
     )
     due_hour = models.PositiveSmallIntegerField(
@@ -174,11 +176,13 @@ class TaskItem(models.Model):
         verbose_name_plural = _("task items")
         constraints = [
             models.UniqueConstraint(
-                fields=["task", "person", "period_start"], condition=models.Q(shop__isnull=True),
+                fields=["task", "person", "period_start"],
+                condition=models.Q(shop__isnull=True),
                 name="fieldwork_item_once",
             ),
             models.UniqueConstraint(
-                fields=["task", "person", "period_start", "shop"], condition=models.Q(shop__isnull=False),
+                fields=["task", "person", "period_start", "shop"],
+                condition=models.Q(shop__isnull=False),
                 name="fieldwork_item_once_per_shop",
             ),
         ]
@@ -193,17 +197,30 @@ class Objective(ClusterableModel):
 
     title = models.CharField(_("title"), max_length=200)
     unit = models.ForeignKey(
-        "people.OrgUnit", verbose_name=_("organisation unit"), null=True, blank=True, on_delete=models.CASCADE,
+        "people.OrgUnit",
+        verbose_name=_("organisation unit"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="+",
     )
     person = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("person"), null=True, blank=True, on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="+",
     )
     month = models.DateField(_("month"), help_text=_("Any day of the month."))
 
-    panels = [FieldPanel("title"), FieldPanel("unit"), FieldPanel("person"), FieldPanel("month"),
-              InlinePanel("key_results", label=_("Key results"))]
+    panels = [
+        FieldPanel("title"),
+        FieldPanel("unit"),
+        FieldPanel("person"),
+        FieldPanel("month"),
+        InlinePanel("key_results", label=_("Key results")),
+    ]
 
     class Meta:
         verbose_name = _("objective")
@@ -216,8 +233,9 @@ class Objective(ClusterableModel):
 class KeyResult(Orderable):
     objective = ParentalKey(Objective, on_delete=models.CASCADE, related_name="key_results")
     task = models.ForeignKey(WorkTask, verbose_name=_("task"), on_delete=models.CASCADE, related_name="+")
-    target = models.PositiveIntegerField(_("target"), validators=[MinValueValidator(1)],
-                                         help_text=_("Items of the task done in the month."))
+    target = models.PositiveIntegerField(
+        _("target"), validators=[MinValueValidator(1)], help_text=_("Items of the task done in the month.")
+    )
 
     panels = [FieldPanel("task"), FieldPanel("target")]
 
@@ -240,8 +258,9 @@ class VisitPlan(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("visitor"), on_delete=models.CASCADE, related_name="visit_plans"
     )
     starts_on = models.DateField(_("starts on"))
-    days = models.PositiveSmallIntegerField(_("cycle in days"), default=28,
-                                            validators=[MinValueValidator(1), MaxValueValidator(92)])
+    days = models.PositiveSmallIntegerField(
+        _("cycle in days"), default=28, validators=[MinValueValidator(1), MaxValueValidator(92)]
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -263,6 +282,9 @@ class PlannedVisit(models.Model):
         verbose_name_plural = _("planned visits")
         constraints = [models.UniqueConstraint(fields=["plan", "shop"], name="fieldwork_stop_once")]
         indexes = [models.Index(fields=["day"], name="fieldwork_stop_day")]
+
+    def __str__(self) -> str:
+        return f"{self.shop_id} {self.day}"
 
 
 class Visit(models.Model):
@@ -326,7 +348,9 @@ class Problem(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("assigned by"), on_delete=models.PROTECT, related_name="+"
     )
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("responsible"), on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible"),
+        on_delete=models.PROTECT,
         related_name="field_problems",
     )
     deadline = models.DateTimeField(_("deadline"))
@@ -338,7 +362,11 @@ class Problem(models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
     escalated_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("escalated to"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("escalated to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
@@ -377,13 +405,22 @@ class Questionnaire(index.Indexed, ClusterableModel):
     scope = models.CharField(_("sent to"), max_length=12, choices=Scope.choices, default=Scope.ROLE)
     scope_role = models.CharField(_("role"), max_length=20, blank=True, help_text=_("For the role scope."))
     scope_unit = models.ForeignKey(
-        "people.OrgUnit", verbose_name=_("organisation unit"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", help_text=_("For the unit and grid-shop scopes: this unit and everything under it."),
+        "people.OrgUnit",
+        verbose_name=_("organisation unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("For the unit and grid-shop scopes: this unit and everything under it."),
     )
     one_answer = models.BooleanField(_("one answer per person"), default=True)
     public_key = models.UUIDField(_("public link key"), default=uuid.uuid4, unique=True, editable=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -423,18 +460,25 @@ class Question(Orderable):
         _("scale maximum"), default=5, validators=[MinValueValidator(2), MaxValueValidator(10)]
     )
     skip_when = models.CharField(
-        _("skip when the answer is"), max_length=100, blank=True,
+        _("skip when the answer is"),
+        max_length=100,
+        blank=True,
         help_text=_("A choice of this single-choice question; when answered, go on at the question below."),
     )
     skip_to = models.PositiveSmallIntegerField(
-        _("go on at question"), null=True, blank=True,
+        _("go on at question"),
+        null=True,
+        blank=True,
         help_text=_("Its number, counting from 1; empty with a choice above: the questionnaire ends there."),
     )
 
     panels = [
-        FieldPanel("text"), FieldPanel("kind"), FieldPanel("required"), FieldPanel("choices"),
-        FieldPanel("scale_max"), MultiFieldPanel([FieldPanel("skip_when"), FieldPanel("skip_to")],
-                                                 heading=_("Skip logic")),
+        FieldPanel("text"),
+        FieldPanel("kind"),
+        FieldPanel("required"),
+        FieldPanel("choices"),
+        FieldPanel("scale_max"),
+        MultiFieldPanel([FieldPanel("skip_when"), FieldPanel("skip_to")], heading=_("Skip logic")),
     ]
 
     class Meta(Orderable.Meta):
@@ -457,7 +501,11 @@ class Response(models.Model):
 
     questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="responses")
     respondent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("respondent"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("respondent"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     once_key = models.CharField(max_length=64, null=True, blank=True)
@@ -469,7 +517,8 @@ class Response(models.Model):
         verbose_name_plural = _("responses")
         constraints = [
             models.UniqueConstraint(
-                fields=["questionnaire", "once_key"], condition=models.Q(once_key__isnull=False),
+                fields=["questionnaire", "once_key"],
+                condition=models.Q(once_key__isnull=False),
                 name="fieldwork_one_answer",
             )
         ]

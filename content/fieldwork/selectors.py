@@ -50,8 +50,9 @@ def today_list(*, user, now: dt.datetime | None = None) -> dict:
     periods = {task.pk: _period(task, today) for task in tasks}
     items = {
         (item.task_id, item.period_start): item
-        for item in TaskItem.objects.filter(person=user, shop__isnull=True, task__in=tasks,
-                                            period_start__in=set(periods.values()))
+        for item in TaskItem.objects.filter(
+            person=user, shop__isnull=True, task__in=tasks, period_start__in=set(periods.values())
+        )
     }
     rows = []
     for task in tasks:
@@ -65,9 +66,7 @@ def today_list(*, user, now: dt.datetime | None = None) -> dict:
     stops = list(
         PlannedVisit.objects.filter(plan__worker=user, day=today).select_related("shop").order_by("shop__name")
     )
-    visited_today = set(
-        Visit.objects.filter(worker=user, checked_in_at__date=today).values_list("shop_id", flat=True)
-    )
+    visited_today = set(Visit.objects.filter(worker=user, checked_in_at__date=today).values_list("shop_id", flat=True))
     late = list(
         TaskItem.objects.filter(person=user, status=TaskItem.Status.LATE)
         .select_related("task")
@@ -97,17 +96,28 @@ def objectives_of(*, user, now: dt.datetime | None = None) -> list[dict]:
         .prefetch_related("key_results__task")
     )
     out = []
-    done = TaskItem.objects.filter(status__in=[TaskItem.Status.DONE, TaskItem.Status.DONE_LATE],
-                                   done_at__date__gte=month, done_at__date__lt=next_month)
+    done = TaskItem.objects.filter(
+        status__in=[TaskItem.Status.DONE, TaskItem.Status.DONE_LATE],
+        done_at__date__gte=month,
+        done_at__date__lt=next_month,
+    )
     for objective in objectives:
-        scope = done.filter(person=objective.person) if objective.person_id else done.filter(
-            person__org_unit__path__startswith=objective.unit.path
+        scope = (
+            done.filter(person=objective.person)
+            if objective.person_id
+            else done.filter(person__org_unit__path__startswith=objective.unit.path)
         )
         results = []
         for key_result in objective.key_results.all():
             count = scope.filter(task=key_result.task).count()
-            results.append({"task": key_result.task.title, "target": key_result.target, "done": count,
-                            "share": min(1.0, count / key_result.target)})
+            results.append(
+                {
+                    "task": key_result.task.title,
+                    "target": key_result.target,
+                    "done": count,
+                    "share": min(1.0, count / key_result.target),
+                }
+            )
         share = sum(r["share"] for r in results) / len(results) if results else 0.0
         out.append({"objective": objective, "results": results, "share": share})
     return out
@@ -119,7 +129,9 @@ def plan_coverage(*, plan) -> dict:
     end = plan.starts_on + dt.timedelta(days=plan.days)
     visited = set(
         Visit.objects.filter(
-            shop__grid=plan.grid, finished_at__isnull=False, checked_in_at__date__gte=plan.starts_on,
+            shop__grid=plan.grid,
+            finished_at__isnull=False,
+            checked_in_at__date__gte=plan.starts_on,
             checked_in_at__date__lt=end,
         ).values_list("shop_id", flat=True)
     )
@@ -131,9 +143,7 @@ def visit_get(*, pk: int) -> Visit:
 
 
 def visits_of_shop_owner(*, user) -> list[Visit]:
-    return list(
-        Visit.objects.filter(shop__owner=user, finished_at__isnull=False).select_related("shop", "worker")[:30]
-    )
+    return list(Visit.objects.filter(shop__owner=user, finished_at__isnull=False).select_related("shop", "worker")[:30])
 
 
 def shops_of_owner(*, user) -> list[Shop]:
@@ -179,8 +189,11 @@ def problems_of(*, user) -> dict:
 
 def questionnaires_for(*, user) -> list[Questionnaire]:
     candidates = Questionnaire.objects.filter(status=Questionnaire.Status.OPEN).select_related("scope_unit")
-    return [q for q in candidates if q.scope != Questionnaire.Scope.PUBLIC and
-            questionnaire_may_answer(questionnaire=q, user=user)]
+    return [
+        q
+        for q in candidates
+        if q.scope != Questionnaire.Scope.PUBLIC and questionnaire_may_answer(questionnaire=q, user=user)
+    ]
 
 
 def questionnaire_get(*, pk: int) -> Questionnaire:
@@ -212,10 +225,7 @@ def questionnaire_results(*, questionnaire: Questionnaire) -> dict:
                 counters[q.pk][str(value)] += 1
     rows = []
     for number, q in enumerate(questions, start=1):
-        if q.kind == Question.Kind.SCALE:
-            options = [str(n) for n in range(1, q.scale_max + 1)]
-        else:
-            options = q.choice_list()
+        options = [str(n) for n in q.scale_range()] if q.kind == Question.Kind.SCALE else q.choice_list()
         answered = sum(counters[q.pk].values()) if q.kind != Question.Kind.TEXT else len(texts[q.pk])
         rows.append(
             {
@@ -235,7 +245,11 @@ def questionnaire_csv(*, questionnaire: Questionnaire) -> str:
     writer = csv.writer(out)
     writer.writerow(["response", "submitted_at", "respondent", *[q.text for q in questions]])
     for response in questionnaire.responses.select_related("respondent").order_by("pk").iterator(2000):
-        row = [response.pk, response.submitted_at.isoformat(), response.respondent.username if response.respondent else ""]
+        row = [
+            response.pk,
+            response.submitted_at.isoformat(),
+            response.respondent.username if response.respondent else "",
+        ]
         for q in questions:
             value = response.answers.get(str(q.pk), "")
             row.append("; ".join(value) if isinstance(value, list) else value)

@@ -105,7 +105,9 @@ def shop_for_checkin_token(*, token: str, now: dt.datetime | None = None) -> Sho
         raise ApplicationError(_("This QR code is not a shop's check-in code.")) from exc
     age = now.timestamp() - issued
     if age > checkin_token_max_age() or age < -60:
-        raise ApplicationError(_("This QR code has expired: ask the shop to show a fresh one."), extra={"age": int(age)})
+        raise ApplicationError(
+            _("This QR code has expired: ask the shop to show a fresh one."), extra={"age": int(age)}
+        )
     shop = Shop.objects.filter(pk=shop_id).select_related("grid").first()
     if shop is None:
         raise NotFound(_("No such shop."))
@@ -214,9 +216,9 @@ def visit_check_in(
 
 def role_checklist(role: str) -> list[tuple[WorkTask, list[str]]]:
     """The per-shop tasks of a role's active work lists that ask for a checklist, with their items."""
-    tasks = WorkTask.objects.filter(
-        template__role=role, template__active=True, cadence=Cadence.PER_SHOP
-    ).order_by("template_id", "sort_order", "pk")
+    tasks = WorkTask.objects.filter(template__role=role, template__active=True, cadence=Cadence.PER_SHOP).order_by(
+        "template_id", "sort_order", "pk"
+    )
     return [(task, task.checklist_items()) for task in tasks]
 
 
@@ -413,9 +415,7 @@ def tasks_mark_late(*, now: dt.datetime | None = None, lookback_days: int = 1, p
     workers = FieldWorker.objects.select_related("user")
     workers = list(workers.filter(user_id__in=people) if people is not None else workers)
     for task in tasks:
-        periods = sorted(
-            {_period(task, today - dt.timedelta(days=n)) for n in range(lookback_days + 1)}
-        )
+        periods = sorted({_period(task, today - dt.timedelta(days=n)) for n in range(lookback_days + 1)})
         for period_start in periods:
             due_at = task_due_at(task, period_start)
             if not (now - dt.timedelta(days=lookback_days) < due_at <= now):
@@ -433,7 +433,10 @@ def tasks_mark_late(*, now: dt.datetime | None = None, lookback_days: int = 1, p
                     try:
                         with transaction.atomic():
                             TaskItem.objects.create(
-                                task=task, person=person, period_start=period_start, due_at=due_at,
+                                task=task,
+                                person=person,
+                                period_start=period_start,
+                                due_at=due_at,
                                 status=TaskItem.Status.LATE,
                             )
                     except IntegrityError:
@@ -691,8 +694,9 @@ def answers_validate(questions: list[Question], answers: dict) -> dict[str, obje
 
 
 def _answer_check(question: Question, value, number: int):
-    wrong = ApplicationError(_("Question %(n)d: that answer is not allowed.") % {"n": number},
-                             extra={"question": question.pk})
+    wrong = ApplicationError(
+        _("Question %(n)d: that answer is not allowed.") % {"n": number}, extra={"question": question.pk}
+    )
     if question.kind == Question.Kind.SINGLE:
         if not isinstance(value, str) or value not in question.choice_list():
             raise wrong

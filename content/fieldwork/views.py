@@ -10,7 +10,7 @@ import secrets
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -208,7 +208,9 @@ def problem_raise(request):
     except (ApplicationError, ValueError) as exc:
         messages.error(request, getattr(exc, "message", _("The request is not valid.")))
         back = request.POST.get("back", "")
-        safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+        safe = url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
         return redirect(back if back and safe else "fieldwork:problems")
     messages.success(request, _("Problem handed to %(person)s.") % {"person": assignee})
     return redirect("fieldwork:problem", pk=problem.pk)
@@ -246,8 +248,7 @@ def problem(request, pk: int):
         (me == record.assignee_id and record.assignee_closed_at is None)
         or (me == record.assigner_id and record.assignee_closed_at is not None and record.assigner_closed_at is None)
     )
-    return render(request, "fieldwork/problem.html", {"problem": record, "may_close": may_close,
-                                                       "now": timezone.now()})
+    return render(request, "fieldwork/problem.html", {"problem": record, "may_close": may_close, "now": timezone.now()})
 
 
 @login_required
@@ -273,15 +274,16 @@ def my_shop(request):
     shops = selectors.shops_of_owner(user=request.user)
     codes = []
     for shop in shops:
-        link = request.build_absolute_uri(
-            reverse("fieldwork:check-in", args=[services.shop_checkin_token(shop=shop)])
-        )
+        link = request.build_absolute_uri(reverse("fieldwork:check-in", args=[services.shop_checkin_token(shop=shop)]))
         codes.append({"shop": shop, "link": link, "qr": qr_svg(link, label=shop.name)})
     return render(
         request,
         "fieldwork/my_shop.html",
-        {"codes": codes, "visits": selectors.visits_of_shop_owner(user=request.user),
-         "max_age_minutes": services.checkin_token_max_age() // 60},
+        {
+            "codes": codes,
+            "visits": selectors.visits_of_shop_owner(user=request.user),
+            "max_age_minutes": services.checkin_token_max_age() // 60,
+        },
     )
 
 
@@ -292,8 +294,11 @@ def plans(request):
     grids = cockpit_units_allowed(request.user).filter(kind=OrgUnit.Kind.GRID).order_by("path")[:200]
     recent = VisitPlan.objects.filter(grid__in=grids).select_related("grid", "worker").order_by("-starts_on")[:30]
     workers = FieldWorker.objects.filter(grids__in=grids).select_related("user").distinct()[:200]
-    return render(request, "fieldwork/plans.html", {"grids": grids, "plans": recent, "workers": workers,
-                                                     "today": timezone.localdate()})
+    return render(
+        request,
+        "fieldwork/plans.html",
+        {"grids": grids, "plans": recent, "workers": workers, "today": timezone.localdate()},
+    )
 
 
 @login_required
@@ -307,7 +312,9 @@ def plan_create(request):
         return redirect("fieldwork:plans")
     try:
         plan = services.visit_plan_create(
-            by=request.user, grid=grid, worker=worker,
+            by=request.user,
+            grid=grid,
+            worker=worker,
             starts_on=dt.date.fromisoformat(request.POST.get("starts_on", "")),
             days=int(request.POST.get("days") or 28),
         )
@@ -339,8 +346,11 @@ def questionnaires(request):
     manageable = []
     if request.user.is_superuser or request.user.has_role(Role.EDITOR):
         manageable = list(Questionnaire.objects.order_by("-created_at")[:50])
-    return render(request, "fieldwork/questionnaires.html",
-                  {"open": selectors.questionnaires_for(user=request.user), "manageable": manageable})
+    return render(
+        request,
+        "fieldwork/questionnaires.html",
+        {"open": selectors.questionnaires_for(user=request.user), "manageable": manageable},
+    )
 
 
 def _answers_from(request, questions) -> dict:
@@ -365,7 +375,9 @@ def _answer_page(request, questionnaire: Questionnaire, *, public: bool):
     if request.method == "POST":
         try:
             services.questionnaire_respond(
-                questionnaire=questionnaire, user=request.user, answers=_answers_from(request, questions),
+                questionnaire=questionnaire,
+                user=request.user,
+                answers=_answers_from(request, questions),
                 visitor_key=visitor if public and not request.user.is_authenticated else "",
             )
             done = True
@@ -374,8 +386,13 @@ def _answer_page(request, questionnaire: Questionnaire, *, public: bool):
     response = render(
         request,
         "fieldwork/questionnaire.html",
-        {"questionnaire": questionnaire, "questions": questions, "done": done, "public": public,
-         "may_answer": services.questionnaire_may_answer(questionnaire=questionnaire, user=request.user)},
+        {
+            "questionnaire": questionnaire,
+            "questions": questions,
+            "done": done,
+            "public": public,
+            "may_answer": services.questionnaire_may_answer(questionnaire=questionnaire, user=request.user),
+        },
         status=200,
     )
     if public:
@@ -436,5 +453,3 @@ def questionnaire_csv(request, pk: int):
     )
     response["Content-Disposition"] = f'attachment; filename="questionnaire-{record.pk}.csv"'
     return response
-
-

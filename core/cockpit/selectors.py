@@ -111,7 +111,6 @@ def cockpit_figures(*, unit: OrgUnit, user=None, at: dt.datetime | None = None) 
     elapsed = ((today - month_start).days + 1) / (next_month - month_start).days
     children = list(unit.get_children().order_by("path").values("id", "name", "path", "kind"))
     ids = [unit.pk, *[child["id"] for child in children]]
-    kinds = {unit.pk: unit.kind, **{child["id"]: child["kind"] for child in children}}
     bases = _bases(unit, children, {indicator.base for indicator in registered if indicator.base})
 
     keys = [indicator.key for indicator in registered]
@@ -149,8 +148,14 @@ def cockpit_figures(*, unit: OrgUnit, user=None, at: dt.datetime | None = None) 
             return _value(indicator, n or 0, d or 0, base_counts.get(unit_id))
 
         value = figure(unit.pk)
-        series = _series(indicator, totals.get((indicator.key, unit.pk)) or {}, daily[indicator.key],
-                         series_start, today, base_counts.get(unit.pk))
+        series = _series(
+            indicator,
+            totals.get((indicator.key, unit.pk)) or {},
+            daily[indicator.key],
+            series_start,
+            today,
+            base_counts.get(unit.pk),
+        )
         previous = figure(unit.pk, previous=True) if indicator.period == MONTH else series[0]["value"]
         pace = elapsed if indicator.period == MONTH else 1.0
         colour = indicator.colour(value, unit_kind=unit.kind, elapsed=pace)

@@ -1,3 +1,4 @@
+# ruff: noqa: E501, SIM115 - the setup script is a string run by manage.py shell; daphne logs live as long as daphne
 """Benchmark: the city's digital cockpit under reading users while statements arrive.
 
 Builds its own database (gp_bench_cockpit: dropped and created), migrates it, seeds the demo city's people and
@@ -22,7 +23,6 @@ import json
 import os
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,7 +45,7 @@ SHOP_VISIT = "https://w3id.org/xapi/xianfeng/activity-types/shop-visit"
 UNIT = "https://w3id.org/xapi/xianfeng/extensions/org-unit"
 FIRST = "https://w3id.org/xapi/xianfeng/extensions/first-visit-in-month"
 
-SETUP = r'''
+SETUP = r"""
 import datetime as dt, json, random, sys, time, uuid
 from django.utils import timezone
 from django.contrib.auth.hashers import make_password
@@ -113,7 +113,7 @@ first = sum(1 for f in Statement.objects.filter(verb_id=Verb.VISITED).values_lis
 print(json.dumps({"first": first, "city": city.pk, "shops": len(shops), "statements": made, "insert_s": round(inserted, 1),
                   "rebuild_s": round(rebuilt, 1), "sessions": sessions, "key": client.key, "secret": secret,
                   "grids": grids, "manager": next(iter(managers.values())).username}))
-'''
+"""
 
 
 def free_port() -> int:
@@ -140,8 +140,9 @@ def server_env(workdir: Path, redis_db: str) -> dict:
 
 
 def manage(env: dict, *args: str) -> str:
-    result = subprocess.run([str(PYTHON), str(ROOT / "manage.py"), *args], env=env, cwd=ROOT, capture_output=True,
-                            text=True, check=False)
+    result = subprocess.run(
+        [str(PYTHON), str(ROOT / "manage.py"), *args], env=env, cwd=ROOT, capture_output=True, text=True, check=False
+    )
     if result.returncode != 0:
         sys.exit(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result.stdout
@@ -177,8 +178,11 @@ def visit_statement(grid: str, manager: str, n: int) -> dict:
         "id": str(uuid.uuid4()),
         "actor": {"objectType": "Agent", "account": {"homePage": "https://xianfeng.example.cn", "name": manager}},
         "verb": {"id": VISITED, "display": {"en-US": "visited"}},
-        "object": {"objectType": "Activity", "id": f"https://bench.example.cn/xapi/activities/shop-visit/{10**7 + n}",
-                   "definition": {"type": SHOP_VISIT, "name": {"zh-CN": "走访"}}},
+        "object": {
+            "objectType": "Activity",
+            "id": f"https://bench.example.cn/xapi/activities/shop-visit/{10**7 + n}",
+            "definition": {"type": SHOP_VISIT, "name": {"zh-CN": "走访"}},
+        },
         "result": {"completion": True, "extensions": {FIRST: True}},
         "context": {"extensions": {UNIT: grid}},
     }
@@ -201,8 +205,9 @@ async def writer(urls, auth, grids, manager, rate: float, seconds: float) -> tup
         start = time.perf_counter()
         batch = 0
         while time.perf_counter() - start < seconds:
-            body = json.dumps([visit_statement(grids[(sent + i) % len(grids)], manager, sent + i)
-                               for i in range(per_batch)]).encode()
+            body = json.dumps(
+                [visit_statement(grids[(sent + i) % len(grids)], manager, sent + i) for i in range(per_batch)]
+            ).encode()
             tasks.append(asyncio.create_task(post(body, f"{urls[batch % len(urls)]}/xapi/statements")))
             sent += per_batch
             batch += 1
@@ -227,21 +232,34 @@ async def run(args, info, urls) -> dict:
     read = await readers(urls, sessions, city, args.seconds)
     host, port = urls[0].removeprefix("http://").split(":")
     loop = asyncio.get_running_loop()
-    _t, viewer = await loop.create_connection(lambda: Viewer(f"/ws/cockpit/{city}/", host, sessions[0]), host, int(port))
+    _t, viewer = await loop.create_connection(
+        lambda: Viewer(f"/ws/cockpit/{city}/", host, sessions[0]), host, int(port)
+    )
     await asyncio.wait_for(viewer.open, 30)
     reading = asyncio.create_task(readers(urls, sessions[1:], city, args.seconds))
-    sent, post_latencies = await writer(urls, (info["key"], info["secret"]), info["grids"], info["manager"], args.rate,
-                                        args.seconds)
+    sent, post_latencies = await writer(
+        urls, (info["key"], info["secret"]), info["grids"], info["manager"], args.rate, args.seconds
+    )
     read_while = await reading
     await asyncio.sleep(3)  # the last coalesced push
     from datetime import datetime
 
-    lags = [received - datetime.fromisoformat(m["sent_at"]).timestamp() for received, m in viewer.snapshots
-            if "sent_at" in m]
+    lags = [
+        received - datetime.fromisoformat(m["sent_at"]).timestamp()
+        for received, m in viewer.snapshots
+        if "sent_at" in m
+    ]
     async with httpx.AsyncClient(timeout=30) as client:
         final = (await client.get(f"{urls[0]}/api/cockpit?unit={city}", cookies={"sessionid": sessions[0]})).json()
-    return {"read": read, "read_while": read_while, "sent": sent, "post": post_latencies,
-            "snapshots": len(viewer.snapshots), "lags": lags, "final": final}
+    return {
+        "read": read,
+        "read_while": read_while,
+        "sent": sent,
+        "post": post_latencies,
+        "snapshots": len(viewer.snapshots),
+        "lags": lags,
+        "final": final,
+    }
 
 
 def main() -> None:
@@ -261,16 +279,26 @@ def main() -> None:
     started = time.perf_counter()
     manage(env, "migrate", "-v0")
     manage(env, "seed_demo", "--only", "people", "--shops", str(args.shops), "--no-progress", "-v0")
-    info = json.loads(manage(env, "shell", "-c", SETUP.replace("sys.argv[1]", str(args.users + 1))).strip().splitlines()[-1])
-    print(f"built: {info['shops']} shops, {info['statements']} statements of a month of visits "
-          f"(insert {info['insert_s']} s, summaries counted in {info['rebuild_s']} s); {time.perf_counter() - started:.0f} s")
+    info = json.loads(
+        manage(env, "shell", "-c", SETUP.replace("sys.argv[1]", str(args.users + 1))).strip().splitlines()[-1]
+    )
+    print(
+        f"built: {info['shops']} shops, {info['statements']} statements of a month of visits "
+        f"(insert {info['insert_s']} s, summaries counted in {info['rebuild_s']} s); {time.perf_counter() - started:.0f} s"
+    )
     processes, urls = [], []
     try:
         for _ in range(args.workers):
             port = free_port()
-            processes.append(subprocess.Popen([str(PYTHON), "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-                                               "core.asgi:application"], env=env, cwd=ROOT,
-                                              stdout=open(workdir / f"daphne-{port}.log", "w"), stderr=subprocess.STDOUT))
+            processes.append(
+                subprocess.Popen(
+                    [str(PYTHON), "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "core.asgi:application"],
+                    env=env,
+                    cwd=ROOT,
+                    stdout=open(workdir / f"daphne-{port}.log", "w"),
+                    stderr=subprocess.STDOUT,
+                )
+            )
             urls.append(f"http://127.0.0.1:{port}")
         for url in urls:
             for _ in range(120):
@@ -287,18 +315,26 @@ def main() -> None:
             process.wait(timeout=20)
     ms = lambda seconds: f"{seconds * 1000:.0f} ms"  # noqa: E731
     for name, latencies in (("read", result["read"]), ("read while writing", result["read_while"])):
-        print(f"{name}: {len(latencies)} requests in {args.seconds:.0f} s ({len(latencies) / args.seconds:.0f}/s), "
-              f"p50 {ms(percentile(latencies, 0.5))}, p99 {ms(percentile(latencies, 0.99))}")
-    print(f"written: {result['sent']} statements at a target of {args.rate:.0f}/s over {args.seconds:.0f} s "
-          f"(POST of 50: p50 {ms(percentile(result['post'], 0.5))}, p99 {ms(percentile(result['post'], 0.99))})")
+        print(
+            f"{name}: {len(latencies)} requests in {args.seconds:.0f} s ({len(latencies) / args.seconds:.0f}/s), "
+            f"p50 {ms(percentile(latencies, 0.5))}, p99 {ms(percentile(latencies, 0.99))}"
+        )
+    print(
+        f"written: {result['sent']} statements at a target of {args.rate:.0f}/s over {args.seconds:.0f} s "
+        f"(POST of 50: p50 {ms(percentile(result['post'], 0.5))}, p99 {ms(percentile(result['post'], 0.99))})"
+    )
     lags = result["lags"]
-    print(f"live: {result['snapshots']} snapshots of the city's room pushed to one viewer while writing"
-          + (f", lag from push to receipt p50 {ms(percentile(lags, 0.5))}, max {ms(max(lags))}" if lags else ""))
+    print(
+        f"live: {result['snapshots']} snapshots of the city's room pushed to one viewer while writing"
+        + (f", lag from push to receipt p50 {ms(percentile(lags, 0.5))}, max {ms(max(lags))}" if lags else "")
+    )
     row = next(i for i in result["final"]["indicators"] if i["key"] == "visit-coverage")
     expected = round((info["first"] + result["sent"]) / info["shops"], 4)
-    print(f"exact: the city's visit coverage after the run is {row['value']}; history ({info['first']} first visits "
-          f"this month) plus the {result['sent']} posted over {info['shops']} shops gives {expected}: "
-          f"{'equal' if row['value'] == expected else 'DIFFERENT'}")
+    print(
+        f"exact: the city's visit coverage after the run is {row['value']}; history ({info['first']} first visits "
+        f"this month) plus the {result['sent']} posted over {info['shops']} shops gives {expected}: "
+        f"{'equal' if row['value'] == expected else 'DIFFERENT'}"
+    )
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
 

@@ -42,17 +42,50 @@ def field(world):
     manager = worker_grids_set(user=world.staff, role=FieldRole.CUSTOMER_MANAGER, grids=[world.grid])
     inspector = worker_grids_set(user=world.member, role=FieldRole.INSPECTOR, grids=[world.grid])
     template = WorkListTemplate.objects.create(name="客户经理工作清单", role=FieldRole.CUSTOMER_MANAGER)
-    daily = WorkTask.objects.create(template=template, title="查看订单异常", cadence=Cadence.DAILY, due_hour=18,
-                                    evidence=Evidence.NOTE, sort_order=1)
-    weekly = WorkTask.objects.create(template=template, title="周例会", cadence=Cadence.WEEKLY, due_days=4,
-                                     due_hour=17, evidence=Evidence.NONE, sort_order=2)
-    monthly = WorkTask.objects.create(template=template, title="月度陈列检查", cadence=Cadence.MONTHLY, due_days=24,
-                                      due_hour=18, evidence=Evidence.CHECKLIST, checklist="价签\n陈列柜", sort_order=3)
+    daily = WorkTask.objects.create(
+        template=template,
+        title="查看订单异常",
+        cadence=Cadence.DAILY,
+        due_hour=18,
+        evidence=Evidence.NOTE,
+        sort_order=1,
+    )
+    weekly = WorkTask.objects.create(
+        template=template,
+        title="周例会",
+        cadence=Cadence.WEEKLY,
+        due_days=4,
+        due_hour=17,
+        evidence=Evidence.NONE,
+        sort_order=2,
+    )
+    monthly = WorkTask.objects.create(
+        template=template,
+        title="月度陈列检查",
+        cadence=Cadence.MONTHLY,
+        due_days=24,
+        due_hour=18,
+        evidence=Evidence.CHECKLIST,
+        checklist="价签\n陈列柜",
+        sort_order=3,
+    )
     per_shop = WorkTask.objects.create(
-        template=template, title="走访服务", cadence=Cadence.PER_SHOP, evidence=Evidence.CHECKLIST,
-        checklist="宣传政策\n检查价签\n了解需求", sort_order=4,
+        template=template,
+        title="走访服务",
+        cadence=Cadence.PER_SHOP,
+        evidence=Evidence.CHECKLIST,
+        checklist="宣传政策\n检查价签\n了解需求",
+        sort_order=4,
     )
     return SimpleNamespace(
-        world=world, shops=shops, manager=manager, inspector=inspector, template=template, daily=daily,
-        weekly=weekly, monthly=monthly, per_shop=per_shop, checklist=["宣传政策", "检查价签", "了解需求"],
+        world=world,
+        shops=shops,
+        manager=manager,
+        inspector=inspector,
+        template=template,
+        daily=daily,
+        weekly=weekly,
+        monthly=monthly,
+        per_shop=per_shop,
+        checklist=["宣传政策", "检查价签", "了解需求"],
     )

@@ -38,8 +38,10 @@ def test_a_visit_on_a_phone_moves_the_departments_cockpit_live(e2e, browser, pho
         demo_login(phone_page, base, "demo_staff")
         department = phone_page.request.get(f"{base}/api/cockpit").json()
         unit_id = department["unit"]["id"]
-        before = {c["id"]: c["colour"] for c in next(
-            i for i in department["indicators"] if i["key"] == "open-problems")["children"]}
+        before = {
+            c["id"]: c["colour"]
+            for c in next(i for i in department["indicators"] if i["key"] == "open-problems")["children"]
+        }
 
         desk = desk_context.new_page()
         demo_login(desk, base, "demo_editor")
@@ -67,8 +69,11 @@ def test_a_visit_on_a_phone_moves_the_departments_cockpit_live(e2e, browser, pho
         desk.wait_for_selector(f"[data-testid=cockpit-warnings] li:has-text('{TITLE}')", timeout=WAIT)
         grid_id = next(
             c["id"]
-            for c in next(i for i in desk.request.get(f"{base}/api/cockpit?unit={unit_id}").json()["indicators"]
-                          if i["key"] == "open-problems")["children"]
+            for c in next(
+                i
+                for i in desk.request.get(f"{base}/api/cockpit?unit={unit_id}").json()["indicators"]
+                if i["key"] == "open-problems"
+            )["children"]
             if c["colour"] != before[c["id"]]
         )
         bar = f"[data-testid=ck-bar-open-problems-{grid_id}]"

@@ -42,10 +42,22 @@ def _work(field, today: dt.date):
     token = shop_checkin_token(shop=field.shops[0], now=at(today, 15))
     again = visit_check_in(user=staff, token=token, now=at(today, 15))
     visit_finish(user=staff, visit=again, ticked=[], now=at(today, 16))
-    first = problem_raise(by=field.world.member, title="缺货", assignee=staff, grid=field.world.grid,
-                          deadline=at(today - dt.timedelta(days=1), 18), now=at(today - dt.timedelta(days=2)))
-    second = problem_raise(by=field.world.member, title="价签", assignee=staff, grid=field.world.grid,
-                           deadline=at(today, 23), now=at(today - dt.timedelta(days=2)))
+    first = problem_raise(
+        by=field.world.member,
+        title="缺货",
+        assignee=staff,
+        grid=field.world.grid,
+        deadline=at(today - dt.timedelta(days=1), 18),
+        now=at(today - dt.timedelta(days=2)),
+    )
+    second = problem_raise(
+        by=field.world.member,
+        title="价签",
+        assignee=staff,
+        grid=field.world.grid,
+        deadline=at(today, 23),
+        now=at(today - dt.timedelta(days=2)),
+    )
     problem_close(by=staff, problem=second, now=at(today, 9))
     problem_close(by=field.world.member, problem=second, now=at(today, 9, 30))
     problems_escalate(now=at(today, 12))
@@ -68,7 +80,9 @@ def _recount(unit: OrgUnit, today: dt.date) -> dict:
     from content.fieldwork.models import Visit
 
     visited_shops = set(
-        Visit.objects.filter(pk__in=[int(s.object_id.rsplit("/", 1)[1]) for s in visited]).values_list("shop", flat=True)
+        Visit.objects.filter(pk__in=[int(s.object_id.rsplit("/", 1)[1]) for s in visited]).values_list(
+            "shop", flat=True
+        )
     )
     assert len(shops) >= len(visited_shops)
     problems = mine(Statement.objects.filter(activity_type=ActivityType.FIELD_PROBLEM))

@@ -37,8 +37,10 @@ def test_the_qr_link_shows_the_shop_and_only_the_button_checks_in(field):
     visit.refresh_from_db()
     assert visit.checklist == ["宣传政策", "检查价签"] and visit.finished_at is not None
     deadline = (timezone.localtime() + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
-    response = staff.post("/fieldwork/problems/new/", {"visit": visit.pk, "title": "缺少价签", "assignee": field.world.member.pk,
-                                                       "deadline": deadline})
+    response = staff.post(
+        "/fieldwork/problems/new/",
+        {"visit": visit.pk, "title": "缺少价签", "assignee": field.world.member.pk, "deadline": deadline},
+    )
     problem = Problem.objects.get()
     assert response["Location"] == f"/fieldwork/problems/{problem.pk}/" and problem.shop == field.world.shop
     member = _client(field.world.member)
@@ -85,8 +87,11 @@ def test_the_api_answers_each_status_it_documents(field):
     staff = _client(field.world.staff)
     assert staff.get("/api/fieldwork/today").status_code == 200
     assert _client(field.world.retailer).get("/api/fieldwork/today").status_code == 403
-    far = staff.post("/api/fieldwork/check-in", {"shop": field.world.shop.pk, "latitude": 31.0, "longitude": 121.0},
-                     content_type="application/json")
+    far = staff.post(
+        "/api/fieldwork/check-in",
+        {"shop": field.world.shop.pk, "latitude": 31.0, "longitude": 121.0},
+        content_type="application/json",
+    )
     assert far.status_code == 400 and far.json()["extra"]["limit"] == 200
     token = shop_checkin_token(shop=field.world.shop)
     made = staff.post("/api/fieldwork/check-in", {"token": token}, content_type="application/json")
@@ -98,26 +103,39 @@ def test_the_api_answers_each_status_it_documents(field):
     assert again.status_code == 409
     assert staff.post("/api/fieldwork/visits/999999/finish", {}, content_type="application/json").status_code == 404
     deadline = (timezone.now() + dt.timedelta(days=1)).isoformat()
-    raised = staff.post("/api/fieldwork/problems", {"title": "断货", "assignee": field.world.member.pk,
-                                                    "deadline": deadline, "visit": visit_id},
-                        content_type="application/json")
+    raised = staff.post(
+        "/api/fieldwork/problems",
+        {"title": "断货", "assignee": field.world.member.pk, "deadline": deadline, "visit": visit_id},
+        content_type="application/json",
+    )
     assert raised.status_code == 201
     problem_id = raised.json()["id"]
-    early = staff.post(f"/api/fieldwork/problems/{problem_id}/close", {}, content_type="application/json",
-                       HTTP_ACCEPT_LANGUAGE="en")
+    early = staff.post(
+        f"/api/fieldwork/problems/{problem_id}/close", {}, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert early.status_code == 400 and early.json()["message"] == "The responsible person closes it first."
-    assert _client(field.world.retailer).post(f"/api/fieldwork/problems/{problem_id}/close", {},
-                                              content_type="application/json").status_code == 404
+    assert (
+        _client(field.world.retailer)
+        .post(f"/api/fieldwork/problems/{problem_id}/close", {}, content_type="application/json")
+        .status_code
+        == 404
+    )
     survey = Questionnaire.objects.create(title="问卷", status="open", scope="role", scope_role="retailer")
     q = Question.objects.create(questionnaire=survey, text="满意吗", kind="scale", scale_max=5)
     retailer = _client(field.world.retailer)
     assert retailer.get(f"/api/fieldwork/questionnaires/{survey.pk}").status_code == 200
     assert staff.get(f"/api/fieldwork/questionnaires/{survey.pk}").status_code == 403
-    first = retailer.post(f"/api/fieldwork/questionnaires/{survey.pk}/responses", {"answers": {str(q.pk): 5}},
-                          content_type="application/json")
+    first = retailer.post(
+        f"/api/fieldwork/questionnaires/{survey.pk}/responses",
+        {"answers": {str(q.pk): 5}},
+        content_type="application/json",
+    )
     assert first.status_code == 201
-    second = retailer.post(f"/api/fieldwork/questionnaires/{survey.pk}/responses", {"answers": {str(q.pk): 4}},
-                           content_type="application/json")
+    second = retailer.post(
+        f"/api/fieldwork/questionnaires/{survey.pk}/responses",
+        {"answers": {str(q.pk): 4}},
+        content_type="application/json",
+    )
     assert second.status_code == 409
     assert retailer.get(f"/api/fieldwork/questionnaires/{survey.pk}/results").status_code == 403
     results = _client(field.world.editor).get(f"/api/fieldwork/questionnaires/{survey.pk}/results")

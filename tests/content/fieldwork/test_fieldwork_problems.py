@@ -4,6 +4,7 @@ and the assigner have closed it; past its deadline it escalates, one level at a 
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 from conftest import at
@@ -25,8 +26,13 @@ DAY = dt.date(2026, 11, 2)
 
 def _raise(field, **extra):
     return problem_raise(
-        by=field.world.member, title="价签缺失", assignee=field.world.staff, grid=field.world.grid,
-        deadline=at(DAY + dt.timedelta(days=3)), now=at(DAY), **extra,
+        by=field.world.member,
+        title="价签缺失",
+        assignee=field.world.staff,
+        grid=field.world.grid,
+        deadline=at(DAY + dt.timedelta(days=3)),
+        now=at(DAY),
+        **extra,
     )
 
 
@@ -59,8 +65,14 @@ def test_a_problem_closes_only_when_both_sides_close_it(field):
 
 
 def test_a_problem_one_person_gave_themselves_closes_at_once(field):
-    problem = problem_raise(by=field.world.staff, title="自查", assignee=field.world.staff, grid=field.world.grid,
-                            deadline=at(DAY, 18), now=at(DAY))
+    problem = problem_raise(
+        by=field.world.staff,
+        title="自查",
+        assignee=field.world.staff,
+        grid=field.world.grid,
+        deadline=at(DAY, 18),
+        now=at(DAY),
+    )
     problem = problem_close(by=field.world.staff, problem=problem, now=at(DAY, 12))
     assert problem.status == Problem.Status.CLOSED
 
@@ -76,7 +88,7 @@ def test_an_overdue_problem_escalates_one_level_at_a_time_and_counts_as_overdue_
     assert problem.escalated_to == field.world.member  # the first staff member of the grid's department
     assert problems_escalate(now=deadline + dt.timedelta(hours=1)) == 0  # nothing new within the step
     assert _tally("overdue-problems", field.world.department) == 1
-    call_command("fieldwork_tick", now=(deadline + dt.timedelta(hours=49)).isoformat(), stdout=open("/dev/null", "w"))
+    call_command("fieldwork_tick", now=(deadline + dt.timedelta(hours=49)).isoformat(), stdout=io.StringIO())
     problem.refresh_from_db()
     assert problem.escalation_level == 2
     levels = [
@@ -93,13 +105,31 @@ def test_an_overdue_problem_escalates_one_level_at_a_time_and_counts_as_overdue_
 
 def test_handing_down_is_for_the_units_one_works_in(field):
     with pytest.raises(PermissionDenied):
-        problem_raise(by=field.world.staff, title="越权", assignee=field.world.member, grid=field.world.other_grid,
-                      deadline=at(DAY, 18), now=at(DAY))
+        problem_raise(
+            by=field.world.staff,
+            title="越权",
+            assignee=field.world.member,
+            grid=field.world.other_grid,
+            deadline=at(DAY, 18),
+            now=at(DAY),
+        )
     with pytest.raises(ApplicationError) as past:
-        problem_raise(by=field.world.staff, title="过期", assignee=field.world.member, grid=field.world.grid,
-                      deadline=at(DAY, 9), now=at(DAY))
+        problem_raise(
+            by=field.world.staff,
+            title="过期",
+            assignee=field.world.member,
+            grid=field.world.grid,
+            deadline=at(DAY, 9),
+            now=at(DAY),
+        )
     assert past.value.message == "The deadline must be in the future."
     with pytest.raises(ApplicationError):
-        problem_raise(by=field.world.staff, title="给零售户", assignee=field.world.retailer, grid=field.world.grid,
-                      deadline=at(DAY, 18), now=at(DAY))
+        problem_raise(
+            by=field.world.staff,
+            title="给零售户",
+            assignee=field.world.retailer,
+            grid=field.world.grid,
+            deadline=at(DAY, 18),
+            now=at(DAY),
+        )
     assert not Problem.objects.exists() and not Statement.objects.exists()

@@ -18,15 +18,27 @@ from core.errors import ApplicationError, PermissionDenied
 
 def _survey(world, **extra) -> tuple[Questionnaire, list[Question]]:
     survey = Questionnaire.objects.create(
-        title="零售户满意度调查", status=Questionnaire.Status.OPEN, scope=Questionnaire.Scope.GRID_SHOPS,
-        scope_unit=world.department, **extra,
+        title="零售户满意度调查",
+        status=Questionnaire.Status.OPEN,
+        scope=Questionnaire.Scope.GRID_SHOPS,
+        scope_unit=world.department,
+        **extra,
     )
-    smoke = Question.objects.create(questionnaire=survey, sort_order=1, text="是否代售电子烟?", kind="single",
-                                    choices="是\n否", skip_when="否", skip_to=3)
-    brands = Question.objects.create(questionnaire=survey, sort_order=2, text="代售哪些品牌?", kind="multiple",
-                                     choices="甲\n乙\n丙")
-    score = Question.objects.create(questionnaire=survey, sort_order=3, text="对客户经理的满意度", kind="scale",
-                                    scale_max=5)
+    smoke = Question.objects.create(
+        questionnaire=survey,
+        sort_order=1,
+        text="是否代售电子烟?",
+        kind="single",
+        choices="是\n否",
+        skip_when="否",
+        skip_to=3,
+    )
+    brands = Question.objects.create(
+        questionnaire=survey, sort_order=2, text="代售哪些品牌?", kind="multiple", choices="甲\n乙\n丙"
+    )
+    score = Question.objects.create(
+        questionnaire=survey, sort_order=3, text="对客户经理的满意度", kind="scale", scale_max=5
+    )
     remark = Question.objects.create(questionnaire=survey, sort_order=4, text="建议", kind="text", required=False)
     return survey, [smoke, brands, score, remark]
 
@@ -35,8 +47,9 @@ def _survey(world, **extra) -> tuple[Questionnaire, list[Question]]:
 def test_skip_logic_decides_which_questions_are_asked(world):
     survey, (smoke, brands, score, remark) = _survey(world)
     with pytest.raises(ApplicationError) as skipped:
-        questionnaire_respond(questionnaire=survey, user=world.retailer,
-                              answers={smoke.pk: "否", brands.pk: ["甲"], score.pk: 4})
+        questionnaire_respond(
+            questionnaire=survey, user=world.retailer, answers={smoke.pk: "否", brands.pk: ["甲"], score.pk: 4}
+        )
     assert skipped.value.message == "These questions are skipped by your answers and must stay empty."
     with pytest.raises(ApplicationError) as needed:
         questionnaire_respond(questionnaire=survey, user=world.retailer, answers={smoke.pk: "是", score.pk: 4})
@@ -44,8 +57,9 @@ def test_skip_logic_decides_which_questions_are_asked(world):
     with pytest.raises(ApplicationError):
         questionnaire_respond(questionnaire=survey, user=world.retailer, answers={smoke.pk: "否", score.pk: 6})
     assert not Response.objects.exists() and not Statement.objects.exists()
-    response = questionnaire_respond(questionnaire=survey, user=world.retailer,
-                                     answers={smoke.pk: "否", score.pk: 5, remark.pk: "  多来店里 "})
+    response = questionnaire_respond(
+        questionnaire=survey, user=world.retailer, answers={smoke.pk: "否", score.pk: 5, remark.pk: "  多来店里 "}
+    )
     assert response.answers == {str(smoke.pk): "否", str(score.pk): 5, str(remark.pk): "多来店里"}
     statement = Statement.objects.get()
     assert (statement.verb_id, statement.activity_type) == (Verb.RESPONDED, ActivityType.QUESTIONNAIRE)
@@ -59,8 +73,9 @@ def test_the_scope_says_who_may_answer_and_results_count_every_answer(world):
     survey, (smoke, brands, score, remark) = _survey(world)
     with pytest.raises(PermissionDenied):
         questionnaire_respond(questionnaire=survey, user=world.staff, answers={smoke.pk: "否", score.pk: 5})
-    questionnaire_respond(questionnaire=survey, user=world.retailer,
-                          answers={smoke.pk: "是", brands.pk: ["甲", "丙"], score.pk: 3})
+    questionnaire_respond(
+        questionnaire=survey, user=world.retailer, answers={smoke.pk: "是", brands.pk: ["甲", "丙"], score.pk: 3}
+    )
     public = Questionnaire.objects.create(title="消费者调查", status="open", scope="public", one_answer=True)
     q = Question.objects.create(questionnaire=public, text="满意吗", kind="scale", scale_max=5)
     from django.contrib.auth.models import AnonymousUser

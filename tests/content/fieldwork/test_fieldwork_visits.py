@@ -28,8 +28,9 @@ MONDAY = dt.date(2026, 11, 2)
 
 
 def test_the_plan_visits_every_shop_once_within_its_cycle_spread_over_working_days(field):
-    plan = visit_plan_create(by=field.world.staff, grid=field.world.grid, worker=field.world.staff,
-                             starts_on=MONDAY, days=28)
+    plan = visit_plan_create(
+        by=field.world.staff, grid=field.world.grid, worker=field.world.staff, starts_on=MONDAY, days=28
+    )
     stops = list(PlannedVisit.objects.filter(plan=plan))
     assert sorted(stop.shop_id for stop in stops) == sorted(shop.pk for shop in field.shops)
     assert all(MONDAY <= stop.day < MONDAY + dt.timedelta(days=28) for stop in stops)
@@ -41,10 +42,13 @@ def test_the_plan_visits_every_shop_once_within_its_cycle_spread_over_working_da
 
 
 def test_a_plan_for_a_short_cycle_still_holds_every_shop(field):
-    plan = visit_plan_create(by=field.world.staff, grid=field.world.grid, worker=field.world.staff,
-                             starts_on=MONDAY, days=3)
+    plan = visit_plan_create(
+        by=field.world.staff, grid=field.world.grid, worker=field.world.staff, starts_on=MONDAY, days=3
+    )
     assert PlannedVisit.objects.filter(plan=plan).count() == len(field.shops)
-    assert {stop.day for stop in PlannedVisit.objects.filter(plan=plan)} <= {MONDAY + dt.timedelta(days=n) for n in range(3)}
+    assert {stop.day for stop in PlannedVisit.objects.filter(plan=plan)} <= {
+        MONDAY + dt.timedelta(days=n) for n in range(3)
+    }
 
 
 def test_check_in_by_qr_code_keeps_time_and_says_so_in_a_statement(field):
@@ -79,12 +83,14 @@ def test_check_in_by_location_only_within_the_set_distance(field):
     shop = field.world.shop
     # about 555 m north of the shop
     with pytest.raises(ApplicationError) as far:
-        visit_check_in(user=field.world.staff, shop=shop, latitude=float(LAT) + 0.005, longitude=float(LNG),
-                       now=at(MONDAY))
+        visit_check_in(
+            user=field.world.staff, shop=shop, latitude=float(LAT) + 0.005, longitude=float(LNG), now=at(MONDAY)
+        )
     assert far.value.message == "You are 556 m from the shop; check in within 200 m."
     assert Visit.objects.count() == 0 and not Statement.objects.exists()
-    visit = visit_check_in(user=field.world.staff, shop=shop, latitude=float(LAT) + 0.001, longitude=float(LNG),
-                           now=at(MONDAY))
+    visit = visit_check_in(
+        user=field.world.staff, shop=shop, latitude=float(LAT) + 0.001, longitude=float(LNG), now=at(MONDAY)
+    )
     assert visit.method == Visit.Method.LOCATION and visit.distance_m == 111
     assert float(visit.latitude) == pytest.approx(float(LAT) + 0.001)
 

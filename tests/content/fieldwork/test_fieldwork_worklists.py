@@ -41,11 +41,16 @@ def test_a_tick_needs_its_evidence(field):
         task_tick(user=field.world.staff, task=field.monthly, checklist=["价签"], now=at(MONDAY, 9))
     with pytest.raises(PermissionDenied):
         task_tick(user=field.world.member, task=field.daily, note="x", now=at(MONDAY, 9))  # an inspector
-    photo_task = WorkTask.objects.create(template=field.template, title="门头拍照", cadence=Cadence.DAILY,
-                                         evidence=Evidence.PHOTO)
+    photo_task = WorkTask.objects.create(
+        template=field.template, title="门头拍照", cadence=Cadence.DAILY, evidence=Evidence.PHOTO
+    )
     with pytest.raises(ApplicationError) as kind:
-        task_tick(user=field.world.staff, task=photo_task, now=at(MONDAY, 9),
-                  photo=SimpleUploadedFile("a.txt", b"hello", content_type="text/plain"))
+        task_tick(
+            user=field.world.staff,
+            task=photo_task,
+            now=at(MONDAY, 9),
+            photo=SimpleUploadedFile("a.txt", b"hello", content_type="text/plain"),
+        )
     assert kind.value.message == "A photo is a JPEG, PNG or WebP image."
     assert not TaskItem.objects.exists() and not Statement.objects.exists()
     item = task_tick(user=field.world.staff, task=field.daily, note="无异常", now=at(MONDAY, 9))

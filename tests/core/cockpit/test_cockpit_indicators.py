@@ -3,15 +3,9 @@ equal a recount from the statements; a city's figures are read from a handful of
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-from django.utils import timezone
 
 from core.cockpit.indicators import HIGHER, LOWER, Indicator, indicator_get, indicators
-from core.cockpit.models import IndicatorTally
-from core.cockpit.selectors import cockpit_figures
-from core.cockpit.services import cockpit_rebuild
 
 
 def _indicator(better, thresholds):
@@ -20,8 +14,18 @@ def _indicator(better, thresholds):
 
 @pytest.mark.parametrize(
     ("value", "colour"),
-    [(1.0, "green"), (0.9, "green"), (0.8999, "blue"), (0.7, "blue"), (0.6999, "yellow"), (0.5, "yellow"),
-     (0.4999, "orange"), (0.3, "orange"), (0.2999, "red"), (0.0, "red")],
+    [
+        (1.0, "green"),
+        (0.9, "green"),
+        (0.8999, "blue"),
+        (0.7, "blue"),
+        (0.6999, "yellow"),
+        (0.5, "yellow"),
+        (0.4999, "orange"),
+        (0.3, "orange"),
+        (0.2999, "red"),
+        (0.0, "red"),
+    ],
 )
 def test_more_is_better_colours_at_the_edges(value, colour):
     assert _indicator(HIGHER, (0.9, 0.7, 0.5, 0.3)).colour(value) == colour
@@ -29,9 +33,19 @@ def test_more_is_better_colours_at_the_edges(value, colour):
 
 @pytest.mark.parametrize(
     ("value", "kind", "colour"),
-    [(0, "grid", "green"), (1, "grid", "blue"), (2, "grid", "yellow"), (3, "grid", "orange"), (4, "grid", "orange"),
-     (5, "grid", "red"), (2, "department", "green"), (3, "department", "blue"), (21, "department", "red"),
-     (30, "city", "green"), (301, "city", "red")],
+    [
+        (0, "grid", "green"),
+        (1, "grid", "blue"),
+        (2, "grid", "yellow"),
+        (3, "grid", "orange"),
+        (4, "grid", "orange"),
+        (5, "grid", "red"),
+        (2, "department", "green"),
+        (3, "department", "blue"),
+        (21, "department", "red"),
+        (30, "city", "green"),
+        (301, "city", "red"),
+    ],
 )
 def test_less_is_better_colours_at_the_edges_per_kind_of_unit(value, kind, colour):
     indicator = _indicator(LOWER, {"grid": (0, 1, 2, 4), "department": (2, 5, 10, 20), "default": (30, 80, 150, 300)})
@@ -40,7 +54,12 @@ def test_less_is_better_colours_at_the_edges_per_kind_of_unit(value, kind, colou
 
 def test_every_registered_indicator_has_five_colours_in_order():
     assert {i.key for i in indicators()} >= {
-        "visit-coverage", "late-tasks", "open-problems", "overdue-problems", "certification-rate", "learning-activity"
+        "visit-coverage",
+        "late-tasks",
+        "open-problems",
+        "overdue-problems",
+        "certification-rate",
+        "learning-activity",
     }
     for indicator in indicators():
         for kind in ("grid", "department", "county", "city"):
@@ -52,10 +71,22 @@ def test_every_registered_indicator_has_five_colours_in_order():
 def test_the_registered_thresholds_give_the_colours_at_their_edges():
     coverage = indicator_get("visit-coverage")
     assert [coverage.colour(v) for v in (0.9, 0.89, 0.7, 0.5, 0.3, 0.29)] == [
-        "green", "blue", "blue", "yellow", "orange", "red"]
+        "green",
+        "blue",
+        "blue",
+        "yellow",
+        "orange",
+        "red",
+    ]
     late = indicator_get("late-tasks")
     assert [late.colour(v) for v in (0.02, 0.021, 0.05, 0.1, 0.2, 0.21)] == [
-        "green", "blue", "blue", "yellow", "orange", "red"]
+        "green",
+        "blue",
+        "blue",
+        "yellow",
+        "orange",
+        "red",
+    ]
     overdue = indicator_get("overdue-problems")
     assert [overdue.colour(v, unit_kind="grid") for v in (0, 1, 2, 3)] == ["green", "yellow", "orange", "red"]
 
