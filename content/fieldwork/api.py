@@ -342,7 +342,7 @@ def _questionnaire(questionnaire_id: int) -> Questionnaire:
     return questionnaire
 
 
-@router.get("/questionnaires/{questionnaire_id}", response={200: FieldworkQuestionnaireOut, **errors(403, 404)})
+@router.get("/questionnaires/{questionnaire_id}", response={200: FieldworkQuestionnaireOut, **errors(403, 404, 422)})
 def questionnaire(request, questionnaire_id: int):
     """A questionnaire's questions, with their skip logic (for those it is sent to; public ones for anyone)."""
     found = _questionnaire(questionnaire_id)
@@ -386,7 +386,7 @@ def respond(request, questionnaire_id: int, payload: FieldworkAnswersIn):
 
 @router.get(
     "/questionnaires/{questionnaire_id}/results",
-    response={200: FieldworkResultsOut, **errors(401, 403, 404)},
+    response={200: FieldworkResultsOut, **errors(401, 403, 404, 422)},
     auth=signed_in,
 )
 def results(request, questionnaire_id: int):
