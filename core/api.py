@@ -68,7 +68,9 @@ def on_http_error(request, exc: HttpError):
 def _mount_routers() -> None:
     # Each app keeps one Router in its api.py; they are composed here, in one place.
     from content.certification.api import router as certification_router
+    from content.certification.cockpit_api import router as cockpit_router
     from content.community.api import router as community_router
+    from content.fieldwork.api import router as fieldwork_router
     from content.ideas.api import router as ideas_router
     from content.learning.api import router as learning_router
     from content.livestreams.api import router as livestreams_router
@@ -83,6 +85,8 @@ def _mount_routers() -> None:
     api.add_router("/qa/", qa_router)
     api.add_router("/livestreams/", livestreams_router)
     api.add_router("/community/", community_router)
+    api.add_router("/", cockpit_router)
+    api.add_router("/fieldwork/", fieldwork_router)
     api.add_router("/", recommender_router)
     api.add_router("/", realtime_router)
     api.add_router("/ideas/", ideas_router)

@@ -3,6 +3,7 @@
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.urls import re_path
 
+from content.certification.routing import websocket_urlpatterns as cockpit_patterns
 from content.community.routing import websocket_urlpatterns as community_patterns
 from content.ideas.routing import websocket_urlpatterns as ideas_patterns
 from content.learning.routing import websocket_urlpatterns as learning_patterns
@@ -23,6 +24,7 @@ websocket_urlpatterns = [
     *livestreams_patterns,
     *community_patterns,
     *ideas_patterns,
+    *cockpit_patterns,
     *realtime_patterns,
     re_path(r"", UnknownPathConsumer.as_asgi()),
 ]

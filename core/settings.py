@@ -40,10 +40,12 @@ INSTALLED_APPS = [
     "core.people",
     "core.activity",
     "core.home",
+    "core.cockpit",
     "content.learning",
     "content.certification",
     "content.qa",  # questions and answers on lessons
     "content.livestreams",
+    "content.fieldwork",
     "recommender",
     "realtime",
     "content.community",  # after realtime: its demo step adds rules to the pioneer index realtime seeds

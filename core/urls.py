@@ -35,6 +35,8 @@ urlpatterns = [
     path("", include("content.community.urls")),
     path("hsds/", include("content.community.hsds")),
     path("open311/v2/", include("content.community.open311")),
+    path("cockpit/", include("content.certification.cockpit_urls")),
+    path("fieldwork/", include("content.fieldwork.urls")),
 ]
 
 if settings.DEBUG:

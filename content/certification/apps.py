@@ -9,9 +9,13 @@ class CertificationConfig(AppConfig):
 
     def ready(self) -> None:
         from core.activity.services import statement_batch_handler_register
+        from core.cockpit.services import cockpit_changed_register
         from core.home.navigation import MY_PAGE, SiteLink, site_link_register
         from core.people.demo_steps import DemoStep, demo_step_register
+        from realtime.rooms import RoomKind, room_kind_register
 
+        from .cockpit_views import ROOM, room_may_watch, room_snapshot, units_changed
+        from .indicators import register as indicators_register
         from .selectors import may_see_dashboard
         from .services import statements_certify
 
@@ -24,6 +28,10 @@ class CertificationConfig(AppConfig):
         # A programme's final exam says, under its result, which certificate it led to or what is missing.
         quiz_outcome_register(final_exam_outcomes)
         demo_step_register(DemoStep(self.label, seed_demo))
+        # The digital cockpit: indicators of this app, the live room per unit, pushed when summaries move.
+        indicators_register()
+        room_kind_register(RoomKind(name=ROOM, snapshot=room_snapshot, may_watch=room_may_watch, pushes_per_second=2.0))
+        cockpit_changed_register(units_changed)
         site_link_register(SiteLink("certificates", _("My certificates"), "certification:mine", MY_PAGE, order=20))
         site_link_register(
             SiteLink(
@@ -32,6 +40,16 @@ class CertificationConfig(AppConfig):
                 "certification:dashboard",
                 MY_PAGE,
                 order=60,
+                visible=lambda request: may_see_dashboard(request.user),
+            )
+        )
+        site_link_register(
+            SiteLink(
+                "cockpit",
+                _("Digital cockpit"),
+                "cockpit:cockpit",
+                MY_PAGE,
+                order=61,
                 visible=lambda request: may_see_dashboard(request.user),
             )
         )

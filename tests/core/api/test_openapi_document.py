@@ -22,6 +22,8 @@ API_MODULES = [
     "content.livestreams.api",
     "content.community.api",
     "content.ideas.api",
+    "content.fieldwork.api",
+    "content.certification.cockpit_api",
     "realtime.api",
     "recommender.api",
 ]

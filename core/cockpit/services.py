@@ -1,0 +1,167 @@
+"""Writes of the cockpit: the statement batch handler that keeps the indicator summaries, and the rebuild.
+
+`statements_tally` costs a fixed number of queries per batch whatever its size: the units the statements
+name, the actors' units, the units above them, then one insert of missing summary rows, one locking read and
+one update of them all. After commit it tells the listeners (the cockpit page's live room) which units moved.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import date
+
+from django.db import transaction
+from django.db.models import Case, F, IntegerField, Value, When
+from django.utils import timezone
+
+from core.activity.models import Statement
+from core.people.models import OrgUnit, User
+
+from .indicators import UNIT_EXTENSION, indicators
+from .models import IndicatorTally
+
+ChangeListener = Callable[[set[int]], None]
+_listeners: list[ChangeListener] = []
+
+
+def cockpit_changed_register(listener: ChangeListener) -> None:
+    """`listener(unit_ids)` runs after commit with the units whose summaries a batch moved (the page that owns
+    the cockpit pushes to its live rooms; the spine imports no app)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def _statement_unit_code(statement: Statement) -> str | None:
+    extensions = ((statement.full or {}).get("context") or {}).get("extensions") or {}
+    code = extensions.get(UNIT_EXTENSION)
+    return code if isinstance(code, str) and code else None
+
+
+def _counted(statements: Iterable[Statement]) -> list[tuple[Statement, str, int, int]]:
+    registered = indicators()
+    found = []
+    for statement in statements:
+        if statement.voided:
+            continue
+        for indicator in registered:
+            counted = indicator.count(statement)
+            if counted and (counted[0] or counted[1]):
+                found.append((statement, indicator.key, counted[0], counted[1]))
+    return found
+
+
+def _units_of(statements: list[Statement]) -> dict[object, str]:
+    """statement id -> the path of the unit it counts for (named in its context, else the actor's unit)."""
+    codes = {code for code in (_statement_unit_code(s) for s in statements) if code}
+    by_code = dict(OrgUnit.objects.filter(code__in=codes).values_list("code", "path")) if codes else {}
+    actors = {s.actor_user_id for s in statements if s.actor_user_id and not _statement_unit_code(s)}
+    by_actor = (
+        dict(User.objects.filter(pk__in=actors, org_unit__isnull=False).values_list("pk", "org_unit__path"))
+        if actors
+        else {}
+    )
+    paths = {}
+    for statement in statements:
+        code = _statement_unit_code(statement)
+        path = by_code.get(code) if code else by_actor.get(statement.actor_user_id)
+        if path:
+            paths[statement.pk] = path
+    return paths
+
+
+def _deltas(statements: list[Statement]) -> dict[tuple[str, int, date], list[int]]:
+    counted = _counted(statements)
+    if not counted:
+        return {}
+    paths = _units_of([statement for statement, *_ in counted])
+    step = OrgUnit.steplen
+    prefixes = {path[:end] for path in set(paths.values()) for end in range(step, len(path) + 1, step)}
+    unit_ids = dict(OrgUnit.objects.filter(path__in=prefixes).values_list("path", "pk"))
+    deltas: dict[tuple[str, int, date], list[int]] = defaultdict(lambda: [0, 0])
+    for statement, key, numerator, denominator in counted:
+        path = paths.get(statement.pk)
+        if not path:
+            continue
+        day = timezone.localdate(statement.timestamp)
+        for end in range(step, len(path) + 1, step):
+            unit_id = unit_ids.get(path[:end])
+            if unit_id is not None:
+                delta = deltas[(key, unit_id, day)]
+                delta[0] += numerator
+                delta[1] += denominator
+    return {key: value for key, value in deltas.items() if value[0] or value[1]}
+
+
+def _apply(deltas: dict[tuple[str, int, date], list[int]]) -> None:
+    if not deltas:
+        return
+    IndicatorTally.objects.bulk_create(
+        [IndicatorTally(indicator=key, unit_id=unit_id, day=day) for key, unit_id, day in deltas],
+        ignore_conflicts=True,
+    )
+    wanted = set(deltas)
+    units = {unit_id for _k, unit_id, _d in deltas}
+    days = {day for _k, _u, day in deltas}
+    keys = {key for key, _u, _d in deltas}
+    # Lock in one order (by id) so two batches touching the same units never wait on each other in a circle.
+    rows = [
+        row
+        for row in IndicatorTally.objects.select_for_update()
+        .filter(unit_id__in=units, day__in=days, indicator__in=keys)
+        .order_by("pk")
+        .only("pk", "indicator", "unit_id", "day")
+        if (row.indicator, row.unit_id, row.day) in wanted
+    ]
+    if not rows:
+        return
+    numerators = [When(pk=row.pk, then=Value(deltas[(row.indicator, row.unit_id, row.day)][0])) for row in rows]
+    denominators = [When(pk=row.pk, then=Value(deltas[(row.indicator, row.unit_id, row.day)][1])) for row in rows]
+    IndicatorTally.objects.filter(pk__in=[row.pk for row in rows]).update(
+        numerator=F("numerator") + Case(*numerators, default=Value(0), output_field=IntegerField()),
+        denominator=F("denominator") + Case(*denominators, default=Value(0), output_field=IntegerField()),
+    )
+
+
+def statements_tally(statements: list[Statement]) -> None:
+    """The batch handler: add what these trusted statements count to the summaries, then tell the listeners."""
+    deltas = _deltas(statements)
+    if not deltas:
+        return
+    _apply(deltas)
+    changed = {unit_id for _k, unit_id, _d in deltas}
+    if _listeners:
+        transaction.on_commit(lambda: [listener(changed) for listener in list(_listeners)])
+
+
+def cockpit_rebuild(*, keys: Iterable[str] | None = None, chunk: int = 2000) -> int:
+    """Recount the summaries of `keys` (every indicator by default) from the trusted statements: after an app
+    registers a new indicator, or to check the running sums. Returns how many statements counted."""
+    chosen = {indicator.key for indicator in indicators()} if keys is None else set(keys)
+    counted = 0
+    with transaction.atomic():
+        IndicatorTally.objects.filter(indicator__in=chosen).delete()
+        deltas: dict[tuple[str, int, date], list[int]] = defaultdict(lambda: [0, 0])
+        batch: list[Statement] = []
+
+        def flush():
+            for key, value in _deltas(batch).items():
+                if key[0] in chosen:
+                    deltas[key][0] += value[0]
+                    deltas[key][1] += value[1]
+
+        for statement in Statement.objects.trusted().filter(voided=False).order_by("stored", "id").iterator(chunk):
+            batch.append(statement)
+            counted += 1
+            if len(batch) >= chunk:
+                flush()
+                batch = []
+        flush()
+        IndicatorTally.objects.bulk_create(
+            [
+                IndicatorTally(indicator=key, unit_id=unit_id, day=day, numerator=value[0], denominator=value[1])
+                for (key, unit_id, day), value in deltas.items()
+            ],
+            batch_size=5000,
+        )
+    return counted

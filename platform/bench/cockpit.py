@@ -1,0 +1,343 @@
+# ruff: noqa: E501, SIM115 - the setup script is a string run by manage.py shell; daphne logs live as long as daphne
+"""Benchmark: the city's digital cockpit under reading users while statements arrive.
+
+Builds its own database (gp_bench_cockpit: dropped and created), migrates it, seeds the demo city's people and
+--shops shops (`seed_demo --only people`), then writes a month of field work history straight into the statement
+store (per shop: a check-in and a finished visit on a day of the last 30, COPY in chunks) and counts the cockpit's
+summaries from it (`cockpit_rebuild`, timed). Starts --workers daphne workers with production settings and Redis,
+signs in --users staff viewers (sessions made directly) and measures:
+
+1. read: every user asks GET /api/cockpit?unit=<city> back to back for --seconds: p50/p99 and requests/s;
+2. read while writing: the same, while a trusted xAPI client posts visit statements at --rate a second (batches
+   of 50), and a websocket viewer of the city's live room (ws/cockpit/<city>/) counts the snapshots pushed and
+   their lag (receive time - sent_at); at the end the city's figure must equal the history plus everything posted.
+
+    flock /tmp/bench.lock .venv/bin/python platform/bench/cockpit.py [--shops 34000] [--users 50] [--rate 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from wsclient import RawWebSocket  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+PYTHON = ROOT / ".venv" / "bin" / "python"
+SERVER = "postgres://postgres@127.0.0.1:5432"
+DATABASE = "gp_bench_cockpit"
+VISITED = "https://w3id.org/xapi/xianfeng/verbs/visited"
+SHOP_VISIT = "https://w3id.org/xapi/xianfeng/activity-types/shop-visit"
+UNIT = "https://w3id.org/xapi/xianfeng/extensions/org-unit"
+FIRST = "https://w3id.org/xapi/xianfeng/extensions/first-visit-in-month"
+
+SETUP = r"""
+import datetime as dt, json, random, sys, time, uuid
+from django.utils import timezone
+from django.contrib.auth.hashers import make_password
+from importlib import import_module
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY
+from core.activity.models import Statement
+from core.activity.services import _insert, agent_for_user, server_authority, XAPI_VERSION
+from core.activity.iris import Verb, ActivityType
+from core.activity.items import item_iri
+from core.cockpit.indicators import UNIT_EXTENSION
+from core.cockpit.services import cockpit_rebuild
+from core.people.models import OrgUnit, Role, RoleAssignment, Shop, User
+from core.activity.services import xapi_client_create
+
+rng = random.Random(7)
+users = int(sys.argv[1])
+city = OrgUnit.objects.get(kind="city")
+managers = {u.org_unit_id: u for u in User.objects.filter(roles__role=Role.STAFF, org_unit__kind="department")}
+now = timezone.now()
+today = timezone.localdate(now)
+rows, made = [], 0
+started = time.perf_counter()
+shops = list(Shop.objects.select_related("grid").order_by("pk"))
+departments = {g.pk: g.get_parent().pk for g in OrgUnit.objects.filter(kind="grid")}
+for shop in shops:
+    actor = managers.get(departments[shop.grid_id])
+    day = today - dt.timedelta(days=rng.randint(0, 29))
+    when = timezone.make_aware(dt.datetime.combine(day, dt.time(rng.randint(9, 16), rng.randint(0, 59))))
+    for verb, extra in ((Verb.CHECKED_IN, {}), (Verb.VISITED, {"result": {"completion": True, "extensions": {
+            "https://w3id.org/xapi/xianfeng/extensions/first-visit-in-month": day.month == today.month}}})):
+        sid = str(uuid.uuid4())
+        full = {"id": sid, "actor": agent_for_user(actor), "verb": {"id": verb, "display": {"en-US": verb.rsplit("/", 1)[-1]}},
+                "object": {"objectType": "Activity", "id": item_iri(f"shop-visit:{shop.pk}{verb[-3:] == 'ted'}"),
+                           "definition": {"type": ActivityType.SHOP_VISIT, "name": {"zh-CN": shop.name}}},
+                "context": {"extensions": {UNIT_EXTENSION: shop.grid.code}}, "timestamp": when.isoformat(),
+                "stored": now.isoformat(), "authority": server_authority(), "version": XAPI_VERSION, **extra}
+        rows.append(Statement(id=sid, actor_ifi="account::" + actor.username, actor_user=actor, verb_id=verb,
+                              object_id=full["object"]["id"], object_type="Activity", activity_type=ActivityType.SHOP_VISIT,
+                              timestamp=when, stored=now, trusted=True, full=full))
+    if len(rows) >= 5000:
+        _insert(rows); made += len(rows); rows = []
+if rows:
+    _insert(rows); made += len(rows)
+inserted = time.perf_counter() - started
+started = time.perf_counter()
+counted = cockpit_rebuild()
+rebuilt = time.perf_counter() - started
+password = make_password("bench12345")
+SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
+sessions = []
+for n in range(users):
+    user, _ = User.objects.get_or_create(username=f"bench_viewer{n}", defaults={"password": password, "org_unit": city, "display_name": f"看板{n}"})
+    RoleAssignment.objects.get_or_create(user=user, role=Role.EDITOR)
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    sessions.append(session.session_key)
+client, secret = xapi_client_create(name="bench-cockpit", trusted=True)
+grids = list(OrgUnit.objects.filter(kind="grid").values_list("code", flat=True))
+first = sum(1 for f in Statement.objects.filter(verb_id=Verb.VISITED).values_list("full", flat=True)
+            if f["result"]["extensions"]["https://w3id.org/xapi/xianfeng/extensions/first-visit-in-month"])
+print(json.dumps({"first": first, "city": city.pk, "shops": len(shops), "statements": made, "insert_s": round(inserted, 1),
+                  "rebuild_s": round(rebuilt, 1), "sessions": sessions, "key": client.key, "secret": secret,
+                  "grids": grids, "manager": next(iter(managers.values())).username}))
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_env(workdir: Path, redis_db: str) -> dict:
+    return {
+        **os.environ,
+        "DATABASE_URL": f"{SERVER}/{DATABASE}",
+        "REDIS_URL": redis_db,
+        "REDIS_KEY_PREFIX": "benchcockpit",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": "bench-cockpit-fixed-key-for-sessions",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DATABASE_POOL_MAX_SIZE": "8",
+        "VAR_DIR": str(workdir),
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def manage(env: dict, *args: str) -> str:
+    result = subprocess.run(
+        [str(PYTHON), str(ROOT / "manage.py"), *args], env=env, cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        sys.exit(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
+
+
+async def readers(urls: list[str], sessions: list[str], city: int, seconds: float) -> list[float]:
+    latencies: list[float] = []
+    deadline = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=len(sessions), max_keepalive_connections=len(sessions))
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+
+        async def user(n: int) -> None:
+            url = f"{urls[n % len(urls)]}/api/cockpit?unit={city}"
+            cookies = {"sessionid": sessions[n]}
+            while time.perf_counter() < deadline:
+                started = time.perf_counter()
+                response = await client.get(url, cookies=cookies)
+                latencies.append(time.perf_counter() - started)
+                if response.status_code != 200:
+                    raise RuntimeError(f"GET answered {response.status_code}: {response.text[:200]}")
+
+        await asyncio.gather(*(user(n) for n in range(len(sessions))))
+    return latencies
+
+
+def visit_statement(grid: str, manager: str, n: int) -> dict:
+    return {
+        "id": str(uuid.uuid4()),
+        "actor": {"objectType": "Agent", "account": {"homePage": "https://xianfeng.example.cn", "name": manager}},
+        "verb": {"id": VISITED, "display": {"en-US": "visited"}},
+        "object": {
+            "objectType": "Activity",
+            "id": f"https://bench.example.cn/xapi/activities/shop-visit/{10**7 + n}",
+            "definition": {"type": SHOP_VISIT, "name": {"zh-CN": "走访"}},
+        },
+        "result": {"completion": True, "extensions": {FIRST: True}},
+        "context": {"extensions": {UNIT: grid}},
+    }
+
+
+async def writer(urls, auth, grids, manager, rate: float, seconds: float) -> tuple[int, list[float]]:
+    per_batch = 50
+    interval = per_batch / rate
+    sent, latencies, tasks = 0, [], []
+    headers = {"Content-Type": "application/json", "X-Experience-API-Version": "1.0.3"}
+    async with httpx.AsyncClient(auth=auth, headers=headers, timeout=60) as client:
+
+        async def post(body: bytes, url: str) -> None:
+            started = time.perf_counter()
+            response = await client.post(url, content=body)
+            latencies.append(time.perf_counter() - started)
+            if response.status_code != 200:
+                raise RuntimeError(f"POST answered {response.status_code}: {response.text[:300]}")
+
+        start = time.perf_counter()
+        batch = 0
+        while time.perf_counter() - start < seconds:
+            body = json.dumps(
+                [visit_statement(grids[(sent + i) % len(grids)], manager, sent + i) for i in range(per_batch)]
+            ).encode()
+            tasks.append(asyncio.create_task(post(body, f"{urls[batch % len(urls)]}/xapi/statements")))
+            sent += per_batch
+            batch += 1
+            await asyncio.sleep(max(0.0, start + batch * interval - time.perf_counter()))
+        await asyncio.gather(*tasks)
+    return sent, latencies
+
+
+class Viewer(RawWebSocket):
+    def __init__(self, path, host, session):
+        super().__init__(path, host, {"Cookie": f"sessionid={session}"})
+        self.snapshots: list[tuple[float, dict]] = []
+
+    def on_text(self, payload: bytes, received_at: float) -> None:
+        message = json.loads(payload)
+        if message.get("type") == "snapshot":
+            self.snapshots.append((time.time(), message))
+
+
+async def run(args, info, urls) -> dict:
+    sessions, city = info["sessions"], info["city"]
+    read = await readers(urls, sessions, city, args.seconds)
+    host, port = urls[0].removeprefix("http://").split(":")
+    loop = asyncio.get_running_loop()
+    _t, viewer = await loop.create_connection(
+        lambda: Viewer(f"/ws/cockpit/{city}/", host, sessions[0]), host, int(port)
+    )
+    await asyncio.wait_for(viewer.open, 30)
+    reading = asyncio.create_task(readers(urls, sessions[1:], city, args.seconds))
+    sent, post_latencies = await writer(
+        urls, (info["key"], info["secret"]), info["grids"], info["manager"], args.rate, args.seconds
+    )
+    read_while = await reading
+    await asyncio.sleep(3)  # the last coalesced push
+    from datetime import datetime
+
+    lags = [
+        received - datetime.fromisoformat(m["sent_at"]).timestamp()
+        for received, m in viewer.snapshots
+        if "sent_at" in m
+    ]
+    async with httpx.AsyncClient(timeout=30) as client:
+        final = (await client.get(f"{urls[0]}/api/cockpit?unit={city}", cookies={"sessionid": sessions[0]})).json()
+    return {
+        "read": read,
+        "read_while": read_while,
+        "sent": sent,
+        "post": post_latencies,
+        "snapshots": len(viewer.snapshots),
+        "lags": lags,
+        "final": final,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--shops", type=int, default=34000)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--rate", type=float, default=500)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/8")
+    args = parser.parse_args()
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{DATABASE}"')
+    workdir = Path(tempfile.mkdtemp(prefix="bench-cockpit-"))
+    env = server_env(workdir, args.redis)
+    started = time.perf_counter()
+    manage(env, "migrate", "-v0")
+    manage(env, "seed_demo", "--only", "people", "--shops", str(args.shops), "--no-progress", "-v0")
+    info = json.loads(
+        manage(env, "shell", "-c", SETUP.replace("sys.argv[1]", str(args.users + 1))).strip().splitlines()[-1]
+    )
+    print(
+        f"built: {info['shops']} shops, {info['statements']} statements of a month of visits "
+        f"(insert {info['insert_s']} s, summaries counted in {info['rebuild_s']} s); {time.perf_counter() - started:.0f} s"
+    )
+    processes, urls = [], []
+    try:
+        for _ in range(args.workers):
+            port = free_port()
+            processes.append(
+                subprocess.Popen(
+                    [str(PYTHON), "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "core.asgi:application"],
+                    env=env,
+                    cwd=ROOT,
+                    stdout=open(workdir / f"daphne-{port}.log", "w"),
+                    stderr=subprocess.STDOUT,
+                )
+            )
+            urls.append(f"http://127.0.0.1:{port}")
+        for url in urls:
+            for _ in range(120):
+                try:
+                    if httpx.get(url + "/", timeout=5).status_code < 500:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.5)
+        result = asyncio.run(run(args, info, urls))
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            process.wait(timeout=20)
+    ms = lambda seconds: f"{seconds * 1000:.0f} ms"  # noqa: E731
+    for name, latencies in (("read", result["read"]), ("read while writing", result["read_while"])):
+        print(
+            f"{name}: {len(latencies)} requests in {args.seconds:.0f} s ({len(latencies) / args.seconds:.0f}/s), "
+            f"p50 {ms(percentile(latencies, 0.5))}, p99 {ms(percentile(latencies, 0.99))}"
+        )
+    print(
+        f"written: {result['sent']} statements at a target of {args.rate:.0f}/s over {args.seconds:.0f} s "
+        f"(POST of 50: p50 {ms(percentile(result['post'], 0.5))}, p99 {ms(percentile(result['post'], 0.99))})"
+    )
+    lags = result["lags"]
+    print(
+        f"live: {result['snapshots']} snapshots of the city's room pushed to one viewer while writing"
+        + (f", lag from push to receipt p50 {ms(percentile(lags, 0.5))}, max {ms(max(lags))}" if lags else "")
+    )
+    row = next(i for i in result["final"]["indicators"] if i["key"] == "visit-coverage")
+    expected = round((info["first"] + result["sent"]) / info["shops"], 4)
+    print(
+        f"exact: the city's visit coverage after the run is {row['value']}; history ({info['first']} first visits "
+        f"this month) plus the {result['sent']} posted over {info['shops']} shops gives {expected}: "
+        f"{'equal' if row['value'] == expected else 'DIFFERENT'}"
+    )
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()
