@@ -128,21 +128,21 @@ def test_an_upload_whose_declared_duration_contradicts_the_file_is_refused(world
     settings.MEDIA_ROOT = tmp_path
     form = _media_form(world=world, data={"duration": "180"}, upload=(DEMO / "sample.webm").read_bytes())
     assert not form.is_valid()
-    assert form.errors["duration"] == ["The file lasts 4.0 seconds: leave the duration empty or give that."]
+    assert form.errors["duration"] == ["该文件时长 4.0 秒：请留空时长，或填写这个时长。"]
     assert not Media.objects.exists()
     close = _media_form(world=world, data={"duration": "4.4"}, upload=(DEMO / "sample.webm").read_bytes())
     assert close.is_valid(), close.errors
 
 
-def test_a_lesson_on_uploaded_media_takes_the_media_duration(world, course_tree, settings, tmp_path):
+def test_a_lesson_on_uploaded_media_takes_the_media_duration(world, admin_client, course_tree, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    form = _media_form(
-        world=world, data={"duration": ""}, upload=(DEMO / "sample.ogg").read_bytes(), name="a.ogg", kind="audio"
-    )
+    ogg = (DEMO / "sample.ogg").read_bytes()
+    form = _media_form(world=world, data={"duration": ""}, upload=ogg, name="a.ogg", kind="audio")
     assert form.is_valid(), form.errors
     media = form.save()
-    lesson = LessonPage(title="上传的音频", slug="up", kind="audio", media=media, duration_seconds=240)
-    lesson.clean()
+    lesson = _editor_saves_a_lesson(
+        admin_client, course_tree.course, kind="audio", media=media.pk, stream_url="", duration_seconds=240
+    )
     assert lesson.duration_seconds == 3
 
 
