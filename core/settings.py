@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "core.home",
     "content.learning",
     "content.certification",
+    "content.volunteering",
     "recommender",
     "realtime",
     "wagtail.contrib.forms",

@@ -31,6 +31,7 @@ urlpatterns = [
     path("me/", home_views.my_page, name="my-page"),
     path("", include("realtime.urls")),
     path("certificates/", include("content.certification.urls")),
+    path("volunteering/", include("content.volunteering.urls")),
 ]
 
 if settings.DEBUG:
