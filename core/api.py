@@ -69,6 +69,7 @@ def _mount_routers() -> None:
     # Each app keeps one Router in its api.py; they are composed here, in one place.
     from content.certification.api import router as certification_router
     from content.learning.api import router as learning_router
+    from content.volunteering.api import router as volunteering_router
     from core.people.api import router as people_router
     from realtime.api import router as realtime_router
     from recommender.api import router as recommender_router
@@ -76,6 +77,7 @@ def _mount_routers() -> None:
     api.add_router("/", people_router)
     api.add_router("/learning/", learning_router)
     api.add_router("/certification/", certification_router)
+    api.add_router("/volunteering/", volunteering_router)
     api.add_router("/", recommender_router)
     api.add_router("/", realtime_router)
 

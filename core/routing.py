@@ -4,6 +4,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.urls import re_path
 
 from content.learning.routing import websocket_urlpatterns as learning_patterns
+from content.volunteering.routing import websocket_urlpatterns as volunteering_patterns
 from realtime.routing import websocket_urlpatterns as realtime_patterns
 
 
@@ -15,4 +16,4 @@ class UnknownPathConsumer(AsyncWebsocketConsumer):
         await self.close()
 
 
-websocket_urlpatterns = [*learning_patterns, *realtime_patterns, re_path(r"", UnknownPathConsumer.as_asgi())]
+websocket_urlpatterns = [*learning_patterns, *volunteering_patterns, *realtime_patterns, re_path(r"", UnknownPathConsumer.as_asgi())]
