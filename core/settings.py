@@ -42,9 +42,9 @@ INSTALLED_APPS = [
     "core.home",
     "content.learning",
     "content.certification",
-    "content.volunteering",
     "recommender",
     "realtime",
+    "content.volunteering",  # after realtime: its demo step adds a rule to realtime's demo index
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
