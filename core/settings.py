@@ -172,12 +172,14 @@ if REDIS_URL:
             },
         }
     }
-    # Sessions read from Redis (written through to the database, the truth): no session query per request,
-    # and with Redis down the fail-open cache misses and sessions are read from the database.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Sessions read from the cache (Redis, or this process's memory in the embedded default), written through to the
+# database, the truth: no session query per request or socket, and with Redis down the fail-open cache misses and
+# sessions are read from the database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 AUTH_USER_MODEL = "people.User"
 # The sign-in throttle comes first: while an account or a client address is locked it refuses every password

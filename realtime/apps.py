@@ -10,7 +10,10 @@ class RealtimeConfig(AppConfig):
         from core.activity.services import statement_batch_handler_register
         from core.home.navigation import HEADER, MY_PAGE, SiteLink, site_link_register
 
-        from . import broadcast  # noqa: F401  (live push: listens to scores_changed)
+        from . import (
+            broadcast,  # noqa: F401  (live push: listens to scores_changed)
+            contest_cache,  # noqa: F401  (forgets a cached contest when it changes)
+        )
         from .services.scoring import statements_score
 
         # Points are written inside the statements' own transaction, a whole xAPI batch at once.

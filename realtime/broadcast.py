@@ -58,6 +58,7 @@ logger = logging.getLogger(__name__)
 NOTICE_TYPE = "leaderboard.changed"
 SNAPSHOT_LIMIT = 20
 WATCH_SECONDS = 1.0
+STANDINGS_WAIT = 0.05  # newcomers' own standings are read together, this long after the first one joins
 
 
 def pushes_per_second() -> float:
@@ -185,6 +186,8 @@ class Hub:
         self.paused = False  # Redis unreachable: boards come from the ledger and nothing is pushed
         self.unsubscribed: set[int] = set()  # contests whose group could not be joined (Redis was away)
         self.watcher: asyncio.Task | None = None
+        self.reading: dict[int, asyncio.Future] = {}  # boards being read for newcomers, one read per contest
+        self.standings_wanted: dict[int, set[LeaderboardConsumer]] = defaultdict(set)
 
     @classmethod
     def current(cls) -> Hub:
@@ -359,6 +362,56 @@ class Hub:
 
     def latest(self, contest_id: int) -> tuple[int, Frame] | None:
         return self.last_text.get(contest_id)
+
+    async def board(self, contest) -> tuple[int, Frame]:
+        """The board for a viewer who just joined: the last one pushed here (kept current by the pushes), else one
+        read shared by every viewer who arrives while it is under way, serialised once."""
+        latest = self.last_text.get(contest.pk)
+        if latest is not None:
+            return latest
+        reading = self.reading.get(contest.pk)
+        if reading is None:
+            reading = self.reading[contest.pk] = self.loop.create_future()
+            try:
+                message = await database_sync_to_async(snapshot)(contest)
+                result = (int(message["version"]), Frame(serialise(message)))
+                previous = self.last_text.get(contest.pk)
+                if contest.pk in self.viewers and (previous is None or result[0] > previous[0]):
+                    self.last_text[contest.pk] = result
+                reading.set_result(result)
+            except Exception as exc:
+                reading.set_exception(exc)
+            finally:
+                del self.reading[contest.pk]
+        return await asyncio.shield(reading)
+
+    def want_standing(self, consumer: LeaderboardConsumer) -> None:
+        """A signed-in newcomer's own standing, read together with the others' who join within `STANDINGS_WAIT`."""
+        contest_id = consumer.contest.pk
+        first = not self.standings_wanted[contest_id]
+        self.standings_wanted[contest_id].add(consumer)
+        if first:
+            self.loop.call_later(STANDINGS_WAIT, lambda: self.loop.create_task(self._newcomer_standings(contest_id)))
+
+    async def _newcomer_standings(self, contest_id: int) -> None:
+        consumers = [c for c in self.standings_wanted.pop(contest_id, ()) if c in self.viewers.get(contest_id, ())]
+        if not consumers:
+            return
+        contest = consumers[0].contest
+        try:
+            result = await database_sync_to_async(standings)(contest, {c.user_id: c.user for c in consumers})
+        except Exception:  # noqa: BLE001 - a viewer's standing is a nicety; the next change sends it
+            logger.exception("newcomers' standings in contest %s failed", contest_id)
+            return
+        frames: dict[int, Frame] = {}
+        for consumer in consumers:
+            message = result.get(consumer.user_id)
+            key = standing_key(message)
+            if key is None:
+                continue
+            if consumer.user_id not in frames:
+                frames[consumer.user_id] = Frame(serialise(message))
+            await consumer.push_standing(key, frames[consumer.user_id])
 
 
 def hubs() -> list[Hub]:

@@ -3,10 +3,11 @@ and the reads live in selectors, the coalesced fan-out in `broadcast`."""
 
 from __future__ import annotations
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from . import broadcast, fanout
+from . import broadcast, contest_cache, fanout
 
 # Close codes a client can tell apart (4000-4999 are the application's).
 CLOSE_NOT_FOUND = 4404
@@ -14,10 +15,9 @@ CLOSE_FORBIDDEN = 4403
 
 
 def _contest_for(*, slug: str, user):
-    from .models import Contest
     from .selectors import contest_visible_to
 
-    contest = Contest.objects.filter(slug=slug).first()
+    contest = contest_cache.contest_by_slug(slug)
     if contest is None:
         return None, CLOSE_NOT_FOUND
     if not contest_visible_to(contest, user):
@@ -43,7 +43,13 @@ class LeaderboardConsumer(AsyncWebsocketConsumer):
         self.user = user if user is not None and user.is_authenticated else None
         self.user_id = self.user.pk if self.user is not None else None
         slug = self.scope["url_route"]["kwargs"]["slug"]
-        contest, refusal = await database_sync_to_async(_contest_for)(slug=slug, user=self.user or user)
+        # The common case costs no database query (the connection storm of issue #17): the person came from the
+        # cache (core.people.socket_auth), a public contest comes from the cache, the board from this worker's hub.
+        contest = await sync_to_async(contest_cache.contest_cached, thread_sensitive=False)(slug)
+        if contest is contest_cache.MISSING or (contest is not None and not contest.is_public):
+            contest, refusal = await database_sync_to_async(_contest_for)(slug=slug, user=self.user or user)
+        else:
+            refusal = CLOSE_NOT_FOUND
         if contest is None:
             await self.close(code=refusal)
             return
@@ -51,22 +57,16 @@ class LeaderboardConsumer(AsyncWebsocketConsumer):
         self.hub = broadcast.Hub.current()
         self.socket = fanout.daphne_socket(self.base_send)
         await self.accept()
-        # Join first, so no push between reading the snapshot and joining is missed; versions keep order.
+        # Join first, so no push between reading the board and joining is missed; versions keep order.
         await self.hub.join(self)
-        message = await database_sync_to_async(broadcast.snapshot)(contest)
-        await self.push(int(message["version"]), fanout.Frame(broadcast.serialise(message)))
-        latest = self.hub.latest(contest.pk)
-        if latest is not None:
-            await self.push(*latest)
         if self.hub.paused:
+            message = await database_sync_to_async(broadcast.snapshot)(contest)
+            await self.push(int(message["version"]), fanout.Frame(broadcast.serialise(message)))
             await self.push_status(fanout.Frame(broadcast.serialise(broadcast.status_message(live=False))))
+        else:
+            await self.push(*await self.hub.board(contest))
         if self.user is not None:
-            mine = (await database_sync_to_async(broadcast.standings)(contest, {self.user_id: self.user})).get(
-                self.user_id
-            )
-            key = broadcast.standing_key(mine)
-            if key is not None:
-                await self.push_standing(key, fanout.Frame(broadcast.serialise(mine)))
+            self.hub.want_standing(self)  # read with the other newcomers' in one go, off the connect path
 
     async def disconnect(self, code):
         if self.contest is not None:

@@ -8,7 +8,10 @@ class PeopleConfig(AppConfig):
     verbose_name = _("People and organisations")
 
     def ready(self) -> None:
-        from . import throttle  # noqa: F401 - counts failed sign-ins (user_login_failed)
+        from . import (
+            socket_auth,  # noqa: F401 - forgets a cached person when they are saved
+            throttle,  # noqa: F401 - counts failed sign-ins (user_login_failed)
+        )
         from .demo_steps import DemoStep, demo_step_register
 
         # The demo city and its logins, the first step of `seed_demo`.

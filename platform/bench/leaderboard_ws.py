@@ -290,8 +290,8 @@ def run_reference_ticker(args) -> None:
 class Viewer(RawWebSocket):
     """A leaderboard viewer that reads only the version of each message and keeps the last board."""
 
-    def __init__(self, path: str, host: str):
-        super().__init__(path, host)
+    def __init__(self, path: str, host: str, headers: dict[str, str] | None = None):
+        super().__init__(path, host, headers)
         self.received: list[tuple[float, int]] = []
         self.last_board: bytes = b""
 
@@ -302,18 +302,20 @@ class Viewer(RawWebSocket):
             self.last_board = payload
 
 
-async def connect_viewers(ports: list[int], path: str, count: int) -> list[Viewer]:
+async def connect_viewers(ports: list[int], path: str, count: int, cookies: list[str] = ()) -> list[Viewer]:
     loop = asyncio.get_running_loop()
     viewers: list[Viewer] = []
     semaphore = asyncio.Semaphore(100)
 
     async def one(i: int) -> Viewer:
         port = ports[i % len(ports)]
+        # Signed-in viewers first, spread over the workers: cookies[j] for viewer j while there are cookies.
+        headers = {"Cookie": cookies[i]} if i < len(cookies) else None
         for attempt in range(8):
             async with semaphore:
                 try:
                     _transport, viewer = await loop.create_connection(
-                        lambda: Viewer(path, f"127.0.0.1:{port}"), "127.0.0.1", port
+                        lambda: Viewer(path, f"127.0.0.1:{port}", headers), "127.0.0.1", port
                     )
                     await asyncio.wait_for(viewer.open, 30)
                     return viewer
@@ -349,13 +351,13 @@ def stop(processes: list[subprocess.Popen]) -> None:
             process.kill()
 
 
-async def phase(name: str, args, env, contest_id: int, workdir: Path) -> dict:
-    from realtime.store import leaderboard_store
-
+def start_servers(
+    name: str, args, env, contest_id: int, workdir: Path, viewers: int | None = None
+) -> tuple[list[subprocess.Popen], list[int]]:
+    """The platform's daphne workers, or the reference's broadcast servers and ticker, ready for viewers."""
     servers: list[subprocess.Popen] = []
     ports = [free_port() for _ in range(args.workers)]
     channel = f"{env['REDIS_KEY_PREFIX']}:bench:reference"
-    duration = args.duration
     try:
         if name == "platform":
             for port in ports:
@@ -374,7 +376,7 @@ async def phase(name: str, args, env, contest_id: int, workdir: Path) -> dict:
                     "reference-server",
                     args,
                     env,
-                    ["--port", str(port), "--channel", channel, "--viewers", str(args.viewers)],
+                    ["--port", str(port), "--channel", channel, "--viewers", str(viewers or args.viewers)],
                     workdir / f"reference-{port}.log",
                 )
                 servers.append(process)
@@ -397,6 +399,66 @@ async def phase(name: str, args, env, contest_id: int, workdir: Path) -> dict:
             )
             servers.append(ticker)
             time.sleep(1)
+    except BaseException:
+        stop(servers)
+        raise
+    return servers, ports
+
+
+async def storm(name: str, args, env, contest_id: int, workdir: Path, count: int, cookies: list[str]) -> dict:
+    """The connection storm: `count` viewers open the board at once (a contest opening at 20:00); the time from
+    the first connect to the last viewer's first board, on freshly started servers."""
+    servers, ports = start_servers(name, args, env, contest_id, workdir, count)
+    viewers: list[Viewer] = []
+    try:
+        started = time.time()
+        viewers = await connect_viewers(ports, f"/ws/contests/{SLUG}/", count, cookies if name == "platform" else [])
+        connected = time.time() - started
+        deadline = time.time() + 120
+        while time.time() < deadline and not all(v.received for v in viewers):
+            await asyncio.sleep(0.05)
+        firsts = [v.received[0][0] - started for v in viewers if v.received]
+        return {
+            "phase": name,
+            "viewers": count,
+            "signed_in": len(cookies) if name == "platform" else 0,
+            "all_open_s": round(connected, 2),
+            "last_first_board_s": round(max(firsts), 2) if firsts else float("nan"),
+            "p50_first_board_s": round(percentile(firsts, 50), 2),
+            "without_board": sum(1 for v in viewers if not v.received),
+            "dropped_connections": sum(1 for v in viewers if v.closed),
+        }
+    finally:
+        for viewer in viewers:
+            viewer.transport.close()
+        stop(servers)
+
+
+def member_sessions(count: int) -> list[str]:
+    """Session cookies of `count` people on the board, signed in as a browser would be (cached_db sessions)."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.cached_db import SessionStore
+
+    from core.people.models import User
+
+    cookies = []
+    for user in User.objects.filter(username__startswith="bench_m").order_by("pk")[:count]:
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.save()
+        cookies.append(f"{settings.SESSION_COOKIE_NAME}={session.session_key}")
+    return cookies
+
+
+async def phase(name: str, args, env, contest_id: int, workdir: Path) -> dict:
+    from realtime.store import leaderboard_store
+
+    servers, ports = start_servers(name, args, env, contest_id, workdir)
+    duration = args.duration
+    try:
         started = time.time()
         viewers = await connect_viewers(ports, f"/ws/contests/{SLUG}/", args.viewers)
         connect_seconds = time.time() - started
@@ -520,9 +582,10 @@ def create_database(url: str) -> str:
 
 
 def main(args) -> None:
-    limit = raise_file_limit(args.viewers * 2 + 2000)
-    if limit < args.viewers + 500:
-        sys.exit(f"open-file limit {limit} is too low for {args.viewers} viewers")
+    most = max([args.viewers, *(int(n) for n in args.storm.split(",") if n.strip())])
+    limit = raise_file_limit(most * 2 + 2000)
+    if limit < most + 500:
+        sys.exit(f"open-file limit {limit} is too low for {most} viewers")
     url, admin_dsn, name = create_database(args.database_url)
     workdir = Path(tempfile.mkdtemp(prefix="bench-ws-"))
     env = {
@@ -548,6 +611,11 @@ def main(args) -> None:
         contest_id, _users = build_world(args.members)
         with open("/proc/loadavg") as f:
             load_before = f.read().split()[:3]
+        storms = [int(n) for n in args.storm.split(",") if n.strip()]
+        if storms:
+            run_storms(storms, args, env, contest_id, workdir, load_before)
+        if args.storm_only:
+            return
         results = [asyncio.run(phase("platform", args, env, contest_id, workdir))]
         print(json.dumps(results[-1], ensure_ascii=False), flush=True)
         if not args.skip_reference:
@@ -591,6 +659,43 @@ def main(args) -> None:
             client.delete(*keys)
 
 
+def run_storms(storms: list[int], args, env, contest_id: int, workdir: Path, load_before) -> None:
+    from django.db import connections
+
+    rows = []
+    for count in storms:
+        cookies = member_sessions(round(count * args.signed_in)) if args.signed_in else []
+        # Sessions outnumbering the members repeat people: several tabs or phones of one person.
+        cookies = [cookies[i % len(cookies)] for i in range(round(count * args.signed_in))] if cookies else []
+        connections.close_all()
+        for name in ("platform", "reference"):
+            rows.append(asyncio.run(storm(name, args, env, contest_id, workdir, count, cookies)))
+            print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
+    print()
+    print(
+        f"connection storm: workers={args.workers}, signed in={args.signed_in:.0%} of the platform's viewers; "
+        f"load average before: {' '.join(load_before)}"
+    )
+    header = (
+        "phase",
+        "viewers",
+        "signed_in",
+        "all_open_s",
+        "p50_first_board_s",
+        "last_first_board_s",
+        "without_board",
+        "dropped_connections",
+    )
+    print(" | ".join(header))
+    for row in rows:
+        print(" | ".join(str(row[h]) for h in header))
+    for platform, reference in zip(rows[::2], rows[1::2], strict=True):
+        if reference["last_first_board_s"] > 0:
+            ratio = platform["last_first_board_s"] / reference["last_first_board_s"]
+            print(f"{platform['viewers']} viewers: last first board platform/reference = {ratio:.2f}")
+    print(flush=True)
+
+
 def parse(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--viewers", type=int, default=2000)
@@ -604,6 +709,13 @@ def parse(argv=None):
     parser.add_argument("--pushes", type=float, default=4, help="pushes per second per contest")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--skip-reference", action="store_true")
+    parser.add_argument(
+        "--storm", default="2000,5000", help="viewer counts for the connection-storm phases ('' for none)"
+    )
+    parser.add_argument("--storm-only", action="store_true", help="only the connection-storm phases")
+    parser.add_argument(
+        "--signed-in", type=float, default=0.5, help="share of the platform's storm viewers with a session"
+    )
     parser.add_argument("--keep-database", action="store_true")
     parser.add_argument(
         "--database-url", default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
