@@ -9,7 +9,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from content.volunteering.models import Activity, TeamMembership
 from content.volunteering.services import activity_create, team_create
@@ -21,6 +21,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "certification")
 def tomorrow_at(hour: int) -> dt.datetime:
     local = timezone.localtime() + dt.timedelta(days=1)
     return local.replace(hour=hour, minute=0, second=0, microsecond=0)
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Services' messages in English, asserted verbatim (pages follow the request's language)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
