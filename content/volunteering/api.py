@@ -213,13 +213,13 @@ def _visible(request, activity_id: int) -> Activity:
     return activity
 
 
-@router.get("/activities", response={200: list[VolunteeringActivityListOut]})
+@router.get("/activities", response={200: list[VolunteeringActivityListOut], **errors(422)})
 def activities_list(request, category: str = ""):
     rows = selectors.upcoming_activities(user=request_person(request), category=category)[:100]
     return 200, [_activity(r["activity"]) | {"next_start": r["start"], "places_left": r["left"]} for r in rows]
 
 
-@router.get("/activities/{activity_id}", response={200: VolunteeringActivityDetailOut, **errors(403, 404)})
+@router.get("/activities/{activity_id}", response={200: VolunteeringActivityDetailOut, **errors(403, 404, 422)})
 def activity_detail(request, activity_id: int):
     activity = _visible(request, activity_id)
     return 200, _activity(activity) | {
@@ -243,7 +243,7 @@ def activity_signup(request, activity_id: int, payload: VolunteeringSignUpIn):
 
 
 @router.post(
-    "/signups/{signup_id}/cancel", auth=signed_in, response={200: VolunteeringCancelOut, **errors(401, 403, 404, 409)}
+    "/signups/{signup_id}/cancel", auth=signed_in, response={200: VolunteeringCancelOut, **errors(401, 403, 404, 409, 422)}
 )
 def signup_cancel(request, signup_id: int):
     signup = SignUp.objects.select_related("shift__activity__team").filter(pk=signup_id).first()
@@ -253,7 +253,7 @@ def signup_cancel(request, signup_id: int):
     return 200, {"cancelled": _signup(cancelled), "promoted_id": promoted.pk if promoted else None}
 
 
-@router.post("/checkin", auth=signed_in, response={200: VolunteeringCheckInOut, **errors(400, 401, 409, 422)})
+@router.post("/checkin", auth=signed_in, response={200: VolunteeringCheckInOut, **errors(400, 401, 403, 409, 422)})
 def checkin(request, payload: VolunteeringCheckInIn):
     entry, what = services.hours_scan(user=request_person(request), token=payload.token)
     return 200, {"what": what, "hours": _hours(entry)}
@@ -287,7 +287,7 @@ def me(request):
     }
 
 
-@router.get("/teams/{team_id}/report", auth=signed_in, response={200: VolunteeringTeamReportOut, **errors(401, 403, 404)})
+@router.get("/teams/{team_id}/report", auth=signed_in, response={200: VolunteeringTeamReportOut, **errors(401, 403, 404, 422)})
 def team_report(request, team_id: int):
     team = Team.objects.filter(pk=team_id).first()
     if team is None:
@@ -312,7 +312,7 @@ def team_report(request, team_id: int):
     }
 
 
-@router.get("/boards/{unit_id}", response={200: VolunteeringBoardOut, **errors(404)})
+@router.get("/boards/{unit_id}", response={200: VolunteeringBoardOut, **errors(404, 422)})
 def board(request, unit_id: int):
     unit = OrgUnit.objects.filter(pk=unit_id).first()
     if unit is None:

@@ -245,6 +245,7 @@ def main(args) -> None:
         "PYTHONUNBUFFERED": "1",
     }
     os.environ.update(env)
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # the final count is read after the watchers' loop, in it
     setup_django()
     from django.core.management import call_command
     from django.db import connections

@@ -18,6 +18,7 @@ API_MODULES = [
     "core.people.api",
     "content.learning.api",
     "content.certification.api",
+    "content.volunteering.api",
     "realtime.api",
     "recommender.api",
 ]
