@@ -75,6 +75,7 @@ def _mount_routers() -> None:
     from content.learning.api import router as learning_router
     from content.livestreams.api import router as livestreams_router
     from content.qa.api import router as qa_router
+    from content.volunteering.api import router as volunteering_router
     from core.people.api import router as people_router
     from realtime.api import router as realtime_router
     from recommender.api import router as recommender_router
@@ -87,6 +88,7 @@ def _mount_routers() -> None:
     api.add_router("/community/", community_router)
     api.add_router("/", cockpit_router)
     api.add_router("/fieldwork/", fieldwork_router)
+    api.add_router("/volunteering/", volunteering_router)
     api.add_router("/", recommender_router)
     api.add_router("/", realtime_router)
     api.add_router("/ideas/", ideas_router)

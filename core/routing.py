@@ -8,6 +8,7 @@ from content.community.routing import websocket_urlpatterns as community_pattern
 from content.ideas.routing import websocket_urlpatterns as ideas_patterns
 from content.learning.routing import websocket_urlpatterns as learning_patterns
 from content.livestreams.routing import websocket_urlpatterns as livestreams_patterns
+from content.volunteering.routing import websocket_urlpatterns as volunteering_patterns
 from realtime.routing import websocket_urlpatterns as realtime_patterns
 
 
@@ -24,6 +25,7 @@ websocket_urlpatterns = [
     *livestreams_patterns,
     *community_patterns,
     *ideas_patterns,
+    *volunteering_patterns,
     *cockpit_patterns,
     *realtime_patterns,
     re_path(r"", UnknownPathConsumer.as_asgi()),

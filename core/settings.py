@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "realtime",
     "content.community",  # after realtime: its demo step adds rules to the pioneer index realtime seeds
     "content.ideas",  # after realtime: its demo step adds a rule to the pioneer index
+    "content.volunteering",  # after realtime: its demo step adds a rule to realtime's demo index
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",

@@ -37,6 +37,7 @@ urlpatterns = [
     path("open311/v2/", include("content.community.open311")),
     path("cockpit/", include("content.certification.cockpit_urls")),
     path("fieldwork/", include("content.fieldwork.urls")),
+    path("volunteering/", include("content.volunteering.urls")),
 ]
 
 if settings.DEBUG:

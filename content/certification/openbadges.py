@@ -80,6 +80,8 @@ def evidence_narrative(certificate: Certificate) -> str:
             lines.append(f"- {item['quiz']}: {round(float(item.get('score', 0)) * 100)}%")
         elif "exam" in item:
             lines.append(f"- {item['exam']}: {round(float(item.get('score', 0)) * 100)}%")
+        elif "text" in item:
+            lines.append(f"- {item['text']}")
     return "\n".join(lines)
 
 

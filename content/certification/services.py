@@ -24,7 +24,7 @@ from core.activity.vocabulary import ActivityType, Extension, Verb
 from core.errors import ApplicationError, PermissionDenied
 
 from . import learning
-from .models import Certificate, Programme
+from .models import Certificate, Issuer, Programme
 
 REVOKED_ACTION = "certification.revoke"
 MAX_REASON_LENGTH = 300
@@ -112,6 +112,36 @@ def certificate_issue(
             timestamp=issued_at,
         )
     return certificate, True
+
+
+def badge_award(
+    *,
+    user,
+    slug: str,
+    title: str,
+    description: str,
+    criteria: str,
+    evidence: list[dict] | None = None,
+    issued_at: datetime | None = None,
+) -> tuple[Certificate, bool]:
+    """Issue the badge `slug` to `user` for something another app decided (a volunteer's star, say): the
+    programme is created on first use with the site's first issuer, has no courses and no quiz (so learning never
+    issues it), and the certificate is an ordinary Open Badges 2.0 hosted assertion with its "earned" statement.
+    Idempotent like `certificate_issue`. Evidence items may be `{"text": ...}` lines."""
+    programme = Programme.objects.filter(slug=slug).first()
+    if programme is None:
+        issuer = Issuer.objects.order_by("pk").first()
+        if issuer is None:
+            issuer = Issuer.objects.create(
+                name=settings.WAGTAIL_SITE_NAME,
+                url=settings.SITE_URL.rstrip("/") + "/",
+                email="badges@example.cn",
+            )
+        programme, _created = Programme.objects.get_or_create(
+            slug=slug,
+            defaults={"title": title, "description": description, "criteria": criteria, "issuer": issuer},
+        )
+    return certificate_issue(user=user, programme=programme, issued_at=issued_at, evidence=evidence)
 
 
 def _active_programmes() -> list[Programme]:

@@ -24,6 +24,7 @@ API_MODULES = [
     "content.ideas.api",
     "content.fieldwork.api",
     "content.certification.cockpit_api",
+    "content.volunteering.api",
     "realtime.api",
     "recommender.api",
 ]
