@@ -187,6 +187,7 @@ class Hub:
         self.watcher: asyncio.Task | None = None
         self.reading: dict[int, asyncio.Future] = {}  # boards being read for newcomers, one read per contest
         self.standings_wanted: dict[int, set[LeaderboardConsumer]] = defaultdict(set)
+        self.subscribing = asyncio.Lock()
 
     @classmethod
     def current(cls) -> Hub:
@@ -240,11 +241,14 @@ class Hub:
             self.watcher = None
 
     async def _subscribe(self, contest_id: int) -> None:
-        if self.channel is None:
-            self.channel = await self.layer.new_channel("leaderboard-hub.")
-        await self.layer.group_add(group_name(contest_id), self.channel)
-        if self.receiver is None or self.receiver.done():
-            self.receiver = self.loop.create_task(self._receive())
+        # One channel for the process: contests whose first viewers arrive together must not each make their own
+        # (the others' notices would go to a channel nobody reads).
+        async with self.subscribing:
+            if self.channel is None:
+                self.channel = await self.layer.new_channel("leaderboard-hub.")
+            if self.receiver is None or self.receiver.done():
+                self.receiver = self.loop.create_task(self._receive())
+            await self.layer.group_add(group_name(contest_id), self.channel)
 
     async def _receive(self) -> None:
         """The process's one subscription: notices from every process that records statements."""

@@ -16,8 +16,9 @@ Messages a viewer receives (DESIGN.md, "Live rooms"):
   second, serialised once per batch;
 - ``{"type": "status", "live": false|true}`` when Redis goes away and when it is back (live updates paused).
 
-Versions increase per room for a viewer (microseconds of the worker's clock, never repeated), so a client that
-reconnects to another worker keeps order within a connection.
+Versions increase per room for a viewer (microseconds of the worker's clock, never repeated; a snapshot's is taken
+when its read starts), so a client keeps the newest snapshot whatever order overlapping reads finish in; events are
+never dropped, and a client orders snapshots by their versions only.
 
 With Redis, `room_changed` and `room_send` publish one small notice through the channel layer and each worker's
 hub (one per event loop) receives it on its one channel, as the leaderboard hub does; without Redis (the embedded
@@ -239,6 +240,7 @@ class RoomHub:
         self.counts_dirty: set[str] = set()
         self.counts_task: asyncio.Task | None = None
         self.pushes = 0  # snapshot pushes made, for tests and benchmarks
+        self.subscribing = asyncio.Lock()
 
     @classmethod
     def current(cls) -> RoomHub:
@@ -321,12 +323,15 @@ class RoomHub:
             self.counts_dirty.update(rooms)
 
     async def _subscribe(self, room: str) -> None:
-        if self.channel is None:
-            self.channel = await self.layer.new_channel("room-hub.")
-        kind, key = self.kinds[room]
-        await self.layer.group_add(group_name(kind, key), self.channel)
-        if self.receiver is None or self.receiver.done():
-            self.receiver = self.loop.create_task(self._receive())
+        # One channel for the process: rooms whose first viewers arrive together must not each make their own (the
+        # others' notices would go to a channel nobody reads).
+        async with self.subscribing:
+            if self.channel is None:
+                self.channel = await self.layer.new_channel("room-hub.")
+            if self.receiver is None or self.receiver.done():
+                self.receiver = self.loop.create_task(self._receive())
+            kind, key = self.kinds[room]
+            await self.layer.group_add(group_name(kind, key), self.channel)
 
     async def _receive(self) -> None:
         backoff = 0.5
@@ -434,13 +439,15 @@ class RoomHub:
     async def read(self, kind: str, key: str) -> tuple[int, fanout.Frame]:
         """The room's snapshot now, serialised once; kept as the room's latest for viewers who connect next."""
         room = room_id(kind, key)
-        data = await database_sync_to_async(_kinds[kind].snapshot)(key, None)
+        # The version is taken before the read: when two reads overlap (a slow read under load), the one that
+        # started later saw the newer state, and viewers drop the older one whichever finishes last.
         self.versions[room] = _version(self.versions[room])
         version = self.versions[room]
+        data = await database_sync_to_async(_kinds[kind].snapshot)(key, None)
         message = {"type": "snapshot", "room": room, "version": version, "sent_at": timezone.now().isoformat()}
         message["data"] = data
         frame = fanout.Frame(serialise(message))
-        if room in self.viewers:
+        if room in self.viewers and version > self.latest.get(room, (-1, None))[0]:
             self.latest[room] = (version, frame)
         return version, frame
 

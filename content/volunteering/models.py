@@ -177,6 +177,9 @@ class Activity(index.Indexed, models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("volunteering:activity", args=[self.pk])
+
     def clean(self) -> None:
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValidationError({"ends_at": _("The activity must end after it starts.")})
@@ -185,9 +188,6 @@ class Activity(index.Indexed, models.Model):
                 recurrence.rule_validate(self.rrule)
             except ValueError as exc:
                 raise ValidationError({"rrule": str(exc)}) from exc
-
-    def get_absolute_url(self) -> str:
-        return reverse("volunteering:activity", args=[self.pk])
 
     @property
     def item_id(self) -> str:
@@ -340,6 +340,9 @@ class HoursChange(models.Model):
         verbose_name_plural = _("hours changes")
         ordering = ["pk"]
 
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.hours_before} -> {self.hours_after}"
+
 
 class StarAward(models.Model):
     """A star level a volunteer reached, with the Open Badges certificate issued for it."""
@@ -356,12 +359,18 @@ class StarAward(models.Model):
         ordering = ["user", "stars"]
         constraints = [models.UniqueConstraint(fields=["user", "stars"], name="volunteering_one_award_per_star")]
 
+    def __str__(self) -> str:
+        return f"{self.user} ★{self.stars}"
+
 
 class VolunteerProfile(models.Model):
     """How many times the person renewed their private calendar address (its token is signed with this)."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="volunteer_profile")
     calendar_version = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.user)
 
 
 class Notification(models.Model):
@@ -383,3 +392,6 @@ class Notification(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], condition=~Q(key=""), name="volunteering_notify_once")
         ]
+
+    def __str__(self) -> str:
+        return self.text

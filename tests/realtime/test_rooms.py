@@ -173,3 +173,18 @@ def test_unknown_kinds_and_bad_keys_are_refused_when_announcing():
         rooms.room_changed("no-such-kind", "1")
     with pytest.raises(ValueError, match="not a room key"):
         rooms.room_send("testroom", "../x", {})
+
+
+async def test_rooms_whose_first_viewers_arrive_together_all_get_their_changes():
+    """Two rooms opened at the same moment share the worker's one subscription (none is left on a channel that
+    nobody reads), so a change reaches both."""
+    STATE["f1"], STATE["f2"] = {"n": 0}, {"n": 0}
+    first, second = await asyncio.gather(_open("f1"), _open("f2"))
+    for viewer in (first, second):
+        await _next(viewer, "snapshot")
+    STATE["f1"], STATE["f2"] = {"n": 1}, {"n": 1}
+    await sync_to_async(_announce)(rooms.room_changed, "testroom", "f1")
+    await sync_to_async(_announce)(rooms.room_changed, "testroom", "f2")
+    for viewer in (first, second):
+        assert (await _next(viewer, "snapshot"))["data"] == {"n": 1}
+        await viewer.disconnect()

@@ -52,7 +52,7 @@
         self.version = message.version;
         if (self.handlers.snapshot) self.handlers.snapshot(message);
       } else if (message.type === "events") {
-        if (message.version > self.version) self.version = message.version;
+        // Events are never dropped: a snapshot's version orders snapshots only.
         if (self.handlers.events) self.handlers.events(message);
       } else if (message.type === "status") {
         self.paused = message.live === false;

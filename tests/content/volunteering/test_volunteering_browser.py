@@ -22,9 +22,12 @@ from django.utils import timezone
 from content.volunteering.models import Activity, Shift, SignUp, Team, TeamMembership
 from core.people.models import User
 team = Team.objects.get(memberships__user__username="demo_staff", memberships__role="leader")
-other, _ = User.objects.get_or_create(username="vol_browser_b", defaults={"display_name": "林小雨", "password": make_password("demo12345")})
+other, _ = User.objects.get_or_create(
+    username="vol_browser_b", defaults={"display_name": "林小雨", "password": make_password("demo12345")}
+)
 start = (timezone.now() + dt.timedelta(minutes=15)).replace(second=0, microsecond=0)
-activity = Activity.objects.create(team=team, title="浏览器测试：社区义诊引导", category="care", address="城西社区卫生服务站",
+activity = Activity.objects.create(
+    team=team, title="浏览器测试：社区义诊引导", category="care", address="城西社区卫生服务站",
     starts_at=start, ends_at=start + dt.timedelta(hours=2), visibility="public")
 shift = Shift.objects.create(activity=activity, label="引导", length_minutes=120, capacity=2)
 first = User.objects.filter(username__startswith="vol_00_").order_by("username").first()

@@ -28,7 +28,7 @@ def test_a_volunteer_finds_the_activity_and_signs_up_then_the_full_shift_offers_
     assert listing.status_code == 200
     assert "西湖边文明劝导" in listing.content.decode()
     page = client.get(vol.activity.get_absolute_url())
-    assert 'data-room="/ws/volunteering/%d/"' % vol.activity.pk in page.content.decode()
+    assert f'data-room="/ws/volunteering/{vol.activity.pk}/"' in page.content.decode()
     occurrence = selectors.activity_occurrences(vol.activity)[0]["start"]
     response = client.post(
         f"/volunteering/activities/{vol.activity.pk}/signup/", {"shift": vol.shift.pk, "occurrence": occurrence}

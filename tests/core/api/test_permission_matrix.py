@@ -365,7 +365,7 @@ def concrete(route: str, demo: Demo) -> list[tuple[str, str]]:
         "claim_id": str(demo.claim["id"]),
         "comment_id": "1",
         # field work: the first of each in the demo; a check-in token nobody signed
-        "token": "not-a-token",
+        "token": "not-a-token",  # field work's shop check-in and volunteering's QR: a token nobody signed
         "visit_id": "1",
         "problem_id": "1",
         "questionnaire_id": "1",
@@ -375,7 +375,6 @@ def concrete(route: str, demo: Demo) -> list[tuple[str, str]]:
         "unit_id": "1",
         "signup_id": "0",
         "entry_id": "0",
-        "token": "nothing",
     }
 
     def fill(text: str, **override) -> str:
