@@ -273,9 +273,12 @@ def programme_path(*, user, programme: Programme) -> dict:
 
 
 def programmes_in_reach(*, user) -> list[dict]:
-    """The active programmes `user` holds no valid certificate of, each with their path: furthest first."""
+    """The active programmes `user` holds no valid certificate of, each with their path: furthest first. Badges
+    other apps award (a volunteer's star, a challenge accepted) have no path through learning and are left out."""
     programmes = list(
         Programme.objects.filter(active=True)
+        .filter(Q(final_quiz__isnull=False) | Q(required_courses__isnull=False))
+        .distinct()
         .exclude(certificates__in=Certificate.objects.valid().filter(recipient=user))
         .select_related("final_quiz", "issuer")
         .prefetch_related("required_courses__course")

@@ -11,7 +11,7 @@ from certification_helpers import course_completed, course_enrolled, quiz_finish
 from django.utils import translation
 
 from content.certification.models import Certificate
-from content.certification.services import certificate_issue
+from content.certification.services import badge_award, certificate_issue
 from content.learning.models import QuizAttempt, QuizQuestion
 from core.activity.models import Statement
 
@@ -63,6 +63,15 @@ def test_my_certificates_lists_the_programmes_in_reach_until_earned(cert, client
     html = client.get("/certificates/mine/").content.decode()
     assert 'data-testid="programme-in-reach"' not in html
     assert 'data-testid="my-certificate" data-status="valid" data-programme="retail-basic"' in html
+
+
+def test_badges_other_apps_award_are_not_offered_as_paths(cert, client):
+    """A volunteer's star or a challenge's badge has no courses and no exam: nothing to work towards here."""
+    badge_award(user=cert.world.member, slug="one-star", title="一星志愿者", description="…", criteria="100 h")
+    client.force_login(cert.world.retailer)
+    html = client.get("/certificates/mine/").content.decode()
+    assert 'data-programme="retail-basic"' in html
+    assert "一星志愿者" not in text_of(html)
 
 
 def _exam_question(cert) -> QuizQuestion:
