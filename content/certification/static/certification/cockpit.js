@@ -90,7 +90,10 @@
       }
       list.appendChild(item);
     });
-    document.querySelectorAll("[data-ck-at]").forEach(function (n) { n.textContent = data.at.replace("T", " "); });
+    // When the figures were computed, as a clock time in the reader's own zone (the data carries ISO time in UTC).
+    var at = new Date(data.at);
+    var when = isNaN(at) ? data.at : at.toLocaleTimeString(document.documentElement.lang || undefined, { hour12: false });
+    document.querySelectorAll("[data-ck-at]").forEach(function (n) { n.textContent = when; });
   }
   var initial = document.getElementById("ck-data");
   if (initial) draw(JSON.parse(initial.textContent));
