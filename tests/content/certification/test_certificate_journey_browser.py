@@ -62,12 +62,24 @@ def _answer_the_exam(page) -> None:
     page.get_by_test_id("quiz-submit").click()
 
 
+def _recommended(page, url: str) -> list[tuple[str, str]]:
+    """The home page's "为你推荐" block: (item id, title) per item (the reason may name a course she took)."""
+    page.goto(url + "/")
+    page.get_by_test_id("for-you").wait_for()
+    items = page.get_by_test_id("for-you-item")
+    return [
+        (items.nth(i).get_attribute("data-item-id"), items.nth(i).locator("a, span").first.inner_text())
+        for i in range(items.count())
+    ]
+
+
 def test_a_retailer_earns_the_store_routine_certificate_through_the_pages(e2e, phone_page, demo_login):
     from playwright.sync_api import expect
 
     page = phone_page
     page.set_default_timeout(WAIT)
     demo_login(page, e2e.url, "demo_retailer")
+    recommended_before = _recommended(page, e2e.url)
 
     # "My certificates": the basic certificate she holds, and the programmes she can work towards.
     page.goto(f"{e2e.url}/certificates/mine/")
@@ -96,6 +108,13 @@ def test_a_retailer_earns_the_store_routine_certificate_through_the_pages(e2e, p
         page.get_by_test_id("next").click()
     expect(page.get_by_test_id("course-progress")).to_have_text("100%")
     expect(page.get_by_test_id("course-completed")).to_be_visible()
+
+    # The home page's recommendations answer at once (no training run): the course she is doing and has done is
+    # not among them, nor any of its lessons, and the list is not the one she saw before she began.
+    recommended_after = _recommended(page, e2e.url)
+    assert recommended_after and recommended_after != recommended_before
+    shown = " ".join(title for _item, title in recommended_after)
+    assert COURSE not in shown and not any(video in shown for video in VIDEOS), recommended_after
 
     # Back on the programme page: the course is done, and the final exam is one tap away.
     page.goto(f"{e2e.url}/certificates/programmes/{PROGRAMME_SLUG}/")
