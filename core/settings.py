@@ -44,13 +44,13 @@ INSTALLED_APPS = [
     "content.learning",
     "content.certification",
     "content.qa",  # questions and answers on lessons
-    "content.livestreams",
     "content.fieldwork",
     "recommender",
     "realtime",
     "content.community",  # after realtime: its demo step adds rules to the pioneer index realtime seeds
     "content.ideas",  # after realtime: its demo step adds a rule to the pioneer index
     "content.volunteering",  # after realtime: its demo step adds a rule to realtime's demo index
+    "content.livestreams",  # after realtime: its demo step adds rules for attending and watching streams
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",

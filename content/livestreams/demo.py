@@ -23,6 +23,7 @@ from django.core.files import File
 from django.utils import timezone
 from wagtail.models import Collection, GroupPagePermission, Site
 
+from core.activity.vocabulary import ActivityType, Verb
 from core.people.models import Shop
 
 from . import services
@@ -228,6 +229,7 @@ def seed(ctx) -> None:
     if host is None:
         ctx.stdout.write("  livestreams: no demo people, nothing seeded")
         return
+    rules = _rules()
     index = _index()
     _editor_permissions(index)
     for word in ("假货", "加微信", "刷单"):
@@ -253,7 +255,36 @@ def seed(ctx) -> None:
             services.product_pin(user=host, stream=stream, product_id=stream.products.first().pk, now=ctx.now)
         elif days < 0 and state.status == "scheduled":
             _run(ctx, stream, host, viewers)
-    ctx.stdout.write(f"  livestreams: {created} streams new, {StreamPage.objects.count()} in the schedule")
+    ctx.stdout.write(
+        f"  livestreams: {created} streams new, {StreamPage.objects.count()} in the schedule, {rules} points rules new"
+    )
+
+
+def _rules() -> int:
+    """The pioneer index's rules for streams, before the demo's attendance is recorded (so it scores)."""
+
+    from realtime.models import Dimension, Index, Rule
+    from realtime.services.rules import ruleset_version_create
+
+    pioneer = Index.objects.filter(slug="pioneer").first()
+    learning = Dimension.objects.filter(index=pioneer, code="learning").first() if pioneer else None
+    if learning is None:
+        return 0
+    created = 0
+    for name, verb, points, cap in (("参加直播课", Verb.ATTENDED, 3, 6), ("看完直播回放", Verb.WATCHED, 2, 6)):
+        if not Rule.objects.filter(dimension__index=pioneer, verb=verb, activity_type=ActivityType.LIVESTREAM).exists():
+            Rule.objects.create(
+                name=name,
+                dimension=learning,
+                verb=verb,
+                activity_type=ActivityType.LIVESTREAM,
+                points=Decimal(points),
+                daily_cap=Decimal(cap),
+            )
+            created += 1
+    if created:
+        ruleset_version_create(index=pioneer, by=None)
+    return created
 
 
 def _course_for_demo():
