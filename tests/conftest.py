@@ -445,3 +445,14 @@ def pytest_report_header(config):
     lines.append(f"DATABASE_URL={'set' if os.environ.get('DATABASE_URL') else 'unset (SQLite)'}")
     lines.append(f"REDIS_URL={'set' if os.environ.get('REDIS_URL') else 'unset'}")
     return lines
+
+
+@pytest.fixture(autouse=True)
+def _interface_language():
+    """Every test starts in the site's language (Chinese): a test that switched to English must not leak it."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

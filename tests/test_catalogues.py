@@ -77,3 +77,15 @@ def test_the_template_check_catches_bare_text():
     assert _untranslated_template_text("<p>堡垒指数：{{ name }}</p>") == ["堡垒指数："]
     assert _untranslated_template_text('<input placeholder="Search">') == ["Search"]
     assert _untranslated_template_text("<p>{% translate 'Search' %}</p>") == []
+
+
+def test_a_message_reads_the_same_in_every_app():
+    """Django merges the apps' catalogues into one: a message two apps translate differently would show whichever
+    app comes first, wherever it is used. One message, one translation."""
+    found: dict[tuple, dict[str, str]] = {}
+    for po_path in catalogues("zh_Hans"):
+        for entry in polib.pofile(str(po_path)):
+            if entry.msgstr and not entry.obsolete and not entry.msgid_plural:
+                found.setdefault((entry.msgctxt, entry.msgid), {})[str(po_path)] = entry.msgstr
+    differing = {key[1]: sorted(set(texts.values())) for key, texts in found.items() if len(set(texts.values())) > 1}
+    assert differing == {}

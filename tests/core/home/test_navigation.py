@@ -43,10 +43,16 @@ def test_my_page_links_the_retailer_to_their_pages(client, world, catalogue):
     client.force_login(world.retailer)
     links = _links(client.get(reverse("my-page")).content.decode(), "my")
     assert {key: label for key, (_href, label) in links.items()} == {
+        "notifications": "消息通知",
         "my-learning": "我的学习",
         "certificates": "我的证书",
         "my-index": "我的先锋指数",
         "branches": "支部排行榜",
+        "volunteer-me": "我的志愿服务",
+        "volunteer-stars": "我的志愿星级",
+        "my-requests": "我的诉求",
+        "fieldwork-surveys": "问卷调查",
+        "fieldwork-shop": "我的店铺走访记录",
     }
     for href, _label in links.values():
         assert client.get(href).status_code == 200, href
