@@ -456,3 +456,20 @@ def _interface_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture
+def site_home(db):
+    """The default site's home page. A transactional test before this one empties every table, and with them the
+    root page and site the migrations made: then they are made again, as the migrations would."""
+    from wagtail.models import Page, Site
+
+    from core.home.models import HomePage
+
+    site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
+    if site is not None:
+        return site.root_page.specific
+    root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
+    home = root.add_child(instance=HomePage(title="先锋学苑", slug="home"))
+    Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True, site_name="先锋学苑")
+    return home

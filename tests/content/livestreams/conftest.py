@@ -7,7 +7,6 @@ from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
-from wagtail.models import Site
 
 from content.learning.models import CourseIndexPage, CoursePage
 from content.livestreams import services
@@ -41,8 +40,8 @@ def rooms_sent(monkeypatch):
 
 
 @pytest.fixture
-def stream_world(world):
-    home = Site.objects.get(is_default_site=True).root_page.specific
+def stream_world(world, site_home):
+    home = site_home
     catalogue = home.add_child(instance=CourseIndexPage(title="学苑课程", slug="courses"))
     course = catalogue.add_child(
         instance=CoursePage(title="助农直播带货技巧", slug="farm-live", summary="直播卖农产品。", category="rural")
