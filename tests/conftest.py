@@ -462,13 +462,16 @@ def _interface_language():
 def site_home(db):
     """The default site's home page. A transactional test before this one empties every table, and with them the
     root page and site the migrations made: then they are made again, as the migrations would."""
-    from wagtail.models import Page, Site
+    from django.conf import settings
+    from wagtail.coreutils import get_supported_content_language_variant
+    from wagtail.models import Locale, Page, Site
 
     from core.home.models import HomePage
 
     site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
     if site is not None:
         return site.root_page.specific
+    Locale.objects.get_or_create(language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
     root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
     home = root.add_child(instance=HomePage(title="先锋学苑", slug="home"))
     Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True, site_name="先锋学苑")

@@ -138,7 +138,7 @@ def test_who_may_see_which_unit(town):
     assert dashboard_unit(user=w.staff, unit_id=w.grid.pk) == w.grid
     with pytest.raises(PermissionDenied) as other:
         dashboard_unit(user=w.staff, unit_id=w.other_department.pk)
-    assert other.value.message == "你只能查看自己所在的单位。"
+    assert other.value.message == "只能查看您所在的单位。"
     assert dashboard_unit(user=w.editor, unit_id=w.other_department.pk) == w.other_department
 
 

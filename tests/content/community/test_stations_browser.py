@@ -84,6 +84,8 @@ def test_villager_finds_a_station_sees_its_capacity_live_and_hears_back(e2e, bro
 
         answer = staff.post(request_path, data={"act": "reply", "text": "已通知店主，今天下午修好快递柜。"})
         assert answer.status_code == 302, answer.text
+        # The open request page hears of the reply live (and shows it) before she goes to her list.
+        expect(page.get_by_test_id("reply").last).to_have_text("已通知店主，今天下午修好快递柜。")
 
         page.goto(f"{e2e.url}/direct/mine/")
         page.get_by_test_id("my-request").first.click()
