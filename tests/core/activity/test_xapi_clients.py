@@ -9,6 +9,7 @@ import pytest
 from activity_xapi_helpers import Xapi, statement
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import translation
 
 from core.activity.models import XapiClient
 
@@ -31,7 +32,9 @@ def test_command_prints_key_and_secret_that_work(client):
 
 def test_command_refuses_a_taken_name():
     call_command("xapi_client", "LMS", stdout=StringIO())
-    with pytest.raises(CommandError, match="A client named LMS already exists."):
+    with pytest.raises(CommandError, match="名为 LMS 的客户端已存在。"):
+        call_command("xapi_client", "LMS", stdout=StringIO())
+    with translation.override("en"), pytest.raises(CommandError, match="A client named LMS already exists."):
         call_command("xapi_client", "LMS", stdout=StringIO())
     assert XapiClient.objects.get(name="LMS").trusted is False
 
