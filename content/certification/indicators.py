@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from core.activity.iris import ActivityType, Verb
-from core.cockpit.indicators import BASE_PEOPLE, BASE_SHOPS, HIGHER, MONTH, RATIO, RUNNING, SHARE, Indicator
+from core.cockpit.indicators import BASE_PEOPLE, BASE_SHOPS, HIGHER, MONTH, RATIO, RUNNING, Indicator
 
 LEARNING_DONE = {
     (Verb.COMPLETED, ActivityType.LESSON),
@@ -37,7 +37,7 @@ def register() -> None:
             base=BASE_SHOPS,
             period=RUNNING,
             better=HIGHER,
-            display=SHARE,
+            display=RATIO,  # certificates, not certified shops: more than one a shop is possible
             thresholds=(0.75, 0.6, 0.45, 0.3),
             order=60,
             help_text=_("Certificates earned by the unit's people, per shop of the unit."),

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
@@ -451,10 +452,10 @@ class Challenge(models.Model):
     """A problem the centre (or a unit with the right) sets, for teams to claim (揭榜挂帅)."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("challenge status", "Open")
         IN_PROGRESS = "in_progress", _("In progress")
         COMPLETED = "completed", _("Completed")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("challenge status", "Closed")
 
     title = models.CharField(_("title"), max_length=120)
     problem = models.TextField(_("problem"), max_length=8000)
