@@ -286,6 +286,8 @@ def talent_pool(*, q: str | None = None, skill: str | None = None, limit: int = 
         }
         for p in profiles
     ]
+    # Who has shown results comes first; a search ranks by how well it matches instead.
+    rows.sort(key=lambda r: (-(r["adopted_ideas"] + r["delivered_challenges"]), -len(r["certificates"]), r["name"]))
     if q:
         rows = search_rank(
             q,

@@ -12,7 +12,7 @@ from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
-from content.ideas import services
+from content.ideas import selectors, services
 from content.ideas.models import Idea, ModerationLog, Support
 from core.activity.models import Statement
 from core.activity.vocabulary import ActivityType, Verb
@@ -424,3 +424,19 @@ def test_a_support_pushes_each_room_once_after_commit_and_a_repeat_pushes_nothin
     with TestCase.captureOnCommitCallbacks(execute=True) as callbacks:
         services.idea_support(idea=idea, user=world.member)
     assert (callbacks, changed) == ([], [])
+
+
+@pytest.mark.django_db
+def test_the_talent_pool_lists_people_with_results_first(ideas_world):
+    world, reviewer = ideas_world.world, ideas_world.reviewer
+    people = {str(world.member): world.member, str(world.staff): world.staff}
+    for person in people.values():
+        services.talent_profile_set(user=person, skills="数据分析", intro="")
+    before = [row["name"] for row in selectors.talent_pool() if row["name"] in people]
+    second = people[before[1]]  # by name, with no results yet
+    idea = post(ideas_world.board, second)
+    services.idea_assign(idea=idea, reviewer=reviewer, by=reviewer)
+    services.idea_decide(idea=idea, by=reviewer, decision="adopt", reason="见效快")
+    after = [row for row in selectors.talent_pool() if row["name"] in people]
+    assert [row["name"] for row in after] == [before[1], before[0]]
+    assert after[0]["adopted_ideas"] == 1
