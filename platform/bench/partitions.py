@@ -9,9 +9,11 @@ produce (kept aside in `bench_statement_ddl`), with the people and the two xAPI 
 replaces the statement table with the file's rows, as one table (`--layout flat`) or declared
 `PARTITION BY RANGE (stored)` with a partition a month (`--layout part`; its primary key is (id, stored):
 PostgreSQL wants the partition key in every unique index), builds the platform's indexes and constraints
-after the COPY and vacuums and analyses it. One layout at a time: both at once would need twice the disk.
+after the COPY and vacuums and analyses it. Both layouts stay side by side (twice the disk: about 1.6 KB a
+statement each, so 29 GiB a layout at 20 million).
 
-`measure` runs, in this process, the platform's own code against whichever layout is loaded:
+`measure` runs, in this process, the platform's own code against each loaded layout in turn (renamed to
+`activity_statement`; `--rounds` alternates them, so both meet the machine's changing load alike):
 `selectors.statements_page` for the xAPI GET filters (agent, verb with since/until, activity, no filter, the
 `more` page), `selectors.statement_get` (GET ?statementId=), `services.statements_store` with batches of 100,
 and the SQL of the leaderboard rebuild's month scan (realtime/services/rules.py, by `timestamp`) and of a
@@ -21,9 +23,8 @@ or DELETE and the VACUUM that frees the space on the one table. `drop` drops the
 
     .venv/bin/python platform/bench/partitions.py generate [--rows 20000000] [--people 300000]
     .venv/bin/python platform/bench/partitions.py load --layout flat     # one table
-    /work/wt/bench-run .venv/bin/python platform/bench/partitions.py measure --retention
     .venv/bin/python platform/bench/partitions.py load --layout part     # partitioned by month
-    /work/wt/bench-run .venv/bin/python platform/bench/partitions.py measure --retention
+    /work/wt/bench-run .venv/bin/python platform/bench/partitions.py measure [--rounds 2] [--retention]
     .venv/bin/python platform/bench/partitions.py drop
 """
 
