@@ -195,7 +195,7 @@ async def run(args, env, workdir: Path, stream_id: int, host_id: int, products: 
     from content.livestreams.services import ROOM_KIND
     from realtime.rooms import publisher, room_viewer_count
 
-    ports = [free_port() for _ in range(args.workers)]
+    ports = [args.port + n for n in range(args.workers)] if args.port else [free_port() for _ in range(args.workers)]
     servers = []
     try:
         for port in ports:
@@ -355,6 +355,7 @@ def parse(argv=None):
     parser.add_argument("--duration", type=float, default=40)
     parser.add_argument("--settle", type=float, default=5)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--port", type=int, default=0, help="the first worker's port (default: any free ports)")
     parser.add_argument(
         "--database-url", default=os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gp")
     )
