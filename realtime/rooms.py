@@ -109,9 +109,10 @@ def room_changed(kind: str, key: str) -> None:
     _notify(kind, str(key), {"type": NOTICE_CHANGED, "kind": kind, "key": str(key)})
 
 
-def room_send(kind: str, key: str, payload: dict) -> None:
-    """Something happened in the room (a chat message, a reaction): every viewer gets `payload`, in order."""
-    _notify(kind, str(key), {"type": NOTICE_EVENTS, "kind": kind, "key": str(key), "items": [payload]})
+def room_send(kind: str, key: str, *payloads: dict) -> None:
+    """Something happened in the room (a chat message, a reaction): every viewer gets each payload, in order.
+    Several payloads (a batch of chat messages) go as one notice."""
+    _notify(kind, str(key), {"type": NOTICE_EVENTS, "kind": kind, "key": str(key), "items": list(payloads)})
 
 
 def _notify(kind: str, key: str, notice: dict) -> None:

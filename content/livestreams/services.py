@@ -37,7 +37,9 @@ from django.core.cache import cache as django_cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.activity.items import item_iri
 from core.activity.services import activity_record
@@ -95,9 +97,13 @@ def _now(now: datetime | None) -> datetime:
 
 
 def _room_send(stream_id: int, payload: dict) -> None:
+    transaction.on_commit(lambda: _room_send_now(stream_id, [payload]))
+
+
+def _room_send_now(stream_id: int, payloads: list[dict]) -> None:
     from realtime.rooms import room_send
 
-    transaction.on_commit(lambda: room_send(ROOM_KIND, str(stream_id), payload))
+    room_send(ROOM_KIND, str(stream_id), *payloads)
 
 
 def _room_changed(stream_id: int) -> None:
@@ -362,9 +368,9 @@ def banned_words_changed() -> None:
     django_cache.delete(BANNED_WORDS_CACHE_KEY)
 
 
-def chat_text_filter(text: str) -> str:
-    """The editors' word filter: each filtered word is shown as asterisks."""
-    pattern = banned_words_pattern()
+def chat_text_filter(text: str, pattern: re.Pattern | None) -> str:
+    """The editors' word filter (`banned_words_pattern()`, read once per batch): each filtered word is shown as
+    asterisks."""
     return pattern.sub(lambda m: "*" * len(m.group(0)), text) if pattern else text
 
 
@@ -387,31 +393,90 @@ def chat_message_out(message: ChatMessage) -> dict:
 def chat_post(*, user, stream: StreamPage, text: str, now: datetime | None = None) -> ChatMessage:
     """A viewer writes in the chat: signed in, allowed to watch, not muted, within the length and rate limits.
     The filtered text goes to every viewer."""
-    _require_signed_in(user)
-    _require(may_watch(user, stream), _("This stream is not for you."))
-    now = _now(now)
-    text = (text or "").strip()
+    (outcome,) = chat_post_many(stream=stream, posts=[ChatPost(user=user, text=text)], now=now)
+    if isinstance(outcome, ApplicationError):
+        raise outcome
+    return outcome
+
+
+@dataclass(frozen=True)
+class ChatPost:
+    user: object
+    text: str
+
+
+def _too_long_text() -> str:
+    return _("A message holds at most %(limit)d characters.") % {"limit": CHAT_MAX_CHARS}
+
+
+_too_long = lazy(_too_long_text, str)
+
+
+def _chat_refusal(post: ChatPost, stream: StreamPage, watchers: dict) -> ApplicationError | None:
+    """What is wrong with one message before the stream's state is read (no database work for open streams)."""
+    if not _signed_in(post.user):
+        return PermissionDenied(gettext_lazy("Sign in first."))
+    if post.user.pk not in watchers:
+        watchers[post.user.pk] = may_watch(post.user, stream)
+    if not watchers[post.user.pk]:
+        return PermissionDenied(gettext_lazy("This stream is not for you."))
+    text = (post.text or "").strip()
     if not text:
-        raise ApplicationError(_("Write something first."))
+        return ApplicationError(gettext_lazy("Write something first."))
     if len(text) > CHAT_MAX_CHARS:
-        raise ApplicationError(
-            _("A message holds at most %(limit)d characters.") % {"limit": CHAT_MAX_CHARS},
+        return ApplicationError(
+            _too_long(),
             extra={"limit": CHAT_MAX_CHARS},
         )
-    state = _state(stream)
-    if state.status == Status.ENDED:
-        raise ApplicationError(_("This stream has ended; the chat is closed."), status=409)
-    if StreamMute.objects.filter(stream=stream, user=user).exists():
-        raise PermissionDenied(_("You are muted in this stream."))
-    if not _within_rate(CHAT_RATE, "chat", stream.pk, user.pk):
-        raise ApplicationError(_("You are writing too fast; wait a moment."), status=429)
+    return None
+
+
+def chat_post_many(
+    *, stream: StreamPage, posts: list[ChatPost], now: datetime | None = None
+) -> list[ChatMessage | ApplicationError]:
+    """Chat messages for one stream, in the order they arrived (a room socket's batch, or one from `chat_post`):
+    each is checked as one would be, and those accepted are written in one transaction and reach the room as one
+    event batch, in this order. Returns each post's message or its refusal (translated when shown: a batch holds
+    people of several languages).
+
+    The stream's state row is locked while the batch is checked and written, as `stream_mute` locks it: a mute
+    either sees this batch's messages (and takes them down) or this batch sees the mute."""
+    now = _now(now)
+    watchers: dict = {}
+    outcomes: list[ChatMessage | ApplicationError | None] = [_chat_refusal(post, stream, watchers) for post in posts]
+    if all(outcome is not None for outcome in outcomes):
+        return outcomes
     with transaction.atomic():
-        message = ChatMessage.objects.create(
-            stream=stream, author=user, text=chat_text_filter(text), sent_at=now, offset_seconds=_offset(state, now)
-        )
-        payload = chat_message_out(message)
-        _room_send(stream.pk, payload)
-    return message
+        state = _state(stream, lock=True)
+        ended = state.status == Status.ENDED
+        authors = {post.user.pk for post, outcome in zip(posts, outcomes, strict=True) if outcome is None}
+        muted = set(StreamMute.objects.filter(stream=stream, user_id__in=authors).values_list("user_id", flat=True))
+        pattern = banned_words_pattern()
+        offset = _offset(state, now)
+        accepted = []
+        for n, post in enumerate(posts):
+            if outcomes[n] is not None:
+                continue
+            if ended:
+                outcomes[n] = ApplicationError(gettext_lazy("This stream has ended; the chat is closed."), status=409)
+            elif post.user.pk in muted:
+                outcomes[n] = PermissionDenied(gettext_lazy("You are muted in this stream."))
+            elif not _within_rate(CHAT_RATE, "chat", stream.pk, post.user.pk):
+                outcomes[n] = ApplicationError(gettext_lazy("You are writing too fast; wait a moment."), status=429)
+            else:
+                outcomes[n] = ChatMessage(
+                    stream=stream,
+                    author=post.user,
+                    text=chat_text_filter(post.text.strip(), pattern),
+                    sent_at=now,
+                    offset_seconds=offset,
+                )
+                accepted.append(outcomes[n])
+        if accepted:
+            ChatMessage.objects.bulk_create(accepted)  # in order: their ids increase as they arrived
+            payloads = [chat_message_out(message) for message in accepted]
+            transaction.on_commit(lambda: _room_send_now(stream.pk, payloads))
+    return outcomes
 
 
 def chat_message_delete(*, user, message: ChatMessage, now: datetime | None = None) -> ChatMessage:
@@ -435,6 +500,7 @@ def stream_mute(*, user, stream: StreamPage, person, now: datetime | None = None
         raise ApplicationError(_("The host and moderators cannot be muted."))
     now = _now(now)
     with transaction.atomic():
+        _state(stream, lock=True)  # after any chat batch being written, before the next (chat_post_many)
         mute, _created = StreamMute.objects.get_or_create(
             stream=stream, user=person, defaults={"muted_by": user, "muted_at": now}
         )

@@ -70,7 +70,9 @@ def wait_http(url: str, process: subprocess.Popen, timeout: float = 90) -> None:
     raise RuntimeError(f"{url} did not answer")
 
 
-def create_database(url: str):
+def create_database(url: str, template: str = ""):
+    """A fresh database for this run; with `template`, a copy of that migrated database (made on first use), which
+    saves the migrations' minutes on a loaded machine."""
     import dj_database_url
     import psycopg
 
@@ -79,11 +81,20 @@ def create_database(url: str):
     dsn = f"host={db['HOST'] or '127.0.0.1'} port={db['PORT'] or 5432} user={db['USER']} dbname=postgres"
     if db.get("PASSWORD"):
         dsn += f" password={db['PASSWORD']}"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    server = f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}", dsn, name
+        if template and not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [template]).fetchone():
+            conn.execute(f'CREATE DATABASE "{template}"')
+            subprocess.run(  # noqa: S603
+                [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
+                cwd=ROOT,
+                env={**os.environ, "DATABASE_URL": f"{server}/{template}", "REDIS_URL": ""},
+                check=True,
+            )
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    return f"{server}/{name}", dsn, name
 
 
 def build_world(chatters: int):
@@ -173,6 +184,14 @@ async def connect(ports: list[int], path: str, count: int, cookies: list[str]) -
     return list(await asyncio.gather(*(one(i) for i in range(count))))
 
 
+async def loop_lag(lags: list[float], period: float = 0.05) -> None:
+    """How late a 50 ms timer fires in this process: the load generator's own share of the measured delays."""
+    while True:
+        expected = time.monotonic() + period
+        await asyncio.sleep(period)
+        lags.append(max(0.0, time.monotonic() - expected))
+
+
 def pin(stream_id: int, host_id: int, product_id: int) -> float:
     """The host pins a product (the real service); returns the commit time."""
     from django.db import transaction
@@ -195,7 +214,7 @@ async def run(args, env, workdir: Path, stream_id: int, host_id: int, products: 
     from content.livestreams.services import ROOM_KIND
     from realtime.rooms import publisher, room_viewer_count
 
-    ports = [free_port() for _ in range(args.workers)]
+    ports = [args.port + n for n in range(args.workers)] if args.port else [free_port() for _ in range(args.workers)]
     servers = []
     try:
         for port in ports:
@@ -208,6 +227,7 @@ async def run(args, env, workdir: Path, stream_id: int, host_id: int, products: 
             )
             servers.append(process)
             wait_http(f"http://127.0.0.1:{port}/api/livestreams/streams/{stream_id}/room", process)
+        lags: list[float] = []
         started = time.monotonic()
         viewers = await connect(ports, f"/ws/livestreams/{stream_id}/", args.viewers, cookies)
         connect_seconds = time.monotonic() - started
@@ -220,6 +240,7 @@ async def run(args, env, workdir: Path, stream_id: int, host_id: int, products: 
         interval = 1.0 / args.rate
         t0 = time.monotonic()
         seq = 0
+        lag_task = asyncio.create_task(loop_lag(lags))
         next_switch = t0 + args.switch
         switch_n = 0
         while time.monotonic() - t0 < args.duration:
@@ -239,6 +260,7 @@ async def run(args, env, workdir: Path, stream_id: int, host_id: int, products: 
                 pins.append((product, committed))
                 next_switch += args.switch
         await asyncio.sleep(args.settle)
+        lag_task.cancel()
         stored = {
             int(text[1:])
             for text in await loop.run_in_executor(
@@ -281,6 +303,9 @@ async def run(args, env, workdir: Path, stream_id: int, host_id: int, products: 
             "pin_p50_ms": round(percentile(pin_delays, 50) * 1000, 1),
             "pin_p99_ms": round(percentile(pin_delays, 99) * 1000, 1),
             "lost_to_connected_viewers": lost,
+            # How late this process's own loop ran (it receives every viewer's frames): part of every delay above.
+            "client_loop_lag_p50_ms": round(percentile(lags, 50) * 1000, 1),
+            "client_loop_lag_p99_ms": round(percentile(lags, 99) * 1000, 1),
             "connect_seconds": round(connect_seconds, 1),
         }
     finally:
@@ -297,7 +322,7 @@ def main(args) -> None:
     limit = raise_file_limit(args.viewers * 2 + 2000)
     if limit < args.viewers + 500:
         sys.exit(f"open-file limit {limit} is too low for {args.viewers} viewers")
-    url, admin_dsn, name = create_database(args.database_url)
+    url, admin_dsn, name = create_database(args.database_url, args.template)
     workdir = Path(tempfile.mkdtemp(prefix="bench-stream-"))
     env = {
         **os.environ,
@@ -355,6 +380,8 @@ def parse(argv=None):
     parser.add_argument("--duration", type=float, default=40)
     parser.add_argument("--settle", type=float, default=5)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--port", type=int, default=0, help="the first worker's port (default: any free ports)")
+    parser.add_argument("--template", default="", help="copy this migrated database (made on first use)")
     parser.add_argument(
         "--database-url", default=os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gp")
     )

@@ -34,7 +34,9 @@ def rooms_sent(monkeypatch):
     sent = []
     import realtime.rooms
 
-    monkeypatch.setattr(realtime.rooms, "room_send", lambda kind, key, payload: sent.append((kind, key, payload)))
+    monkeypatch.setattr(
+        realtime.rooms, "room_send", lambda kind, key, *payloads: sent.extend((kind, key, p) for p in payloads)
+    )
     monkeypatch.setattr(realtime.rooms, "room_changed", lambda kind, key: sent.append((kind, key, None)))
     return sent
 

@@ -183,6 +183,52 @@ def test_a_muted_persons_messages_reach_nobody(stream_world, rooms_sent, django_
     assert services.chat_post(user=w.retailer, stream=w.stream, text="谢谢主播").pk
 
 
+def test_a_batch_of_chat_is_checked_message_by_message_and_written_and_sent_once(
+    stream_world, monkeypatch, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    """What a room socket's batch does (consumers.ChatQueue): each message meets every rule on its own; those
+    accepted are stored in arrival order in one transaction and reach the room as one notice."""
+    import realtime.rooms
+
+    w = stream_world
+    _live(w)
+    services.stream_mute(user=w.staff, stream=w.stream, person=w.villager)
+    for n in range(5):  # the member has used up the rate limit
+        services.chat_post(user=w.member, stream=w.stream, text=f"第{n}条")
+    BannedWord.objects.create(word="假货")
+    services.banned_words_changed()
+    notices = []
+    monkeypatch.setattr(realtime.rooms, "room_send", lambda kind, key, *payloads: notices.append(payloads))
+    posts = [
+        services.ChatPost(user=w.retailer, text="一 假货"),
+        services.ChatPost(user=w.villager, text="我被禁言了"),
+        services.ChatPost(user=w.editor, text="好" * (services.CHAT_MAX_CHARS + 1)),
+        services.ChatPost(user=w.member, text="第6条"),
+        services.ChatPost(user=None, text="匿名"),
+        services.ChatPost(user=w.editor, text="二"),
+        services.ChatPost(user=w.retailer, text="三"),
+    ]
+    # SAVEPOINT, the state locked, the mutes, the word list, one INSERT, RELEASE: whatever the batch's size.
+    with django_capture_on_commit_callbacks(execute=True), django_assert_num_queries(6):
+        outcomes = services.chat_post_many(stream=w.stream, posts=posts)
+    refusals = [(o.status, o.message) for o in outcomes if isinstance(o, ApplicationError)]
+    assert refusals == [
+        (403, "You are muted in this stream."),
+        (400, "A message holds at most 200 characters."),
+        (429, "You are writing too fast; wait a moment."),
+        (403, "Sign in first."),
+    ]
+    stored = [o for o in outcomes if isinstance(o, ChatMessage)]
+    assert [m.text for m in stored] == ["一 **", "二", "三"]
+    assert [m.pk for m in stored] == sorted(m.pk for m in stored)
+    assert list(ChatMessage.objects.filter(pk__gte=stored[0].pk).values_list("text", flat=True).order_by("pk")) == [
+        "一 **",
+        "二",
+        "三",
+    ]
+    assert notices == [tuple(services.chat_message_out(m) for m in stored)]
+
+
 def test_the_host_deletes_a_message_for_everyone(stream_world, rooms_sent, django_capture_on_commit_callbacks):
     w = stream_world
     _live(w)
