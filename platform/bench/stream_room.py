@@ -330,6 +330,7 @@ def main(args) -> None:
         "REDIS_URL": args.redis_url,
         "REDIS_KEY_PREFIX": f"benchstream{os.getpid()}",
         "DJANGO_DEBUG": "false",
+        "DATABASE_POOL_MAX_SIZE": "8",  # pooled connections per worker, as in production (env.example)
         "DJANGO_SECRET_KEY": "bench-only-" + base64.b64encode(os.urandom(24)).decode(),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
