@@ -6,8 +6,10 @@
 
 A province-sized catalogue lives in its own database (gp_bench_stations), built once and reused: --stations
 stations spread over Zhejiang (27.0-31.0 N, 118.0-122.5 E), each hosted by its own shop in one of 2,000 villages,
-15 services each from the 36 of the catalogue (300,000 offered services at 20,000 stations), weekly hours (a
-fifth of the stations open past midnight on weekends), and a closure at one station in twenty. Two daphne workers
+15 services each from the 36 of the catalogue (300,000 offered services at 20,000 stations), weekly hours (one
+station in ten open day and night, a fifth open past midnight on weekends, the rest 7:30-21:00; "open now" is
+judged at the moment of the run, so the hour of the run is part of its figures), and a closure at one station in
+twenty. Two daphne workers
 (DEBUG off, Redis cache) serve it. This process plays N users with learning.py's small keep-alive HTTP client:
 
 1. search: each user asks GET /api/community/stations for the 20 nearest stations from a random point of the
@@ -79,10 +81,13 @@ if Station.objects.count() < N:
             copy = cursor.copy  # psycopg 3
             with copy("COPY community_weeklyhours (uuid, station_id, weekday, opens, closes) FROM STDIN") as rows:
                 for station in stations:
-                    late = rng.random() < 0.2
+                    draw = rng.random()
                     for day in range(7):
-                        closes = dt.time(1) if late and day >= 4 else dt.time(21)
-                        rows.write_row((uuid.uuid4(), station.pk, day, dt.time(7, 30), closes))
+                        if draw < 0.1:  # open day and night
+                            opens, closes = dt.time(0), dt.time(0)
+                        else:
+                            opens, closes = dt.time(7, 30), dt.time(1) if draw < 0.3 and day >= 4 else dt.time(21)
+                        rows.write_row((uuid.uuid4(), station.pk, day, opens, closes))
             with copy("COPY community_offer (uuid, location_uuid, station_id, kind_id, note, cost, eligibility,"
                       " capacity, active, updated_at) FROM STDIN") as rows:
                 for station in stations:
@@ -160,6 +165,7 @@ def main() -> None:
     parser.add_argument("--per-page", type=int, default=500)
     parser.add_argument("--port", type=int, default=None, help="first port of the workers (default: free ones)")
     parser.add_argument("--build-only", action="store_true", help="build the catalogue and stop")
+    parser.add_argument("--no-paging", action="store_true", help="leave out the HSDS paging phase")
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
     args = parser.parse_args()
 
@@ -200,6 +206,9 @@ def main() -> None:
             asyncio.run(run_phase("search, 1 s pauses", urls, args.users, args.seconds, search, think=args.think)),
             asyncio.run(run_phase("search, back to back", urls, args.users, args.seconds, search)),
         ]
+        if args.no_paging:
+            print(json.dumps({"stations": stations, "offers": offers, "phases": results}))
+            return
         paging = page_through(urls[0], args.per_page)
         print(
             f"HSDS paging: {paging['pages']} pages of {args.per_page}, {paging['services']} services "
