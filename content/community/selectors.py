@@ -17,8 +17,9 @@ from django.utils import timezone
 from content.learning.text import BODY, LABEL, TITLE, best_first, characters_matched, parse_query, rank, word_matches
 
 from .geo import bounding_box, distance_km
-from .hours import Exception_, Period, is_open, next_change
+from .hours import Exception_, Period, is_open, local_now, next_change
 from .models import (
+    DEFAULT_TIME_ZONE,
     DirectRequest,
     HoursException,
     Offer,
@@ -90,8 +91,45 @@ def village_centre(village_id: int) -> tuple[float, float] | None:
     return found["lat"], found["lon"]
 
 
-def _filtered(*, category: str = "", service: str = "", q: str = ""):
+def _open_periods(now: dt.datetime) -> Q:
+    """Weekly periods open at `now` in the default time zone: today's begun and not ended, or yesterday's that run
+    past midnight and have not ended yet (hours.py's rule for a period, as a condition on the rows)."""
+    local = local_now(now, DEFAULT_TIME_ZONE)
+    today, at = local.weekday(), local.time()
+    past_midnight = Q(closes__lte=F("opens"))
+    return Q(weekday=today, opens__lte=at) & (Q(closes__gt=at) | past_midnight) | (
+        Q(weekday=(today - 1) % 7, closes__gt=at) & past_midnight
+    )
+
+
+def _may_be_open(now: dt.datetime, service: str) -> Q:
+    """A condition every station open at `now` meets, so that "open now" is asked of the database first and a
+    search at night does not judge the whole catalogue in Python. It lets through more than it should (a closure
+    today, a service's own hours that are shut, stations in another time zone); `_judge` decides each candidate
+    with hours.is_open, the one place for the rule."""
+    local = local_now(now, DEFAULT_TIME_ZONE).date()
+    periods = _open_periods(now)
+    condition = (
+        ~Q(time_zone=DEFAULT_TIME_ZONE)
+        | Exists(WeeklyHours.objects.filter(periods, station=OuterRef("pk")))
+        # Exceptions with hours of their own replace the weekly ones on the days they cover (today or yesterday).
+        | Exists(
+            HoursException.objects.filter(
+                station=OuterRef("pk"), closed=False, starts_on__lte=local, ends_on__gte=local - dt.timedelta(days=1)
+            )
+        )
+    )
+    if service:
+        condition |= Exists(
+            OfferHours.objects.filter(periods, offer__station=OuterRef("pk"), offer__kind__code=service)
+        )
+    return condition
+
+
+def _filtered(*, category: str = "", service: str = "", q: str = "", open_at: dt.datetime | None = None):
     stations = Station.objects.filter(status=Station.Status.ACTIVE)
+    if open_at is not None:
+        stations = stations.filter(_may_be_open(open_at, service))
     if service:
         stations = stations.filter(
             Exists(Offer.objects.filter(station=OuterRef("pk"), active=True, kind__code=service))
@@ -137,7 +175,7 @@ def station_search(
         centre = village_centre(village_id)
         if centre:
             latitude, longitude = centre
-    stations, query = _filtered(category=category, service=service, q=q)
+    stations, query = _filtered(category=category, service=service, q=q, open_at=now if open_now else None)
     stations = stations.select_related("village")
     has_position = latitude is not None and longitude is not None
     hits: list[StationHit] = []
@@ -154,27 +192,39 @@ def station_search(
             F("longitude") - longitude
         ) * (cos_lat * cos_lat)
         ordered = stations.annotate(approx=approx).order_by("approx", "pk")
-        # Few answers in all: no need to look in boxes first.
-        radii = SEARCH_RADII_KM if stations.count() > CHUNK else (None,)
-        for radius in radii:
-            if radius is None:
-                inside = ordered
-            else:
+        # Few stations in all: no need to look in boxes first (a bounded read of the index, not a count).
+        few = not Station.objects.filter(status=Station.Status.ACTIVE).values("pk")[CHUNK : CHUNK + 1].exists()
+        wanted = limit * (3 if query else 1)
+        # Only candidates within a box's radius are sure to be the nearest (all nearer ones are in the box); the
+        # next box starts after them. They are judged together once there are enough of them (the database has
+        # already left out most closed ones), so a search that widens costs one more query per box, no more.
+        taken: list[int] = []
+        found: list[Station] = []
+        for radius in (None,) if few else SEARCH_RADII_KM:
+            inside = ordered.exclude(pk__in=taken) if taken else ordered
+            if radius is not None:
                 lat_min, lat_max, lon_min, lon_max = bounding_box(latitude, longitude, radius)
-                inside = ordered.filter(
+                inside = inside.filter(
                     latitude__gte=lat_min, latitude__lte=lat_max, longitude__gte=lon_min, longitude__lte=lon_max
                 )
-            hits, start = [], 0
-            wanted = limit * (3 if query else 1)
+            start = 0
             while len(hits) < wanted:
                 chunk = list(inside[start : start + CHUNK])
                 start += CHUNK
-                judged = _judge(chunk, latitude, longitude, service=service, open_now=open_now, now=now)
-                # Only answers within the radius are sure to be the nearest: all nearer ones are in the box.
-                hits += [hit for hit in judged if radius is None or hit.distance_km <= radius]
-                if len(chunk) < CHUNK or (radius is not None and judged and judged[-1].distance_km > radius):
+                near = [
+                    station
+                    for station in chunk
+                    if radius is None or distance_km(latitude, longitude, station.latitude, station.longitude) <= radius
+                ]
+                taken += [station.pk for station in near]
+                found += near
+                done = len(chunk) < CHUNK or len(near) < len(chunk)
+                if len(hits) + len(found) >= wanted or (done and radius is None):
+                    hits += _judge(found, latitude, longitude, service=service, open_now=open_now, now=now)
+                    found = []
+                if done:
                     break
-            if len(hits) >= wanted or radius is None:
+            if len(hits) >= wanted:
                 break
         hits.sort(key=lambda hit: (hit.distance_km, hit.station.pk))
     if query is not None:

@@ -148,12 +148,13 @@ print(json.dumps({"lesson": lesson.pk, "catalogue": CourseIndexPage.objects.firs
 """
 
 
-def start_workers(env: dict, count: int) -> list[tuple[subprocess.Popen, str]]:
+def start_workers(env: dict, count: int, first_port: int | None = None) -> list[tuple[subprocess.Popen, str]]:
+    """`count` daphne workers on free ports, or on first_port, first_port + 1 ... (a range given to a bench)."""
     import urllib.request
 
     workers = []
-    for _ in range(count):
-        port = free_port()
+    for n in range(count):
+        port = free_port() if first_port is None else first_port + n
         process = subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "core.asgi:application"],
             env=env,

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from content.community import selectors, services
-from content.community.models import HoursException, Offer, OfferHours, Station
+from content.community.models import HoursException, Offer, OfferHours, Station, WeeklyHours
 from core.errors import ApplicationError, PermissionDenied
 
 pytestmark = pytest.mark.django_db
@@ -74,6 +74,37 @@ def test_open_now_leaves_out_closed_stations_and_uses_a_services_own_hours(commu
         selectors.station_search(latitude=lat, longitude=lon, service="parcel-pickup", open_now=True, now=WEDNESDAY_10)
         == []
     )
+
+
+def test_open_now_after_midnight_counts_late_periods_exceptions_and_other_time_zones(community):
+    # The database leaves out stations that cannot be open, so each way of being open must get through it.
+    lat, lon = community.here
+    after_midnight = dt.datetime(2026, 12, 2, 16, 30, tzinfo=dt.UTC)  # Thursday 00:30 in Shanghai
+    assert selectors.station_search(latitude=lat, longitude=lon, open_now=True, now=after_midnight) == []
+    # Wednesday's hours run past midnight at the centre.
+    WeeklyHours.objects.filter(station=community.middle, weekday=2).update(closes=dt.time(1))
+    # Special hours today at the near one.
+    HoursException.objects.create(
+        station=community.near,
+        starts_on=dt.date(2026, 12, 3),
+        ends_on=dt.date(2026, 12, 3),
+        closed=False,
+        opens=dt.time(0),
+        closes=dt.time(2),
+        reason="夜市",
+    )
+    # The far one keeps Urumqi time: 22:30 there, open till 23:00.
+    Station.objects.filter(pk=community.far.pk).update(time_zone="Asia/Urumqi")
+    WeeklyHours.objects.filter(station=community.far).update(closes=dt.time(23))
+    hits = selectors.station_search(latitude=lat, longitude=lon, open_now=True, now=after_midnight)
+    assert names(hits) == ["西湖便利店惠民服务站", "龙坞惠民服务中心", "转塘服务点"]
+    assert all(hit.open_now for hit in hits)
+    # A service's own hours count too.
+    offer = Offer.objects.get(station=community.near, kind__code="printing")
+    HoursException.objects.filter(station=community.near).delete()
+    OfferHours.objects.create(offer=offer, weekday=3, opens=dt.time(0), closes=dt.time(0))
+    hits = selectors.station_search(latitude=lat, longitude=lon, service="printing", open_now=True, now=after_midnight)
+    assert names(hits) == ["西湖便利店惠民服务站"]
 
 
 def test_a_chosen_village_stands_for_a_position(community):
