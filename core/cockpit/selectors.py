@@ -87,6 +87,7 @@ def _bases(unit: OrgUnit, children: list[dict], needed: set[str]) -> dict[str, d
 
 
 def _value(indicator: Indicator, numerator: int, denominator: int, base: int | None) -> float:
+    numerator = numerator / indicator.scale if indicator.scale != 1 else numerator
     if indicator.base is not None:
         return round(numerator / base, 4) if base else 0.0
     if denominator:

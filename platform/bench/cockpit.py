@@ -270,6 +270,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/8")
+    parser.add_argument("--port", type=int, default=0, help="first worker's port (the next ones follow); 0: any free")
     args = parser.parse_args()
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
@@ -288,8 +289,8 @@ def main() -> None:
     )
     processes, urls = [], []
     try:
-        for _ in range(args.workers):
-            port = free_port()
+        for n in range(args.workers):
+            port = args.port + n if args.port else free_port()
             processes.append(
                 subprocess.Popen(
                     [str(PYTHON), "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "core.asgi:application"],
