@@ -17,6 +17,20 @@ def ideas_adopted_count(statement):
     return None
 
 
+def responsible(unit_ids: list[int]) -> dict[int, str]:
+    """The staff of each unit (who post and gather its ideas): two names."""
+    from core.people.models import Role, User
+
+    names: dict[int, list[str]] = {}
+    for unit_id, name, username in (
+        User.objects.filter(org_unit__in=unit_ids, roles__role=Role.STAFF, is_active=True)
+        .order_by("pk")
+        .values_list("org_unit", "display_name", "username")
+    ):
+        names.setdefault(unit_id, []).append(name or username)
+    return {unit_id: "、".join(people[:2]) for unit_id, people in names.items()}
+
+
 def register() -> None:
     from core.cockpit.indicators import indicator_register
 
@@ -30,12 +44,13 @@ def register() -> None:
             better=HIGHER,
             display=COUNT,
             thresholds={
-                "grid": (2, 1, 0.5, 0.25),
+                "grid": (1, 0, 0, 0),  # ideas come from departments' staff: a grid is not flagged for none
                 "department": (3, 2, 1, 0.5),
                 "county": (8, 5, 3, 1),
                 "default": (20, 12, 6, 2),
             },
             paced=True,
+            responsible=responsible,
             order=90,
             help_text=_(
                 "Golden ideas adopted this month, once for each of their authors in the unit; coloured by its pace."

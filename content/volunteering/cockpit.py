@@ -24,6 +24,23 @@ def volunteer_minutes_count(statement):
     return None if not seconds else (round(seconds / 60), 0)
 
 
+def responsible(unit_ids: list[int]) -> dict[int, str]:
+    """The leaders of each unit's teams: two names."""
+    from .models import TeamMembership
+
+    names: dict[int, list[str]] = {}
+    for unit_id, name, username in (
+        TeamMembership.objects.filter(
+            team__org_unit__in=unit_ids, role=TeamMembership.Role.LEADER, status=TeamMembership.Status.ACTIVE
+        )
+        .order_by("team__org_unit", "pk")
+        .values_list("team__org_unit", "user__display_name", "user__username")
+    ):
+        if (name or username) not in names.setdefault(unit_id, []):
+            names[unit_id].append(name or username)
+    return {unit_id: "、".join(people[:2]) for unit_id, people in names.items()}
+
+
 def register() -> None:
     from core.cockpit.indicators import indicator_register
 
@@ -38,12 +55,13 @@ def register() -> None:
             display=COUNT,
             scale=60,
             thresholds={
-                "grid": (20, 10, 5, 1),
+                "grid": (10, 0, 0, 0),  # teams are mostly departments': a grid is not flagged for none
                 "department": (200, 100, 50, 10),
                 "county": (600, 300, 150, 30),
                 "default": (2000, 1000, 500, 100),
             },
             paced=True,
+            responsible=responsible,
             order=85,
             help_text=_(
                 "Volunteer hours approved this month for the teams of the unit; coloured by its pace through the month."

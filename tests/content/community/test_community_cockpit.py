@@ -65,12 +65,12 @@ def _recount(unit, month_start: dt.datetime) -> dict:
         if s.full["context"]["extensions"][UNIT] in codes
     ]
     if not resolved:
-        return {"request-response-hours": 0.0, "requests-on-time": 0.0}
+        return {"request-response-hours": 0.0, "requests-late": 0.0}
     minutes = [round(duration_seconds(s.full["result"]["duration"]) / 60) for s in resolved]
-    on_time = [s.full["result"]["success"] for s in resolved]
+    late = [not s.full["result"]["success"] for s in resolved]
     return {
         "request-response-hours": round(sum(minutes) / 60 / len(minutes), 4),
-        "requests-on-time": round(sum(on_time) / len(on_time), 4),
+        "requests-late": round(sum(late) / len(late), 4),
     }
 
 
@@ -84,19 +84,24 @@ def test_the_answer_figures_equal_a_recount_from_the_statements_at_every_level(c
         expected = _recount(unit, month_start)
         assert {key: figures[key]["value"] for key in expected} == expected, unit.kind
     department = {row["key"]: row for row in cockpit_figures(unit=world.department, at=at)["indicators"]}
-    # the department answered them all: (2 + 5.5 + 20 + 10 + 1 + 6) / 6 hours; 5 of the 6 answers on time
+    # the department answered them all: (2 + 5.5 + 20 + 10 + 1 + 6) / 6 hours; 1 of the 6 answers late
     assert department["request-response-hours"]["value"] == round(44.5 / 6, 4)
-    assert department["requests-on-time"]["value"] == round(5 / 6, 4)
+    assert department["requests-late"]["value"] == round(1 / 6, 4)
     assert department["request-response-hours"]["colour"] == "green"  # 7.4 h <= 8 h
-    assert department["requests-on-time"]["colour"] == "yellow"  # 0.83: at least 0.7, short of 0.85
+    assert department["requests-late"]["colour"] == "yellow"  # 0.17: past 0.15, within 0.3
     assert department["request-response-hours"]["previous"] == 50.0  # November's one answer
-    grid = {row["key"]: row["value"] for row in cockpit_figures(unit=world.grid, at=at)["indicators"]}
-    assert grid["request-response-hours"] == 0.0  # the grid answered none: the department did
+    grid = {row["key"]: row for row in cockpit_figures(unit=world.grid, at=at)["indicators"]}
+    assert grid["request-response-hours"]["value"] == 0.0  # the grid answered none: the department did
+    assert grid["requests-late"]["colour"] == "green"  # and is not flagged for it
+    # the county's warning list names the department and who answers there
+    warnings = cockpit_figures(unit=world.county, at=at)["warnings"]
+    late = [w for w in warnings if w["indicator"] == "requests-late"]
+    assert [(w["unit"], w["person"], w["colour"]) for w in late] == [("城西市场部", "王建国、赵敏", "yellow")]
 
 
 def test_the_rebuild_from_statements_gives_the_summaries_the_handler_kept(community):
     _work(community)
-    keys = ("request-response-hours", "requests-on-time")
+    keys = ("request-response-hours", "requests-late")
     kept = sorted(
         IndicatorTally.objects.filter(indicator__in=keys).values_list(
             "indicator", "unit", "day", "numerator", "denominator"
@@ -113,7 +118,7 @@ def test_the_rebuild_from_statements_gives_the_summaries_the_handler_kept(commun
 
 
 def test_an_answer_without_a_unit_or_duration_counts_nothing():
-    from content.community.cockpit import answered_on_time_count, response_minutes_count
+    from content.community.cockpit import answered_late_count, response_minutes_count
 
     class Fake:
         verb_id = Verb.RESOLVED
@@ -121,7 +126,7 @@ def test_an_answer_without_a_unit_or_duration_counts_nothing():
         full = {"result": {"duration": "not a duration"}}
 
     assert response_minutes_count(Fake()) is None
-    assert answered_on_time_count(Fake()) is None
+    assert answered_late_count(Fake()) is None
 
 
 @pytest.mark.parametrize(
@@ -144,14 +149,14 @@ def test_the_hours_to_answer_colour_at_their_edges(hours, colour):
 @pytest.mark.parametrize(
     ("share", "colour"),
     [
-        (1.0, "green"),
-        (0.95, "green"),
-        (0.9499, "blue"),
-        (0.85, "blue"),
-        (0.7, "yellow"),
+        (0.0, "green"),
+        (0.05, "green"),
+        (0.0501, "blue"),
+        (0.15, "blue"),
+        (0.3, "yellow"),
         (0.5, "orange"),
-        (0.4999, "red"),
+        (0.5001, "red"),
     ],
 )
-def test_the_share_on_time_colours_at_their_edges(share, colour):
-    assert indicator_get("requests-on-time").colour(share) == colour
+def test_the_share_answered_late_colours_at_its_edges(share, colour):
+    assert indicator_get("requests-late").colour(share) == colour
