@@ -79,7 +79,7 @@ for shop in shops:
             "https://w3id.org/xapi/xianfeng/extensions/first-visit-in-month": day.month == today.month}}})):
         sid = str(uuid.uuid4())
         full = {"id": sid, "actor": agent_for_user(actor), "verb": {"id": verb, "display": {"en-US": verb.rsplit("/", 1)[-1]}},
-                "object": {"objectType": "Activity", "id": item_iri(f"shop-visit:{shop.pk}{verb[-3:] == 'ted'}"),
+                "object": {"objectType": "Activity", "id": item_iri(f"shop-visit:{shop.pk * 2 + (verb == Verb.VISITED)}"),
                            "definition": {"type": ActivityType.SHOP_VISIT, "name": {"zh-CN": shop.name}}},
                 "context": {"extensions": {UNIT_EXTENSION: shop.grid.code}}, "timestamp": when.isoformat(),
                 "stored": now.isoformat(), "authority": server_authority(), "version": XAPI_VERSION, **extra}
