@@ -79,4 +79,4 @@ def cockpit(request, unit: int | None = Query(None, ge=1, le=2**31 - 1)):
     """A unit's cockpit (your own unit by default): every registered indicator with its figure, trend, colour,
     daily series and the units below, and the warning list. Staff see their subtree, editors every unit."""
     org_unit = selectors.cockpit_unit(user=request_person(request), unit_id=unit)
-    return selectors.cockpit_figures(unit=org_unit)
+    return selectors.cockpit_snapshot(unit=org_unit)

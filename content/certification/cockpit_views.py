@@ -27,7 +27,7 @@ COLOUR_NAMES = [
 def room_snapshot(key: str, user) -> dict:
     """The room's snapshot (and the REST one): the same for every viewer of the unit."""
     unit = selectors.OrgUnit.objects.filter(pk=int(key)).first() if key.isdigit() else None
-    return selectors.cockpit_figures(unit=unit) if unit is not None else {}
+    return selectors.cockpit_snapshot(unit=unit) if unit is not None else {}
 
 
 def room_may_watch(key: str, user) -> bool:
@@ -61,7 +61,7 @@ def _render(request, template: str):
         template,
         {
             "unit": unit,
-            "figures": selectors.cockpit_figures(unit=unit),
+            "figures": selectors.cockpit_snapshot(unit=unit),
             "ancestors": selectors.cockpit_ancestors(user=request.user, unit=unit),
             "room_path": f"/ws/cockpit/{unit.pk}/",
             "colour_names": COLOUR_NAMES,

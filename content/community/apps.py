@@ -13,10 +13,12 @@ class CommunityConfig(AppConfig):
         from core.home.navigation import HEADER, MY_PAGE, SiteLink, site_link_register
         from core.people.demo_steps import DemoStep, demo_step_register
 
+        from .cockpit import register as cockpit_register
         from .rooms import register as rooms_register
         from .selectors import recommendable_station_services
 
         rooms_register()
+        cockpit_register()
         # Station services may be recommended to villagers; "done" when a station served someone with one.
         item_kind_register(
             ItemKind(

@@ -21,6 +21,7 @@ from core.activity.vocabulary import ActivityType, Verb
 from core.errors import ApplicationError, NotFound, PermissionDenied
 from core.people.models import OrgUnit, Role, Shop, User
 
+from .cockpit import resolution_facts
 from .models import DirectLineUnit, DirectRequest, Offer, RequestCategory, RequestEvent, Station
 from .permissions import may_edit_station, may_handle_request
 from .uploads import photo_checked
@@ -361,6 +362,7 @@ def direct_request_resolve(*, request: DirectRequest, by, text: str, now=None) -
             actor=by,
             verb=Verb.RESOLVED,
             timestamp=now,
+            **resolution_facts(request, now=now),
             natural_key=("direct-resolved", request.uuid, resolutions),
             **_object(request),
         )

@@ -14,6 +14,7 @@ class IdeasConfig(AppConfig):
         from core.people.demo_steps import DemoStep, demo_step_register
         from realtime.rooms import RoomKind, room_kind_register
 
+        from .cockpit import register as cockpit_register
         from .selectors import idea_room_may_watch, idea_room_snapshot, recommendable_challenges, recommendable_ideas
 
         # Live support counts and comments: an idea's room ("12") and a board's room ("board-3").
@@ -39,6 +40,7 @@ class IdeasConfig(AppConfig):
         )
         site_link_register(SiteLink("ideas", _("Golden ideas"), ideas_url, HEADER, order=40))
         demo_step_register(DemoStep(self.label, seed_demo))
+        cockpit_register()
 
 
 def ideas_url(request) -> str | None:

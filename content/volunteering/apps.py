@@ -14,6 +14,7 @@ class VolunteeringConfig(AppConfig):
         from core.people.demo_steps import DemoStep, demo_step_register
         from realtime.rooms import RoomKind, room_kind_register
 
+        from .cockpit import register as cockpit_register
         from .live import ACTIVITY_ROOM, BOARD_ROOM
         from .selectors import (
             activity_room_may_watch,
@@ -45,6 +46,7 @@ class VolunteeringConfig(AppConfig):
             )
         )
         demo_step_register(DemoStep(self.label, seed_demo))
+        cockpit_register()
         site_link_register(SiteLink("volunteering", _("Volunteer"), "volunteering:index", HEADER, order=40))
         site_link_register(SiteLink("volunteer-me", _("My volunteering"), "volunteering:me", MY_PAGE, order=30))
         site_link_register(
@@ -79,6 +81,8 @@ def recommendable_activities():
 
 
 def seed_demo(ctx) -> None:
+    from .cockpit import seed_demo_statements
     from .demo import seed
 
     seed(ctx)
+    seed_demo_statements(ctx)  # the cockpit's volunteer hours: the recent bulk hours' statements

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from core.activity.items import item_iri
 from core.activity.services import activity_record
 from core.activity.vocabulary import ActivityType, Extension, Verb
+from core.cockpit.indicators import UNIT_EXTENSION
 from core.errors import ApplicationError, NotFound, PermissionDenied
 from core.people.models import OrgUnit
 
@@ -435,6 +436,19 @@ def approved_hours_total(user) -> Decimal:
     return total["t"] or Decimal(0)
 
 
+def hours_confirmed_record(*, entry: HoursEntry, activity: Activity, now: dt.datetime) -> None:
+    """The `confirmed-hours` statement of approved hours: the volunteer's, counted for the team's unit."""
+    activity_record(
+        actor=entry.user,
+        verb=Verb.CONFIRMED_HOURS,
+        **_activity_object(activity),
+        result={"duration": iso_duration(entry.approved_hours), "completion": True},
+        context={"extensions": {Extension.ITEM: activity.item_id, UNIT_EXTENSION: activity.team.org_unit.code}},
+        natural_key=("volunteer-hours", entry.pk),
+        timestamp=now,
+    )
+
+
 def hours_decide(
     *,
     entry: HoursEntry,
@@ -489,15 +503,7 @@ def hours_decide(
             at=now,
         )
         if locked.status == HoursEntry.Status.APPROVED and locked.approved_hours > 0:
-            activity_record(
-                actor=locked.user,
-                verb=Verb.CONFIRMED_HOURS,
-                **_activity_object(activity),
-                result={"duration": iso_duration(locked.approved_hours), "completion": True},
-                context={"extensions": {Extension.ITEM: activity.item_id}},
-                natural_key=("volunteer-hours", locked.pk),
-                timestamp=now,
-            )
+            hours_confirmed_record(entry=locked, activity=activity, now=now)
             stars_award(user=locked.user, now=now)
             notification_send(
                 user=locked.user,

@@ -64,6 +64,9 @@ class Indicator:
     # A monthly figure that grows through the month (visits): coloured by its pace, the figure divided by the
     # share of the month gone by (the 10th of a 30-day month: a third), so the 3rd is not red for being early.
     paced: bool = False
+    # The numerator counts in 1/scale of the figure's unit: minutes (scale 60) for a figure in hours, since the
+    # summaries hold whole numbers.
+    scale: int = 1
 
     def thresholds_for(self, unit_kind: str) -> tuple[float, float, float, float]:
         if isinstance(self.thresholds, dict):

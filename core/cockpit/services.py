@@ -7,10 +7,12 @@ one update of them all. After commit it tells the listeners (the cockpit page's 
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Case, F, IntegerField, Value, When
 from django.utils import timezone
@@ -20,6 +22,7 @@ from core.people.models import OrgUnit, User
 
 from .indicators import UNIT_EXTENSION, indicators
 from .models import IndicatorTally
+from .selectors import snapshot_version_key
 
 ChangeListener = Callable[[set[int]], None]
 _listeners: list[ChangeListener] = []
@@ -123,6 +126,12 @@ def _apply(deltas: dict[tuple[str, int, date], list[int]]) -> None:
     )
 
 
+def _versions_bump(unit_ids: set[int]) -> None:
+    """Retire the kept snapshots of these units (`selectors.cockpit_snapshot`): one cache write."""
+    token = uuid.uuid4().hex
+    cache.set_many({snapshot_version_key(unit_id): token for unit_id in unit_ids}, None)
+
+
 def statements_tally(statements: list[Statement]) -> None:
     """The batch handler: add what these trusted statements count to the summaries, then tell the listeners."""
     deltas = _deltas(statements)
@@ -130,8 +139,16 @@ def statements_tally(statements: list[Statement]) -> None:
         return
     _apply(deltas)
     changed = {unit_id for _k, unit_id, _d in deltas}
-    if _listeners:
-        transaction.on_commit(lambda: [listener(changed) for listener in list(_listeners)])
+    # Retired now and again after commit: a snapshot computed from the summaries before this commit may have been
+    # kept under the first token, never under the second.
+    _versions_bump(changed)
+
+    def committed():
+        _versions_bump(changed)
+        for listener in list(_listeners):
+            listener(changed)
+
+    transaction.on_commit(committed)
 
 
 def cockpit_rebuild(*, keys: Iterable[str] | None = None, chunk: int = 2000) -> int:
@@ -164,4 +181,5 @@ def cockpit_rebuild(*, keys: Iterable[str] | None = None, chunk: int = 2000) -> 
             ],
             batch_size=5000,
         )
+    transaction.on_commit(lambda: _versions_bump(set(OrgUnit.objects.values_list("pk", flat=True))))
     return counted

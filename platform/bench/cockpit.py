@@ -79,7 +79,7 @@ for shop in shops:
             "https://w3id.org/xapi/xianfeng/extensions/first-visit-in-month": day.month == today.month}}})):
         sid = str(uuid.uuid4())
         full = {"id": sid, "actor": agent_for_user(actor), "verb": {"id": verb, "display": {"en-US": verb.rsplit("/", 1)[-1]}},
-                "object": {"objectType": "Activity", "id": item_iri(f"shop-visit:{shop.pk}{verb[-3:] == 'ted'}"),
+                "object": {"objectType": "Activity", "id": item_iri(f"shop-visit:{shop.pk * 2 + (verb == Verb.VISITED)}"),
                            "definition": {"type": ActivityType.SHOP_VISIT, "name": {"zh-CN": shop.name}}},
                 "context": {"extensions": {UNIT_EXTENSION: shop.grid.code}}, "timestamp": when.isoformat(),
                 "stored": now.isoformat(), "authority": server_authority(), "version": XAPI_VERSION, **extra}
@@ -270,6 +270,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/8")
+    parser.add_argument("--port", type=int, default=0, help="first worker's port (the next ones follow); 0: any free")
     args = parser.parse_args()
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
@@ -288,8 +289,8 @@ def main() -> None:
     )
     processes, urls = [], []
     try:
-        for _ in range(args.workers):
-            port = free_port()
+        for n in range(args.workers):
+            port = args.port + n if args.port else free_port()
             processes.append(
                 subprocess.Popen(
                     [str(PYTHON), "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "core.asgi:application"],
