@@ -2,7 +2,7 @@
 
     .venv/bin/python platform/bench/recommender_fit.py [--before DIR] [--datasets DIR]
 
-For every dataset folder in ``--datasets`` (default ``../shared/datasets``, each with ``interactions.csv.gz`` and
+For every dataset folder in ``--datasets`` (default the nearest ``shared/datasets`` above the checkout, each with ``interactions.csv.gz`` and
 optionally ``items.csv.gz``) it runs the evaluation protocol of ``evaluate_recommender`` for the blend alone (global
 time cut at the 80th percentile, the tuned ``Recommender`` fitted on the training part, full-catalogue ranking of
 the held-out part): the fit's wall and CPU seconds, NDCG@10 and Recall@10. ``--before DIR`` runs the same with the
@@ -63,7 +63,8 @@ def measure(code: Path, datasets: Path) -> list[dict]:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--before", type=Path, default=None, help="a checkout of the code to compare with")
-    parser.add_argument("--datasets", type=Path, default=ROOT.parent / "shared" / "datasets")
+    shared = [p / "shared" / "datasets" for p in ROOT.parents if (p / "shared" / "datasets").is_dir()]
+    parser.add_argument("--datasets", type=Path, default=shared[0] if shared else None)
     parser.add_argument("--code", type=Path, default=None, help=argparse.SUPPRESS)  # one side, in a child process
     args = parser.parse_args()
     if args.code is not None:
@@ -74,10 +75,11 @@ def main():
     for label, code in sides:
         out = subprocess.run(
             [sys.executable, __file__, "--code", str(code.resolve()), "--datasets", str(args.datasets)],
-            check=True,
             capture_output=True,
             text=True,
         )
+        if out.returncode:
+            sys.exit(f"the {label} side failed:\n{out.stderr}")
         for r in json.loads(out.stdout.strip().splitlines()[-1]):
             print(
                 f"{label:6} {r['dataset']}: {r['train_interactions']:,} training records, {r['items']:,} items; "
