@@ -2,12 +2,12 @@
 
     .venv/bin/python platform/bench/recommender_fit.py [--before DIR] [--datasets DIR]
 
-For every dataset folder in ``--datasets`` (default the nearest ``shared/datasets`` above the checkout, each with ``interactions.csv.gz`` and
-optionally ``items.csv.gz``) it runs the evaluation protocol of ``evaluate_recommender`` for the blend alone (global
-time cut at the 80th percentile, the tuned ``Recommender`` fitted on the training part, full-catalogue ranking of
-the held-out part): the fit's wall and CPU seconds, NDCG@10 and Recall@10. ``--before DIR`` runs the same with the
-code of another checkout (e.g. ``git worktree add /tmp/before main``) first, each in its own process, so the two
-are measured side by side under the same load.
+For every dataset folder in ``--datasets`` (default: the nearest ``shared/datasets`` above the checkout; each with
+``interactions.csv.gz`` and optionally ``items.csv.gz``) it runs the evaluation protocol of ``evaluate_recommender``
+for the blend alone (global time cut at the 80th percentile, the tuned ``Recommender`` fitted on the training part,
+full-catalogue ranking of the held-out part): the fit's wall seconds, the run's CPU seconds, NDCG@10 and Recall@10.
+``--before DIR`` runs the same with the code of another checkout (e.g. ``git archive main | tar -x -C DIR``) first,
+each in its own process, so the two are measured side by side under the same load.
 """
 
 import argparse
