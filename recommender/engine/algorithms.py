@@ -695,7 +695,7 @@ class Blend(Model):
             return hold.train.half_life_days, hold.train
         proxy = proxy_options[len(proxy_options) // 2]
         name = "ease" if cands.get("ease") else "itemknn"
-        results, trains = {}, {}
+        results = {}
         for hl in self.half_lives:
             train = hold.train
             if hl != train.half_life_days:
@@ -703,13 +703,12 @@ class Blend(Model):
             Xv = train.X[users]
             segv = None if train.user_segment is None else train.user_segment[users]
             nd, S = self._validate(name, proxy, train, Xv, segv, rel, cache)
-            results[hl] = nd
-            if nd >= max(results.values()):
-                trains = {hl: train}
+            if not results or nd > max(results.values()):  # ties go to the first, as max() does
+                best = (hl, train)
                 self._validated = {(name, repr(proxy)): (train.X, nd, S)}  # the grid's middle candidate
+            results[hl] = nd
         self.validation_["half_life_days"] = {str(h): v for h, v in results.items()}
-        hl = max(results, key=results.get)
-        return hl, trains[hl]
+        return best
 
     def _ndcg(self, S: np.ndarray, X: sp.csr_matrix, rel: sp.csr_matrix) -> float:
         mask_seen(S, X)
