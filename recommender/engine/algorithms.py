@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 
 class Model:
     name = "model"
+    #: ``fit(ds, cache=...)`` reuses work shared across a tuning grid (see :func:`_cached`).
+    shares_work = False
 
     def fit(self, ds: Dataset) -> Model:  # pragma: no cover - interface
         raise NotImplementedError
@@ -56,6 +58,11 @@ class Model:
     def __repr__(self) -> str:
         p = ", ".join(f"{k}={v}" for k, v in self.params().items())
         return f"{type(self).__name__}({p})"
+
+
+def fit_model(model: Model, ds: Dataset, cache: dict | None = None) -> Model:
+    """``model.fit(ds)``, handing the tuning run's cache to the models that share work through it."""
+    return model.fit(ds, cache=cache) if model.shares_work else model.fit(ds)
 
 
 def _top_n_per_row(S: sp.csr_matrix, n: int) -> sp.csr_matrix:
@@ -147,6 +154,7 @@ class ItemKNN(Model):
     """Item-to-item cosine neighbourhood: score(j) = sum over the user's items i among j's N nearest."""
 
     name = "itemknn"
+    shares_work = True
 
     def __init__(self, neighbours: int = 100, shrink: float = 0.0):
         self.neighbours = neighbours
@@ -155,20 +163,25 @@ class ItemKNN(Model):
     def params(self):
         return {"neighbours": self.neighbours, "shrink": self.shrink}
 
-    def fit(self, ds: Dataset) -> ItemKNN:
-        X = ds.X.tocsc()
-        norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=0)).ravel())
-        inv = np.where(norms > 0, 1.0 / np.maximum(norms, 1e-12), 0.0).astype(np.float32)
-        Xn = (X @ sp.diags(inv)).tocsr()
-        S = (Xn.T @ Xn).tocsr().astype(np.float32)
-        if self.shrink:
-            # shrink similarities supported by little co-occurrence
-            B = (X > 0).astype(np.float32)
-            co = (B.T @ B).tocsr()
-            co.data = co.data / (co.data + self.shrink)
-            S = S.multiply(co).tocsr()
-        S.setdiag(0)
-        S.eliminate_zeros()
+    def fit(self, ds: Dataset, cache: dict | None = None) -> ItemKNN:
+        def similarities():
+            X = ds.X.tocsc()
+            norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=0)).ravel())
+            inv = np.where(norms > 0, 1.0 / np.maximum(norms, 1e-12), 0.0).astype(np.float32)
+            Xn = (X @ sp.diags(inv)).tocsr()
+            S = (Xn.T @ Xn).tocsr().astype(np.float32)
+            if self.shrink:
+                # shrink similarities supported by little co-occurrence
+                B = (X > 0).astype(np.float32)
+                co = (B.T @ B).tocsr()
+                co.data = co.data / (co.data + self.shrink)
+                S = S.multiply(co).tocsr()
+            S.setdiag(0)
+            S.eliminate_zeros()
+            return S
+
+        # every neighbourhood size of a grid cuts the same similarities
+        S = _cached(cache, ("itemknn_sim", self.shrink), ds.X, similarities)
         # rows are candidate items j, columns their neighbours i
         self.sim_ = _top_n_per_row(S, self.neighbours)
         self.W_ = self.sim_.T.tocsr()  # score = X @ W
@@ -178,45 +191,86 @@ class ItemKNN(Model):
         return _sparse_times_weights(self, X)
 
 
+#: EASE keeps every touched item up to this many; above it only items at least ``min_users`` people touched.
+EASE_ALL_ITEMS_UP_TO = 2000
+
+
+def _cached(cache: dict | None, key: tuple, source, compute):
+    """``compute()`` once per (key, source) within one tuning run: the cache keeps the object the value was
+    computed from (the matrix ``ds.X``, or the item texts) and recomputes when it is another object (another
+    split or half-life)."""
+    if cache is None:
+        return compute()
+    hit = cache.get(key)
+    if hit is not None and hit[0] is source:
+        return hit[1]
+    value = compute()
+    cache[key] = (source, value)
+    return value
+
+
+def _ease_gram(ds: Dataset, min_users: int, cache: dict | None) -> tuple[np.ndarray, np.ndarray]:
+    """The items EASE models and their dense float32 Gram matrix X'X, shared by every lambda of a grid."""
+
+    def compute():
+        X = ds.X
+        counts = np.diff(X.tocsc().indptr)
+        active = np.flatnonzero(counts > 0)
+        if len(active) > EASE_ALL_ITEMS_UP_TO:
+            active = np.flatnonzero(counts >= min_users)
+        Xa = X[:, active]
+        return active, (Xa.T @ Xa).toarray().astype(np.float32)
+
+    return _cached(cache, ("ease_gram", min_users), ds.X, compute)
+
+
 class EASE(Model):
-    """Embarrassingly Shallow Autoencoder: B = I - P diagMat(1/diag(P)), P = (X'X + lam I)^-1."""
+    """Embarrassingly Shallow Autoencoder: B = I - P diagMat(1/diag(P)), P = (X'X + lam I)^-1.
+
+    Above :data:`EASE_ALL_ITEMS_UP_TO` touched items, only items touched by at least ``min_users`` people take
+    part (the others get no EASE score; the blend's neighbourhood and content models still rank them): the dense
+    inverse costs the cube of their number, and an item one or two people touched barely moves it. The inverse
+    is a float32 Cholesky one (half the work and memory of float64; the ridge keeps the system well conditioned).
+    """
 
     name = "ease"
+    shares_work = True
     max_items = 40_000  # a dense items x items inverse: beyond this use a factor model instead
 
-    def __init__(self, lam: float = 200.0):
+    def __init__(self, lam: float = 200.0, min_users: int = 3):
         self.lam = lam
+        self.min_users = min_users
 
     def params(self):
         return {"lam": self.lam}
 
-    def fit(self, ds: Dataset) -> EASE:
+    def fit(self, ds: Dataset, cache: dict | None = None) -> EASE:
         if ds.n_items > self.max_items:
             raise ValueError(
                 f"EASE needs a dense {ds.n_items}x{ds.n_items} matrix; more than "
                 f"{self.max_items} items is too many for it"
             )
-        X = ds.X
-        active = np.flatnonzero(np.diff(X.tocsc().indptr) > 0)  # only items with data take part
+        active, G = _ease_gram(ds, self.min_users, cache)
         self.B_ = None
         self.active_ = active
+        self.n_items_ = ds.n_items
         if len(active) == 0:
             return self
-        Xa = X[:, active]
-        G = (Xa.T @ Xa).toarray().astype(np.float64)
-        G[np.diag_indices_from(G)] += self.lam
-        # SPD inverse through Cholesky (half the work of a general inverse)
-        c, info = scipy.linalg.lapack.dpotrf(G, lower=False, overwrite_a=True)
-        if info != 0:
-            P = np.linalg.inv(G)
+        G = G.copy()
+        G[np.diag_indices_from(G)] += np.float32(self.lam)
+        c, info = scipy.linalg.lapack.spotrf(G, lower=False, overwrite_a=True)
+        if info == 0:
+            P, info = scipy.linalg.lapack.spotri(c, lower=False, overwrite_c=True)
+        if info != 0:  # not positive definite in float32: the general float64 inverse
+            G = _ease_gram(ds, self.min_users, cache)[1].astype(np.float64)
+            G[np.diag_indices_from(G)] += self.lam
+            P = np.linalg.inv(G).astype(np.float32)
         else:
-            P, info = scipy.linalg.lapack.dpotri(c, lower=False, overwrite_c=True)
             P = np.triu(P) + np.triu(P, 1).T
         del G
-        B = P / (-np.diag(P))
-        np.fill_diagonal(B, 0.0)
-        self.B_ = B.astype(np.float32)
-        self.n_items_ = ds.n_items
+        P /= -np.diag(P)
+        np.fill_diagonal(P, 0.0)
+        self.B_ = P
         return self
 
     def score(self, X, segments=None):
@@ -255,6 +309,7 @@ class Content(Model):
     """
 
     name = "content"
+    shares_work = True
 
     def __init__(self, neighbours: int = 50, max_df: float = 0.5, block: int = 2048):
         self.neighbours = neighbours
@@ -264,13 +319,19 @@ class Content(Model):
     def params(self):
         return {"neighbours": self.neighbours, "max_df": self.max_df}
 
-    def fit(self, ds: Dataset) -> Content:
+    def fit(self, ds: Dataset, cache: dict | None = None) -> Content:
+        # the similarities depend on the item texts only: the validation fit serves the final one
+        self.sim_ = _cached(cache, ("content", self.neighbours, self.max_df), ds.item_text, lambda: self._sim(ds))
+        self.W_ = self.sim_.T.tocsr()
+        return self
+
+    def _sim(self, ds: Dataset) -> sp.csr_matrix:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         n = ds.n_items
         texts = list(ds.item_text or [""] * n)
         has_text = np.array([bool(t.strip()) for t in texts], dtype=bool)
-        self.sim_ = sp.csr_matrix((n, n), dtype=np.float32)
+        sim = sp.csr_matrix((n, n), dtype=np.float32)
         idx = np.flatnonzero(has_text)
         T = None
         if len(idx) >= 2:
@@ -297,9 +358,8 @@ class Content(Model):
                 (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n), dtype=np.float32
             )
             S.eliminate_zeros()
-            self.sim_ = S
-        self.W_ = self.sim_.T.tocsr()
-        return self
+            sim = S
+        return sim
 
     def score(self, X, segments=None):
         return _sparse_times_weights(self, X)
@@ -524,6 +584,10 @@ class Blend(Model):
             ds.n_items, with_segments=ds.segment_index is not None and len(ds.segment_index) > 1
         )
         self.validation_ = {"users": 0, "candidates": {}, "weights_ndcg": None}
+        # work shared across the grids and the final fit (Gram matrix, similarities, content), and each
+        # candidate's validation result, so a setting is fitted and scored at most once per half-life
+        cache: dict = {}
+        self._validated: dict = {}
         chosen: dict[str, Model] = {}
         weights = {n: DEFAULT_WEIGHTS.get(n, 0.1) for n in cands}
         from . import evaluation  # the split is evaluation's; imported here, as evaluation imports the models
@@ -539,32 +603,17 @@ class Blend(Model):
                 users, rel = users[pick], rel[pick]
             self.validation_["users"] = int(len(users))
             if self.half_lives:
-                hl = self._pick_half_life(hold, users, rel, cands)
+                hl, hold.train = self._pick_half_life(hold, users, rel, cands, cache)
                 if hl != ds.half_life_days:
                     ds = dataclasses.replace(ds, half_life_days=hl, _X=None)
-                    hold.train = dataclasses.replace(hold.train, half_life_days=hl, _X=None)
                 self.half_life_days_ = hl
             Xv = hold.train.X[users]
             segv = None if hold.train.user_segment is None else hold.train.user_segment[users]
             val_scores: dict[str, np.ndarray] = {}
             for name, options in cands.items():
-                best = None
-                for cand in options:
-                    m = copy.deepcopy(cand)
-                    t1 = time.perf_counter()
-                    m.fit(hold.train)
-                    S = m.score(Xv, segv)
-                    nd = self._ndcg(S.copy(), Xv, rel)
-                    self.validation_["candidates"][f"{name}{m.params()}"] = {
-                        "ndcg": nd,
-                        "seconds": time.perf_counter() - t1,
-                    }
-                    log.info("validation %s %s NDCG@%d=%.4f", name, m.params(), self.k, nd)
-                    if best is None or nd > best[0]:
-                        best = (nd, cand, S)
-                    del m
-                chosen[name] = best[1]
-                val_scores[name] = normalise_rows(best[2], Xv)
+                nd, cand, S = self._tune(name, options, hold.train, Xv, segv, rel, cache)
+                chosen[name] = cand
+                val_scores[name] = normalise_rows(S, Xv)
             cold = hold.train.item_counts() == 0
             if "content" in val_scores and cold.any():
                 # items nobody has touched: the CF models cannot score them, so their content score
@@ -579,7 +628,7 @@ class Blend(Model):
         self.fit_seconds_: dict[str, float] = {}
         for name, cand in chosen.items():
             t1 = time.perf_counter()
-            self.components_[name] = copy.deepcopy(cand).fit(ds)
+            self.components_[name] = fit_model(copy.deepcopy(cand), ds, cache)
             self.fit_seconds_[name] = time.perf_counter() - t1
         self.weights_ = {n: float(w) for n, w in weights.items()}
         if "content" in self.components_:
@@ -587,24 +636,79 @@ class Blend(Model):
         self.cold_ = ds.item_counts() == 0
         self.dataset_ = ds  # the data as fitted (with the chosen half-life)
         self.fit_seconds_["blend_total"] = time.perf_counter() - t0
+        del self._validated
         return self
 
-    def _pick_half_life(self, hold: Holdout, users, rel, cands) -> float | None:
+    def _validate(self, name: str, cand: Model, train: Dataset, Xv, segv, rel, cache) -> tuple[float, np.ndarray]:
+        """Validation NDCG@k and scores of one candidate fitted on ``train`` (the half-life choice's proxy is
+        remembered: the component grid asks for the same fit)."""
+        key = (name, repr(cand))
+        hit = self._validated.get(key)
+        if hit is not None and hit[0] is train.X:
+            return hit[1], hit[2]
+        t1 = time.perf_counter()
+        m = fit_model(copy.deepcopy(cand), train, cache)
+        S = m.score(Xv, segv)
+        nd = self._ndcg(S.copy(), Xv, rel)
+        self.validation_["candidates"][f"{name}{m.params()}@{train.half_life_days}"] = {
+            "ndcg": nd,
+            "seconds": time.perf_counter() - t1,
+        }
+        log.info("validation %s %s half-life %s NDCG@%d=%.4f", name, m.params(), train.half_life_days, self.k, nd)
+        return nd, S
+
+    def _tune(self, name: str, options: list[Model], train: Dataset, Xv, segv, rel, cache):
+        """The best of ``options`` by validation NDCG@k: ``(ndcg, candidate, scores)``.
+
+        A grid of three or more is taken as ordered (a ridge, a neighbourhood size): the search starts in the
+        middle and walks towards the better neighbour while NDCG improves, which finds the full grid's choice
+        when validation NDCG has one peak along it, with fewer fits.
+        """
+        results: dict[int, float] = {}
+        best: list = [None, None]  # (index, scores) of the best so far: one score matrix kept, not one per fit
+
+        def at(i: int) -> float:
+            if i not in results:
+                results[i], S = self._validate(name, options[i], train, Xv, segv, rel, cache)
+                if best[0] is None or (results[i], -i) > (results[best[0]], -best[0]):
+                    best[:] = [i, S]
+            return results[i]
+
+        if len(options) < 3:
+            for i in range(len(options)):
+                at(i)
+        else:
+            i = len(options) // 2
+            step = 1 if at(i + 1) > at(i) else -1
+            if step < 0 and at(i - 1) <= at(i):
+                step = 0
+            while step and 0 <= i + step < len(options) and at(i + step) > at(i):
+                i += step
+        return results[best[0]], options[best[0]], best[1]
+
+    def _pick_half_life(self, hold: Holdout, users, rel, cands, cache) -> tuple[float | None, Dataset]:
         """The decay half-life with the best validation NDCG@k of one proxy model (the middle EASE
-        candidate when EASE is in the grid, else the middle item-kNN one)."""
+        candidate when EASE is in the grid, else the middle item-kNN one), and the validation training
+        data weighed with it."""
         proxy_options = cands.get("ease") or cands.get("itemknn")
         if not proxy_options:
-            return hold.train.half_life_days
+            return hold.train.half_life_days, hold.train
         proxy = proxy_options[len(proxy_options) // 2]
+        name = "ease" if cands.get("ease") else "itemknn"
         results = {}
         for hl in self.half_lives:
-            train = dataclasses.replace(hold.train, half_life_days=hl, _X=None)
-            m = copy.deepcopy(proxy).fit(train)
+            train = hold.train
+            if hl != train.half_life_days:
+                train = dataclasses.replace(hold.train, half_life_days=hl, _X=None)
             Xv = train.X[users]
-            results[hl] = self._ndcg(m.score(Xv), Xv, rel)
-            log.info("validation half-life %s (%s) NDCG@%d=%.4f", hl, m, self.k, results[hl])
+            segv = None if train.user_segment is None else train.user_segment[users]
+            nd, S = self._validate(name, proxy, train, Xv, segv, rel, cache)
+            if not results or nd > max(results.values()):  # ties go to the first, as max() does
+                best = (hl, train)
+                self._validated = {(name, repr(proxy)): (train.X, nd, S)}  # the grid's middle candidate
+            results[hl] = nd
         self.validation_["half_life_days"] = {str(h): v for h, v in results.items()}
-        return max(results, key=results.get)
+        return best
 
     def _ndcg(self, S: np.ndarray, X: sp.csr_matrix, rel: sp.csr_matrix) -> float:
         mask_seen(S, X)
