@@ -129,7 +129,7 @@ async def connect_viewers(ports: list[int], path: str, count: int) -> list[Viewe
 
 async def run(args, env, idea_id: int, workdir: Path) -> dict:
     servers: list[subprocess.Popen] = []
-    ports = [free_port() for _ in range(args.workers)]
+    ports = [int(p) for p in args.ports.split(",")] if args.ports else [free_port() for _ in range(args.workers)]
     viewers: list[Viewer] = []
     try:
         for port in ports:
@@ -294,6 +294,7 @@ def parse(argv=None):
     parser.add_argument("--duration", type=float, default=20, help="seconds of supports")
     parser.add_argument("--settle", type=float, default=15, help="seconds to wait for the final count")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--ports", default="", help="the workers' ports, comma-separated (default: free ones)")
     parser.add_argument("--supporters", type=int, default=2, help="supporter processes sharing the rate")
     parser.add_argument(
         "--database-url", default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
