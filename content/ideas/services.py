@@ -336,40 +336,47 @@ def attachment_add(*, idea: Idea, by, upload) -> IdeaAttachment:
 def idea_support(*, idea: Idea, user) -> tuple[Idea, bool]:
     """Support `idea` once: returns (idea with its fresh count, created). Supporting again changes nothing.
 
-    The unique constraint on (idea, person) decides between concurrent requests; the count moves by an atomic
-    UPDATE in the same transaction, so it equals the number of support rows. With a per-board limit the
-    person's row is locked first, so two supports of two ideas at once cannot pass the limit together."""
+    The unique constraint on (idea, person) decides, also between concurrent requests: the support row is written
+    first and a second one rolls its whole transaction back. The count moves by an atomic UPDATE in the same
+    transaction, so it equals the number of support rows; it comes last, because every support of the idea waits
+    for that row's lock until the previous one commits. With a per-board limit the person's row is locked first, so
+    two supports of two ideas at once cannot pass the limit together."""
     if not (user and user.is_authenticated):
         raise PermissionDenied(_("Sign in first."), status=401)
     if not idea.is_public or idea.status in (Idea.Status.MERGED,):
         raise Conflict(_("This idea cannot be supported."))
     board = idea.board
-    with transaction.atomic():
-        if board.support_limit:
-            get_user_model().objects.select_for_update().filter(pk=user.pk).first()
-        if Support.objects.filter(idea=idea, user=user).exists():
-            return _fresh(idea), False
-        if board.support_limit and Support.objects.filter(board=board, user=user).count() >= board.support_limit:
-            raise Conflict(
-                _("You may support at most %(n)d ideas on this board.") % {"n": board.support_limit},
-                extra={"limit": board.support_limit},
+    try:
+        with transaction.atomic():
+            if board.support_limit:
+                _support_limit_check(board=board, user=user, idea=idea)
+            support = Support.objects.create(idea=idea, user=user, board=board)
+            activity_record(
+                actor=user,
+                verb=Verb.SUPPORTED,
+                object_id=idea.activity_iri,
+                activity_type=ActivityType.PROPOSAL,
+                name=idea.title,
+                natural_key=("idea-supported", support.pk),
             )
-        try:
-            with transaction.atomic():
-                support = Support.objects.create(idea=idea, user=user, board=board)
-        except IntegrityError:
-            return _fresh(idea), False
-        Idea.objects.filter(pk=idea.pk).update(support_count=F("support_count") + 1)
-        activity_record(
-            actor=user,
-            verb=Verb.SUPPORTED,
-            object_id=idea.activity_iri,
-            activity_type=ActivityType.PROPOSAL,
-            name=idea.title,
-            natural_key=("idea-supported", support.pk),
-        )
-        _changed(idea)
+            Idea.objects.filter(pk=idea.pk).update(support_count=F("support_count") + 1)
+            _changed(idea)
+    except IntegrityError:
+        if not Support.objects.filter(idea=idea, user=user).exists():
+            raise
+        return _fresh(idea), False  # supported already (perhaps by the same person's request a moment ago)
     return _fresh(idea), True
+
+
+def _support_limit_check(*, board: IdeaBoardPage, user, idea: Idea) -> None:
+    """Lock the person's row, then refuse a support beyond the board's limit (a support of this idea itself is
+    left to the unique constraint: supporting again changes nothing)."""
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    if Support.objects.filter(board=board, user=user).exclude(idea=idea).count() >= board.support_limit:
+        raise Conflict(
+            _("You may support at most %(n)d ideas on this board.") % {"n": board.support_limit},
+            extra={"limit": board.support_limit},
+        )
 
 
 def idea_support_withdraw(*, idea: Idea, user) -> tuple[Idea, bool]:

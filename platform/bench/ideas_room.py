@@ -5,7 +5,7 @@ exactness.
     .venv/bin/python platform/bench/ideas_room.py --viewers 200 --rate 50
 
 Two daphne workers (channels_redis layer, PostgreSQL) serve `ws/ideas/<id>/` (realtime/rooms.py); the viewers
-are split across them. Supporter processes (default two, sharing the rate) each support the idea as a different
+are split across them. Supporter processes (default four, sharing the rate) each support the idea as a different
 person through `content.ideas.services.idea_support` (one transaction per support: the support row, the count,
 the "supported" statement; the room is told after commit), on a steady schedule, and log the commit time and the
 count it produced. A viewer's delay for a support is the time from that commit to the first snapshot the viewer
@@ -129,7 +129,7 @@ async def connect_viewers(ports: list[int], path: str, count: int) -> list[Viewe
 
 async def run(args, env, idea_id: int, workdir: Path) -> dict:
     servers: list[subprocess.Popen] = []
-    ports = [free_port() for _ in range(args.workers)]
+    ports = [int(p) for p in args.ports.split(",")] if args.ports else [free_port() for _ in range(args.workers)]
     viewers: list[Viewer] = []
     try:
         for port in ports:
@@ -294,7 +294,10 @@ def parse(argv=None):
     parser.add_argument("--duration", type=float, default=20, help="seconds of supports")
     parser.add_argument("--settle", type=float, default=15, help="seconds to wait for the final count")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--supporters", type=int, default=2, help="supporter processes sharing the rate")
+    parser.add_argument("--ports", default="", help="the workers' ports, comma-separated (default: free ones)")
+    # A supporter waits on PostgreSQL for each of a support's round trips, one support after the other: 100 people
+    # supporting a second are concurrent requests, so the rate is shared by several processes.
+    parser.add_argument("--supporters", type=int, default=4, help="supporter processes sharing the rate")
     parser.add_argument(
         "--database-url", default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     )

@@ -154,6 +154,8 @@ def test_one_support_per_person_withdrawable_and_a_per_board_limit(ideas_world):
         services.idea_support(idea=second, user=world.member)
     assert limited.value.status == 409
     assert limited.value.message == "你在本板块最多可以支持1个点子。"
+    idea, created = services.idea_support(idea=first, user=world.member)  # again, at the limit: nothing changes
+    assert (idea.support_count, created) == (1, False)
     assert Support.objects.filter(user=world.member).count() == 1
     assert Statement.objects.filter(verb_id=Verb.SUPPORTED, actor_user=world.member).count() == 2
 
@@ -419,6 +421,9 @@ def test_a_support_pushes_each_room_once_after_commit_and_a_repeat_pushes_nothin
     assert changed == [("ideas", str(idea.pk)), ("ideas", f"board-{ideas_world.board.pk}")]
     with TestCase.captureOnCommitCallbacks(execute=True), CaptureQueriesContext(db) as second:
         services.idea_support(idea=idea, user=world.retailer)
+    # The support row, the statement (in its own savepoint: its id checked, stored, the points rules read), the
+    # count, the fresh count; inside the test's transaction the support's own transaction is a savepoint too.
+    assert len(first) == 10, [query["sql"] for query in first]
     assert len(second) == len(first)  # the same work for every supporter
     changed.clear()
     with TestCase.captureOnCommitCallbacks(execute=True) as callbacks:
