@@ -85,7 +85,13 @@ def run_signer(args) -> None:
     shifts = {s.activity_id: s for s in Shift.objects.filter(activity_id__in=ids).select_related("activity")}
     people = list(User.objects.filter(username__startswith="bench_v").order_by("username"))
     mine = [(i, p) for i, p in enumerate(people) if i % args.signers == args.index]
-    start = args.start_at
+    # Ready (Django loaded, people read): say so, then wait for the common start time from the main process, so a
+    # signer slow to start on a loaded machine does not begin late and then rush.
+    Path(args.out + ".ready").write_text("ready")
+    go = Path(args.out).with_name("go")
+    while not go.exists():
+        time.sleep(0.01)
+    start = float(go.read_text())
     period = args.seconds / max(1, len(mine))
     log = []
     for n, (i, person) in enumerate(mine):
@@ -189,7 +195,6 @@ async def storm(args, env, ids: list[int], workdir: Path) -> dict:
         deadline = time.time() + 60
         while time.time() < deadline and not all(w.seen for w in watchers):
             await asyncio.sleep(0.05)
-        start_at = time.time() + 2
         outs = [workdir / f"signer-{n}.json" for n in range(args.signers)]
         for n in range(args.signers):
             signers.append(
@@ -205,8 +210,6 @@ async def storm(args, env, ids: list[int], workdir: Path) -> dict:
                         str(args.signers),
                         "--activity-ids",
                         ",".join(map(str, ids)),
-                        "--start-at",
-                        str(start_at),
                         "--seconds",
                         str(args.seconds),
                         "--out",
@@ -218,6 +221,13 @@ async def storm(args, env, ids: list[int], workdir: Path) -> dict:
                     stderr=subprocess.STDOUT,
                 )
             )
+        while not all(Path(str(out) + ".ready").exists() for out in outs):
+            if any(s.poll() is not None for s in signers):
+                raise RuntimeError(f"a signer failed; see {workdir}")
+            await asyncio.sleep(0.1)
+        start_at = time.time() + 1
+        (workdir / "go.tmp").write_text(repr(start_at))
+        (workdir / "go.tmp").rename(workdir / "go")  # appears whole: the signers read it at once
         if args.profile:
             await asyncio.sleep(max(0.0, start_at - time.time()))
             spies.append(profile(servers[0].pid, Path(args.profile) / "worker.raw", args.seconds))
@@ -354,7 +364,6 @@ def parse(argv=None):
     # signer only
     parser.add_argument("--index", type=int, default=0)
     parser.add_argument("--activity-ids", default="")
-    parser.add_argument("--start-at", type=float, default=0.0)
     parser.add_argument("--out", default="")
     return parser.parse_args(argv)
 
