@@ -80,6 +80,7 @@ def run_signer(args) -> None:
     from content.volunteering.models import Shift
     from content.volunteering.services import signup_create
     from core.people.models import User
+    from realtime.rooms import publisher
 
     ids = [int(i) for i in args.activity_ids.split(",")]
     shifts = {s.activity_id: s for s in Shift.objects.filter(activity_id__in=ids).select_related("activity")}
@@ -103,6 +104,9 @@ def run_signer(args) -> None:
         occurrence = shift.activity.starts_at
         signup, _created = signup_create(user=person, shift=shift, occurrence=occurrence)
         log.append((time.time(), shift.activity_id, signup.pk))
+    # The room notices go out from a background thread: send the last ones before this process exits (a smoke run
+    # lost its last sign-up's push for one room without this).
+    publisher().flush()
     Path(args.out).write_text(json.dumps(log))
 
 
