@@ -59,13 +59,13 @@ def _counts(shift_ids, occurrences) -> dict[tuple[int, dt.datetime], dict[str, i
 
 
 def activity_occurrences(
-    activity: Activity, *, now: dt.datetime | None = None, limit: int = ROOM_OCCURRENCES
+    activity: Activity, *, now: dt.datetime | None = None, limit: int = ROOM_OCCURRENCES, shifts=None
 ) -> list[dict]:
     """The next occurrences (the one running now included) with each shift's places: capacity, confirmed,
-    waiting, left. Two queries."""
+    waiting, left. Two queries, one when the activity's `shifts` are given."""
     now = now or timezone.now()
     starts = activity.occurrences(after=now - activity.duration, before=now + dt.timedelta(days=366))[:limit]
-    shifts = list(activity.shifts.all())
+    shifts = list(activity.shifts.all()) if shifts is None else shifts
     counts = _counts([s.pk for s in shifts], starts)
     out = []
     for start in starts:
@@ -89,11 +89,17 @@ def activity_occurrences(
 
 
 def activity_room_snapshot(key: str, user=None) -> dict:
-    """What every viewer of an activity's page sees live: the places left per shift and occurrence."""
-    activity = Activity.objects.filter(pk=int(key)).first() if key.isdigit() else None
+    """What every viewer of an activity's page sees live: the places left per shift and occurrence. Two queries
+    (the shifts with their activity, then the counts): every worker reads it up to `pushes_per_second` times a
+    second per room while sign-ups come in."""
+    if not key.isdigit():
+        return {"activity": None, "occurrences": []}
+    shifts = list(Shift.objects.filter(activity_id=int(key)).select_related("activity"))
+    activity = shifts[0].activity if shifts else Activity.objects.filter(pk=int(key)).first()
     if activity is None:
         return {"activity": None, "occurrences": []}
-    return {"activity": activity.pk, "cancelled": activity.cancelled, "occurrences": activity_occurrences(activity)}
+    occurrences = activity_occurrences(activity, shifts=shifts)
+    return {"activity": activity.pk, "cancelled": activity.cancelled, "occurrences": occurrences}
 
 
 def activity_room_may_watch(key: str, user) -> bool:

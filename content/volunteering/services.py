@@ -12,7 +12,7 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -227,13 +227,17 @@ def signup_create(
     with transaction.atomic():
         # The shift's row is the lock every sign-up and cancellation of this shift queues on.
         Shift.objects.select_for_update().only("pk").get(pk=shift.pk)
-        live = SignUp.objects.filter(
-            shift=shift, occurrence=occurrence, user=user, status__in=[SignUp.Status.CONFIRMED, SignUp.Status.WAITING]
-        ).first()
-        if live is not None:
-            return live, False
-        taken = SignUp.objects.filter(shift=shift, occurrence=occurrence, status=SignUp.Status.CONFIRMED).count()
-        status = SignUp.Status.CONFIRMED if taken < shift.capacity else SignUp.Status.WAITING
+        # One read after the lock (its own snapshot, so it sees every sign-up committed before): the places taken
+        # and this person's live sign-up, if any.
+        seen = SignUp.objects.filter(
+            shift=shift, occurrence=occurrence, status__in=[SignUp.Status.CONFIRMED, SignUp.Status.WAITING]
+        ).aggregate(
+            taken=Count("pk", filter=Q(status=SignUp.Status.CONFIRMED)),
+            mine=Max("pk", filter=Q(user=user)),
+        )
+        if seen["mine"] is not None:
+            return SignUp.objects.get(pk=seen["mine"]), False
+        status = SignUp.Status.CONFIRMED if seen["taken"] < shift.capacity else SignUp.Status.WAITING
         # Stamped under the lock: arrival order, the same as the ids' order.
         signup = SignUp.objects.create(
             shift=shift, occurrence=occurrence, user=user, status=status, created_at=timezone.now()

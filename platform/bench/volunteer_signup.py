@@ -8,10 +8,13 @@ The issue's scale: 2,000 volunteers sign up for 20 activities of 50 places withi
 with 2,000 pages watching (each on `ws/volunteering/<activity>/`, the live room, spread over the workers and the
 activities). Signer processes call the sign-up service (`signup_create`, the same function the page and the API
 call; one transaction under the shift's row lock, the room push after commit) at a steady pace; after each
-sign-up they log the commit time and the sign-up's rank among the shift's live sign-ups (confirmed + waiting).
-A watcher's delay for a sign-up is the time from its commit to the first snapshot the watcher receives that
-counts at least that many sign-ups. At the end: no shift has more confirmed than places, and every watcher's last
-snapshot equals the database (confirmed, waiting).
+sign-up they log its commit time and id. Afterwards each sign-up's rank among its shift's sign-ups (confirmed +
+waiting; nobody cancels) is read from the database, so the signers spend nothing on measuring. A watcher's delay
+for a sign-up is the time from its commit to the first snapshot the watcher receives that counts at least that
+many sign-ups. At the end: no shift has more confirmed than places, and every watcher's last snapshot equals the
+database (confirmed, waiting). The workers run with production settings (`DJANGO_DEBUG=false`, pooled database
+connections, `DATABASE_POOL_MAX_SIZE`). With `--profile DIR`, py-spy records the first worker and the first
+signer during the storm (raw stacks in DIR).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import asyncio
 import base64
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -73,15 +77,22 @@ def build_world(volunteers: int, activities: int, places: int) -> list[int]:
 
 def run_signer(args) -> None:
     setup_django()
-    from content.volunteering.models import Shift, SignUp
+    from content.volunteering.models import Shift
     from content.volunteering.services import signup_create
     from core.people.models import User
+    from realtime.rooms import publisher
 
     ids = [int(i) for i in args.activity_ids.split(",")]
     shifts = {s.activity_id: s for s in Shift.objects.filter(activity_id__in=ids).select_related("activity")}
     people = list(User.objects.filter(username__startswith="bench_v").order_by("username"))
     mine = [(i, p) for i, p in enumerate(people) if i % args.signers == args.index]
-    start = args.start_at
+    # Ready (Django loaded, people read): say so, then wait for the common start time from the main process, so a
+    # signer slow to start on a loaded machine does not begin late and then rush.
+    Path(args.out + ".ready").write_text("ready")
+    go = Path(args.out).with_name("go")
+    while not go.exists():
+        time.sleep(0.01)
+    start = float(go.read_text())
     period = args.seconds / max(1, len(mine))
     log = []
     for n, (i, person) in enumerate(mine):
@@ -92,32 +103,35 @@ def run_signer(args) -> None:
         shift = shifts[ids[i % len(ids)]]
         occurrence = shift.activity.starts_at
         signup, _created = signup_create(user=person, shift=shift, occurrence=occurrence)
-        committed = time.time()
-        rank = (
-            SignUp.objects.filter(shift=shift, occurrence=occurrence, pk__lte=signup.pk)
-            .exclude(status="cancelled")
-            .count()
-        )
-        log.append((committed, shift.activity_id, rank))
+        log.append((time.time(), shift.activity_id, signup.pk))
+    # The room notices go out from a background thread: send the last ones before this process exits (a smoke run
+    # lost its last sign-up's push for one room without this).
+    publisher().flush()
     Path(args.out).write_text(json.dumps(log))
 
 
 # --- watchers ------------------------------------------------------------------------------------------------
 
 
+# The first shift's counts in a snapshot (the activity has one shift); a regex, not json.loads, because the watchers
+# share this one process and the machine with the server.
+COUNTS = re.compile(rb'"confirmed":(\d+),"waiting":(\d+)')
+
+
 class Watcher(RawWebSocket):
     def __init__(self, path: str, host: str):
         super().__init__(path, host)
         self.seen: list[tuple[float, int]] = []  # (received at, confirmed + waiting)
-        self.last: dict | None = None
+        self.last: tuple[int, int] | None = None  # (confirmed, waiting)
 
     def on_text(self, payload: bytes, received_at: float) -> None:
         if not payload.startswith(b'{"type":"snapshot"'):
             return
-        data = json.loads(payload)["data"]
-        shift = data["occurrences"][0]["shifts"][0]
-        self.seen.append((received_at, shift["confirmed"] + shift["waiting"]))
-        self.last = shift
+        found = COUNTS.search(payload)
+        if found is None:
+            return
+        self.last = (int(found[1]), int(found[2]))
+        self.seen.append((received_at, self.last[0] + self.last[1]))
 
 
 async def connect(ports: list[int], ids: list[int], count: int) -> list[Watcher]:
@@ -143,26 +157,48 @@ async def connect(ports: list[int], ids: list[int], count: int) -> list[Watcher]
     return list(await asyncio.gather(*(one(i) for i in range(count))))
 
 
+def ranks(log: list[tuple]) -> list[tuple[float, int, int]]:
+    """(commit time, activity, rank among the shift's live sign-ups) for each logged (time, activity, sign-up id)."""
+    from content.volunteering.models import SignUp
+
+    order: dict[int, list[int]] = {}
+    for pk, shift_id in SignUp.objects.exclude(status="cancelled").order_by("pk").values_list("pk", "shift_id"):
+        order.setdefault(shift_id, []).append(pk)
+    rank = {pk: n for pks in order.values() for n, pk in enumerate(pks, start=1)}
+    return [(committed, activity, rank[pk]) for committed, activity, pk in log]
+
+
+def profile(pid: int, out: Path, seconds: float) -> subprocess.Popen:
+    spy = Path(sys.executable).with_name("py-spy")
+    return subprocess.Popen(  # noqa: S603
+        [str(spy), "record", "--pid", str(pid), "--rate", "50", "--format", "raw", "--idle"]
+        + ["--duration", str(int(seconds) + 1), "--output", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+
+
 async def storm(args, env, ids: list[int], workdir: Path) -> dict:
-    servers, ports = [], [free_port() for _ in range(args.workers)]
+    servers: list[subprocess.Popen] = []
+    ports = [args.port + n for n in range(args.workers)] if args.port else [free_port() for _ in range(args.workers)]
     watchers: list[Watcher] = []
     signers: list[subprocess.Popen] = []
+    spies: list[subprocess.Popen] = []
     try:
         for port in ports:
             process = subprocess.Popen(  # noqa: S603
                 [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "core.asgi:application"],
-                env=env,
+                env={**env, "DATABASE_POOL_MAX_SIZE": str(args.pool)},
                 cwd=ROOT,
                 stdout=(workdir / f"daphne-{port}.log").open("w"),
                 stderr=subprocess.STDOUT,
             )
             servers.append(process)
-            wait_http(f"http://127.0.0.1:{port}/api/volunteering/activities/{ids[0]}", process)
+            wait_http(f"http://127.0.0.1:{port}/api/volunteering/activities/{ids[0]}", process, timeout=300)
         watchers = await connect(ports, ids, args.watchers)
         deadline = time.time() + 60
         while time.time() < deadline and not all(w.seen for w in watchers):
             await asyncio.sleep(0.05)
-        start_at = time.time() + 2
         outs = [workdir / f"signer-{n}.json" for n in range(args.signers)]
         for n in range(args.signers):
             signers.append(
@@ -178,8 +214,6 @@ async def storm(args, env, ids: list[int], workdir: Path) -> dict:
                         str(args.signers),
                         "--activity-ids",
                         ",".join(map(str, ids)),
-                        "--start-at",
-                        str(start_at),
                         "--seconds",
                         str(args.seconds),
                         "--out",
@@ -191,35 +225,47 @@ async def storm(args, env, ids: list[int], workdir: Path) -> dict:
                     stderr=subprocess.STDOUT,
                 )
             )
+        while not all(Path(str(out) + ".ready").exists() for out in outs):
+            if any(s.poll() is not None for s in signers):
+                raise RuntimeError(f"a signer failed; see {workdir}")
+            await asyncio.sleep(0.1)
+        start_at = time.time() + 1
+        (workdir / "go.tmp").write_text(repr(start_at))
+        (workdir / "go.tmp").rename(workdir / "go")  # appears whole: the signers read it at once
+        if args.profile:
+            await asyncio.sleep(max(0.0, start_at - time.time()))
+            spies.append(profile(servers[0].pid, Path(args.profile) / "worker.raw", args.seconds))
+            spies.append(profile(signers[0].pid, Path(args.profile) / "signer.raw", args.seconds))
         while any(s.poll() is None for s in signers):
             await asyncio.sleep(0.1)
         if any(s.returncode for s in signers):
             raise RuntimeError(f"a signer failed; see {workdir}")
-        log = [tuple(row) for out in outs for row in json.loads(out.read_text())]
-        wall = max(r[0] for r in log) - start_at
+        logged = [tuple(row) for out in outs for row in json.loads(out.read_text())]
+        wall = max(r[0] for r in logged) - start_at
         # let the last pushes arrive (coalesced at 4 a second): wait until every watcher counts every sign-up
-        final = {}
-        for _committed, activity, rank in log:
-            final[activity] = max(final.get(activity, 0), rank)
+        final: dict[int, int] = {}
+        for _committed, activity, _pk in logged:
+            final[activity] = final.get(activity, 0) + 1
         deadline = time.time() + 30
         while time.time() < deadline and not all(w.seen and w.seen[-1][1] >= final[w.activity] for w in watchers):
             await asyncio.sleep(0.05)
     finally:
         for watcher in watchers:
             watcher.transport.close()
+        for spy in spies:
+            spy.wait(timeout=60)
         stop(signers + servers)
 
     from content.volunteering.models import Shift, SignUp
 
+    log = ranks(logged)  # read now, not while pushes were still arriving
     truth = {}
     for shift in Shift.objects.filter(activity_id__in=ids):
         confirmed = SignUp.objects.filter(shift=shift, status="confirmed").count()
         waiting = SignUp.objects.filter(shift=shift, status="waiting").count()
         truth[shift.activity_id] = (confirmed, waiting, shift.capacity)
     overbooked = sum(1 for c, _w, cap in truth.values() if c > cap)
-    wrong = sum(
-        1 for w in watchers if w.last is None or (w.last["confirmed"], w.last["waiting"]) != truth[w.activity][:2]
-    )
+    wrong = sum(1 for w in watchers if w.last != truth[w.activity][:2])
     by_activity: dict[int, list[Watcher]] = {}
     for w in watchers:
         by_activity.setdefault(w.activity, []).append(w)
@@ -253,6 +299,11 @@ async def storm(args, env, ids: list[int], workdir: Path) -> dict:
     }
 
 
+def load_average() -> str:
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
 def main(args) -> None:
     raise_file_limit(args.watchers * 2 + 2000)
     url, admin_dsn, name = create_database(args.database_url)
@@ -280,10 +331,8 @@ def main(args) -> None:
         call_command("migrate", "--no-input", verbosity=0)
         ids = build_world(args.volunteers, args.activities, args.places)
         connections.close_all()
-        with open("/proc/loadavg") as f:
-            load = " ".join(f.read().split()[:3])
-        result = asyncio.run(storm(args, env, ids, workdir))
-        result["load_before"] = load
+        result = {"load_before": load_average()}
+        result = {**asyncio.run(storm(args, env, ids, workdir)), **result, "load_after": load_average()}
         print(json.dumps(result, ensure_ascii=False), flush=True)
     finally:
         connections.close_all()
@@ -309,6 +358,9 @@ def parse(argv=None):
     parser.add_argument("--seconds", type=float, default=10.0, help="the sign-ups are spread over this many seconds")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--signers", type=int, default=8, help="signer processes (each one database connection)")
+    parser.add_argument("--pool", type=int, default=8, help="pooled database connections per worker")
+    parser.add_argument("--port", type=int, default=0, help="the first worker's port (default: free ports)")
+    parser.add_argument("--profile", default="", help="a folder for py-spy's raw stacks of a worker and a signer")
     parser.add_argument(
         "--database-url", default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     )
@@ -316,7 +368,6 @@ def parse(argv=None):
     # signer only
     parser.add_argument("--index", type=int, default=0)
     parser.add_argument("--activity-ids", default="")
-    parser.add_argument("--start-at", type=float, default=0.0)
     parser.add_argument("--out", default="")
     return parser.parse_args(argv)
 

@@ -9,7 +9,9 @@ import threading
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.test import TestCase
 
+from content.volunteering import services
 from content.volunteering.models import Activity, Notification, SignUp
 from content.volunteering.services import activity_create, signup_cancel, signup_create
 from core.activity.models import Statement
@@ -33,6 +35,23 @@ def test_places_then_the_waitlist_and_a_second_press_changes_nothing(vol):
     assert SignUp.objects.count() == 5
     # a confirmed place is a "registered" statement; a waitlist place is not (yet)
     assert Statement.objects.filter(verb_id=Verb.REGISTERED).count() == 3
+
+
+def test_a_sign_up_costs_exact_queries_and_announces_the_room_once(vol, django_assert_num_queries, monkeypatch):
+    """The sign-up storm's path (platform/bench/volunteer_signup.py): the shift's lock, one read of the places and
+    the person's live sign-up, the insert, the "registered" statement (its check, its insert, the scoring rules);
+    and one room notice after commit. Pressing again costs the lock, the read and the sign-up's fetch."""
+    a, b = people(2)
+    signup_create(user=a, shift=vol.shift, occurrence=vol.start)
+    announced = []
+    monkeypatch.setattr(services, "activity_changed", announced.append)
+    # 2 savepoints (test transaction) + lock + read + insert + statement (savepoint, check, insert, rules, release)
+    with TestCase.captureOnCommitCallbacks(execute=True), django_assert_num_queries(10):
+        signup, created = signup_create(user=b, shift=vol.shift, occurrence=vol.start)
+    assert (signup.status, created, announced) == ("confirmed", True, [vol.activity.pk])
+    with TestCase.captureOnCommitCallbacks(execute=True), django_assert_num_queries(5):
+        again, created = signup_create(user=b, shift=vol.shift, occurrence=vol.start)
+    assert (again.pk, created) == (signup.pk, False)
 
 
 def test_a_cancellation_promotes_exactly_the_first_waiting_person_and_tells_them(vol):
