@@ -404,11 +404,14 @@ def build_shops(
     ctx.stdout.write(f"  shops: {len(new)} new, {len(have)} already there")
 
 
-def _branch_departments(rng: random.Random, departments, count: int) -> list[tuple[int, str]]:
-    """(department index, branch name) of `count` branches: one in each of `count` departments drawn at random,
-    or, with more branches than departments, several in each (第一党支部, 第二党支部, ...)."""
+def _branch_departments(rng: random.Random, departments, count: int, *, first: bool) -> list[tuple[int, str]]:
+    """(department index, branch name) of `count` branches: one in each of `count` departments drawn at random
+    (with `first`, the first department always among them: the demo logins work there), or, with more branches
+    than departments, several in each (第一党支部, 第二党支部, ...)."""
     if count <= len(departments):
-        return [(i, f"{departments[i][2]}市场部党支部") for i in sorted(rng.sample(range(len(departments)), count))]
+        drawn = [0, *rng.sample(range(1, len(departments)), count - 1)] if first else None
+        drawn = drawn or rng.sample(range(len(departments)), count)
+        return [(i, f"{departments[i][2]}市场部党支部") for i in sorted(drawn)]
     indices = sorted(n % len(departments) for n in range(count))
     return [
         (i, f"{departments[i][2]}市场部第{cn_number(indices[:n].count(i) + 1)}党支部") for n, i in enumerate(indices)
@@ -425,6 +428,7 @@ def build_staff_and_branches(
     branch_count: int = BRANCHES,
     member_count: int = PARTY_MEMBERS,
     member_prefix: str = "pm",
+    first_department: bool = False,
 ) -> list[PartyBranch]:
     """A customer manager per grid; 24 party branches (`branch_count`) in 24 departments with about 380 members
     (`member_count`)."""
@@ -441,7 +445,7 @@ def build_staff_and_branches(
     ]
     _create_people(managers, {user.username: [Role.STAFF] for user in managers}, prefix="cm" + city_code)
 
-    chosen = _branch_departments(rng, departments, branch_count)
+    chosen = _branch_departments(rng, departments, branch_count, first=first_department)
     wanted_branches = []
     members: list[tuple[str, User, datetime.date]] = []
     per_branch, extra = divmod(member_count, branch_count)
@@ -565,6 +569,7 @@ def seed_province(ctx) -> None:
             branch_count=branch_count,
             member_count=branch_count * demo_province.MEMBERS_PER_BRANCH,
             member_prefix="pm" if demo_city else f"pm{code}",
+            first_department=demo_city,
         )
         if demo_city:
             ctx.city = city
