@@ -254,9 +254,16 @@ def _province_history(ctx, city) -> int:
     sent = 0
 
     def flush() -> int:
-        stored = statements_store(statements=batch, client=client) if batch else []
+        """Store the batch's statements not stored yet (a second run's timestamps differ from the first's)."""
+        ids = [statement["id"] for statement in batch]
+        have = {str(pk) for pk in Statement.objects.filter(pk__in=ids).values_list("pk", flat=True)}
+        new = [statement for statement in batch if statement["id"] not in have]
         batch.clear()
-        return sum(result.created for result in stored)
+        return sum(
+            result.created
+            for start in range(0, len(new), PROVINCE_BATCH)
+            for result in statements_store(statements=new[start : start + PROVINCE_BATCH], client=client)
+        )
 
     for user in ctx.progress(people.iterator(chunk_size=5000), desc="province contest history", total=people.count()):
         rng = random.Random(f"{ctx.seed}:contests:{user.username}")

@@ -22,7 +22,7 @@ from django.utils import timezone
 from wagtail.images import get_image_model
 from wagtail.models import Collection, GroupPagePermission, Page, Site
 
-from core.activity.models import XapiClient
+from core.activity.models import Statement, XapiClient
 from core.activity.services import agent_for_user, statement_id_for, statements_store, xapi_client_create
 from core.activity.vocabulary import ActivityType, Verb
 from core.people.models import Role, Shop, User
@@ -556,11 +556,20 @@ def _province_history(ctx, courses: list[CoursePage]) -> int:
                 key = ("learning-completed", owner.pk, course.pk)
                 batch.append(_province_statement(owner, Verb.COMPLETED, course, ActivityType.COURSE, key, at))
             if len(batch) >= PROVINCE_BATCH:
-                sent += sum(r.created for r in statements_store(statements=batch, client=client))
+                sent += _store_new(batch, client)
                 batch = []
-    if batch:
-        sent += sum(r.created for r in statements_store(statements=batch, client=client))
-    return sent
+    return sent + _store_new(batch, client)
+
+
+def _store_new(batch: list[dict], client) -> int:
+    """Store the statements of `batch` not stored yet (a second run's timestamps differ from the first's)."""
+    have = {str(pk) for pk in Statement.objects.filter(pk__in=[s["id"] for s in batch]).values_list("pk", flat=True)}
+    new = [statement for statement in batch if statement["id"] not in have]
+    return sum(
+        result.created
+        for start in range(0, len(new), PROVINCE_BATCH)
+        for result in statements_store(statements=new[start : start + PROVINCE_BATCH], client=client)
+    )
 
 
 def seed(ctx) -> None:
