@@ -38,6 +38,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -220,7 +221,7 @@ def page_phases(args, env: dict, which: set[str]) -> None:
         if "catalogue" in which:
             phases += [
                 ("catalogue", get(lambda n: catalogue + CATEGORIES[n % len(CATEGORIES)])),
-                ("search", get(lambda n: f"{catalogue}search/?q={SEARCHES[n % len(SEARCHES)]}")),
+                ("search", get(lambda n: f"{catalogue}search/?q={quote(SEARCHES[n % len(SEARCHES)])}")),
             ]
         if "cockpit" in which:
             for label, unit in (("province", province), ("city", city), ("grid", grid)):
