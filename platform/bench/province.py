@@ -339,11 +339,9 @@ def run_recorder(args) -> None:
     Path(args.out).write_text(json.dumps({"log": log, "recorded": recorded, "elapsed": time.time() - start}))
 
 
-async def board(args, env: dict, workdir: Path) -> dict:
-    from realtime.models import Contest
+async def board(args, env: dict, workdir: Path, contest_id: int) -> dict:
     from realtime.store import leaderboard_store
 
-    contest_id = Contest.objects.get(slug=CONTEST).pk
     leaderboard_ws.SLUG = CONTEST
     servers, ports = leaderboard_ws.start_servers("platform", args, env, contest_id, workdir)
     viewers = []
@@ -442,8 +440,11 @@ def main(args) -> None:
         workdir = Path(tempfile.mkdtemp(prefix="bench-province-"))
         from django.db import connections
 
+        from realtime.models import Contest
+
+        contest_id = Contest.objects.get(slug=CONTEST).pk
         connections.close_all()
-        result = asyncio.run(board(args, env, workdir))
+        result = asyncio.run(board(args, env, workdir, contest_id))
         print("board: " + json.dumps(result, ensure_ascii=False), flush=True)
         print(f"board: load after {load()}", flush=True)
 
