@@ -427,6 +427,13 @@ def main(args) -> None:
     env = environment(args)
     phases = set(args.phases.split(","))
     print(f"province benchmark: {db_name(args.shops_per_city)}; phases {args.phases}; load {load()}", flush=True)
+    import redis
+
+    # Nothing of an earlier run (another database's boards, cached pages) may answer for this one.
+    client = redis.Redis.from_url(args.redis_url)
+    stale = list(client.scan_iter(f"{env['REDIS_KEY_PREFIX']}:*", count=1000))
+    if stale:
+        client.delete(*stale)
     if "seed" in phases or args.rebuild:
         build(args, env)
     os.environ.update(env)
