@@ -448,8 +448,11 @@ def main(args) -> None:
         from django.db import connections
 
         from realtime.models import Contest
+        from realtime.services.boards import board_rebuild
 
-        contest_id = Contest.objects.get(slug=CONTEST).pk
+        contest = Contest.objects.get(slug=CONTEST)
+        board_rebuild(contest=contest, notify=False)  # the store was cleared above
+        contest_id = contest.pk
         connections.close_all()
         result = asyncio.run(board(args, env, workdir, contest_id))
         print("board: " + json.dumps(result, ensure_ascii=False), flush=True)
