@@ -11,12 +11,19 @@ Deterministic: every draw comes from `ctx.rng` in a fixed order over people orde
 from __future__ import annotations
 
 import datetime as dt
+import random
 from decimal import Decimal
 
 from django.utils import timezone
 
-from core.activity.models import Statement
-from core.activity.services import activity_record, statement_id_for
+from core.activity.models import Statement, XapiClient
+from core.activity.services import (
+    activity_record,
+    agent_for_user,
+    statement_id_for,
+    statements_store,
+    xapi_client_create,
+)
 from core.activity.vocabulary import ActivityType, Verb
 from core.people.models import BranchMembership, PartyBranch, Role, User
 
@@ -67,6 +74,15 @@ ACTS = [
     ("idea", 0.05),
     ("lead", 0.05),
 ]
+# The statement each act is: verb, activity type, name.
+ACT_STATEMENTS = {
+    "visit": (Verb.COMPLETED, TYPE_SERVICE, "走访零售户"),
+    "hours": (Verb.CONFIRMED_HOURS, ActivityType.VOLUNTEER_ACTIVITY, "志愿服务"),
+    "help": (Verb.RESOLVED, ActivityType.HELP_REQUEST, "群众诉求"),
+    "target": (VERB_ACHIEVED, TYPE_TARGET, "月度业绩目标"),
+    "idea": (Verb.ADOPTED, ActivityType.PROPOSAL, "金点子"),
+    "lead": (VERB_LED, TYPE_BRANCH_ACTIVITY, "带头开展主题活动"),
+}
 
 
 def _indices() -> tuple[Index, Index]:
@@ -166,14 +182,7 @@ def _record_history(ctx, people: list[User], branches: list[PartyBranch]) -> int
         have |= set(Statement.objects.filter(pk__in=wanted[start : start + 900]).values_list("pk", flat=True))
     plan = [item for item in plan if keys[id(item)] not in have]
     for user, kind, offset, number, moment in ctx.progress(plan, desc="contest history"):
-        verb, activity_type, name = {
-            "visit": (Verb.COMPLETED, TYPE_SERVICE, "走访零售户"),
-            "hours": (Verb.CONFIRMED_HOURS, ActivityType.VOLUNTEER_ACTIVITY, "志愿服务"),
-            "help": (Verb.RESOLVED, ActivityType.HELP_REQUEST, "群众诉求"),
-            "target": (VERB_ACHIEVED, TYPE_TARGET, "月度业绩目标"),
-            "idea": (Verb.ADOPTED, ActivityType.PROPOSAL, "金点子"),
-            "lead": (VERB_LED, TYPE_BRANCH_ACTIVITY, "带头开展主题活动"),
-        }[kind]
+        verb, activity_type, name = ACT_STATEMENTS[kind]
         result = activity_record(
             actor=user,
             verb=verb,
@@ -202,6 +211,111 @@ def _record_history(ctx, people: list[User], branches: list[PartyBranch]) -> int
             )
             recorded += result.created
     return recorded
+
+
+# `seed_demo --province`: the other cities' acts come from the province's party-work system, a trusted client.
+PROVINCE_CLIENT = "省公司党建工作平台"
+PROVINCE_BATCH = 500
+
+
+def _act(user, verb: str, activity_type: str, name: str, object_id: str, key: tuple, moment) -> dict:
+    return {
+        "id": str(statement_id_for(*key)),
+        "actor": agent_for_user(user),
+        "verb": {"id": verb, "display": {"en-US": verb.rsplit("/", 1)[-1]}},
+        "object": {
+            "objectType": "Activity",
+            "id": object_id,
+            "definition": {"type": activity_type, "name": {"zh-CN": name}},
+        },
+        "timestamp": moment.isoformat(),
+    }
+
+
+def _province_history(ctx, city) -> int:
+    """With --province: the same months of acts for the staff and branches of the nine other cities, drawn as in
+    `_record_history` (one generator per person and per branch), sent in batches as the province's party-work
+    system reports them (a fixed number of queries per batch, however many people)."""
+    client = XapiClient.objects.filter(name=PROVINCE_CLIENT).first()
+    if client is None:
+        client, _secret = xapi_client_create(name=PROVINCE_CLIENT, trusted=True)
+    today = timezone.localtime(ctx.now).replace(hour=0, minute=0, second=0, microsecond=0)
+    province = city.get_parent()
+    people = (
+        User.objects.filter(roles__role=Role.STAFF, org_unit__path__startswith=province.path)
+        .exclude(org_unit__path__startswith=city.path)
+        .order_by("username")
+        .distinct()
+        .only("pk", "username", "display_name")
+    )
+    kinds = [kind for kind, _weight in ACTS]
+    weights = [weight for _kind, weight in ACTS]
+    batch: list[dict] = []
+    sent = 0
+
+    def flush() -> int:
+        """Store the batch's statements not stored yet (a second run's timestamps differ from the first's)."""
+        ids = [statement["id"] for statement in batch]
+        have = {str(pk) for pk in Statement.objects.filter(pk__in=ids).values_list("pk", flat=True)}
+        new = [statement for statement in batch if statement["id"] not in have]
+        batch.clear()
+        return sum(
+            result.created
+            for start in range(0, len(new), PROVINCE_BATCH)
+            for result in statements_store(statements=new[start : start + PROVINCE_BATCH], client=client)
+        )
+
+    for user in ctx.progress(people.iterator(chunk_size=5000), desc="province contest history", total=people.count()):
+        rng = random.Random(f"{ctx.seed}:contests:{user.username}")
+        keenness = min(0.5, rng.lognormvariate(-4.6, 0.8))
+        for offset in range(HISTORY_DAYS, 0, -1):
+            if rng.random() >= keenness:
+                continue
+            for number in range(1 + (rng.random() < 0.3)):
+                kind = rng.choices(kinds, weights)[0]
+                moment = today - dt.timedelta(days=offset) + dt.timedelta(minutes=rng.randrange(8 * 60, 20 * 60))
+                verb, activity_type, name = ACT_STATEMENTS[kind]
+                object_id = f"{SITE}{kind}/{user.username}/{offset}/{number}"
+                key = ("demo-contest-act", user.username, kind, offset, number)
+                batch.append(_act(user, verb, activity_type, name, object_id, key, moment))
+        if len(batch) >= PROVINCE_BATCH:
+            sent += flush()
+    branches = (
+        PartyBranch.objects.filter(org_unit__path__startswith=province.path, secretary__isnull=False)
+        .exclude(org_unit__path__startswith=city.path)
+        .select_related("secretary")
+        .order_by("code")
+    )
+    for branch in ctx.progress(branches, desc="province branch days"):
+        for offset in range(HISTORY_DAYS - 3, 0, -14):
+            moment = today - dt.timedelta(days=offset) + dt.timedelta(hours=15)
+            object_id = f"{SITE}branch-days/{branch.code}/{offset}"
+            key = ("demo-branch-day", branch.code, offset)
+            name = f"{branch.name}主题党日"
+            batch.append(_act(branch.secretary, VERB_LED, TYPE_BRANCH_ACTIVITY, name, object_id, key, moment))
+        if len(batch) >= PROVINCE_BATCH:
+            sent += flush()
+    return sent + flush()
+
+
+def _province_contest(ctx, pioneer: Index, arena: Contest) -> Contest:
+    province = ctx.city.get_parent()
+    contest, _ = Contest.objects.get_or_create(
+        slug="province-arena",
+        defaults={
+            "name": "全省先锋擂台 · 十市同台",
+            "description": "全省十个地市的党员和客户经理同台比拼先锋指数。",
+            "starts_at": arena.starts_at,
+            "ends_at": arena.ends_at,
+            "index": pioneer,
+            "ranking": Contest.Ranking.INDIVIDUAL,
+            "org_unit": province,
+            "role": Role.STAFF,
+            "arena": True,
+            "is_public": True,
+        },
+    )
+    return contest
 
 
 def _contests(ctx, pioneer: Index, fortress: Index) -> tuple[Contest, Contest, Contest]:
@@ -274,10 +388,14 @@ def seed(ctx) -> None:
         .distinct()
     )
     branches = list(PartyBranch.objects.filter(org_unit__path__startswith=city.path).order_by("code"))
+    province = getattr(ctx, "province", False)
     with scoring_paused():  # scored in one pass below, like any bulk import
         recorded = _record_history(ctx, people, branches)
+        if province:
+            recorded += _province_history(ctx, city)
     created_rules = _rules(pioneer, fortress)
     arena, team, last_quarter = _contests(ctx, pioneer, fortress)
+    province_arena = _province_contest(ctx, pioneer, arena) if province else None
     if created_rules or recorded or not PointsEntry.objects.filter(index=pioneer).exists():
         # Score everything recorded so far (the learning demo's statements too) under the rules, once.
         first = local_day(min(arena.starts_at, last_quarter.starts_at))
@@ -294,8 +412,9 @@ def seed(ctx) -> None:
             league_week_form(contest=arena, week_start=week)
         if weeks_ago:
             league_week_settle(contest=arena, week_start=week)
-    for contest in (arena, team, last_quarter):
-        board_rebuild(contest=contest, notify=False)
+    for contest in (arena, team, last_quarter, province_arena):
+        if contest is not None:
+            board_rebuild(contest=contest, notify=False)
     members = BranchMembership.objects.filter(branch__in=branches).count()
     ctx.stdout.write(
         f"  contests: {len(people)} people in the arena ({members} branch members), {recorded} statements recorded, "

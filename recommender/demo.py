@@ -8,6 +8,10 @@ def seed(ctx) -> None:
     from .selectors import activity_types
     from .services import current_model_reset, model_train
 
+    if getattr(ctx, "province", False):
+        # A province's history trains for minutes (issue #17, item 3): the nightly job does it, not the seed.
+        ctx.stdout.write("  recommender: province: no model trained; run `manage.py train_recommender`")
+        return
     if not Statement.objects.trusted().filter(activity_type__in=activity_types()).exists():
         ctx.stdout.write("  recommender: no learning statements yet, no model trained")
         return

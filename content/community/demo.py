@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from core.people.demo_province import city_seat
 from core.people.models import OrgUnit, Shop, Village
 
 from . import services
@@ -120,20 +121,37 @@ def _hours_rows(rng, station: Station, *, all_day: bool = False) -> list[WeeklyH
     ]
 
 
+def county_centre(county_code: str) -> tuple[float, float]:
+    """Where a county's seat is: 金华市's from the table above; elsewhere in the demo province, its city's seat
+    moved by a fixed offset drawn from the county code (approximate, as a demo needs)."""
+    if county_code in COUNTY_CENTRES:
+        return COUNTY_CENTRES[county_code]
+    lat, lon = city_seat(county_code[:4]) or COUNTY_CENTRES["330702"]
+    rng = random.Random(f"county-centre:{county_code}")
+    return round(lat + rng.uniform(-0.35, 0.35), 2), round(lon + rng.uniform(-0.35, 0.35), 2)
+
+
 def build_stations(ctx) -> list[Station]:
     retailer = ctx.demo_users.get("retailer")
     partners = _partners()
     kinds = list(ServiceKind.objects.select_related("category").order_by("sort_order", "code"))
     by_code = {k.code: k for k in kinds}
     existing = {s.uuid: s for s in Station.objects.all()}
-    villages = list(Village.objects.select_related("county").filter(county__code__in=COUNTY_CENTRES).order_by("code"))
+    # The demo city's villages; with --province, every village of the province (a station in about 8,000).
+    villages = Village.objects.select_related("county").order_by("code")
+    if not getattr(ctx, "province", False):
+        villages = villages.filter(county__code__in=COUNTY_CENTRES)
+    villages = list(villages)
     shops_by_village: dict[int, list[Shop]] = {}
-    for shop in Shop.objects.filter(village__in=villages).order_by("licence_number"):
+    shops = Shop.objects.filter(village__in=villages).only(
+        "pk", "licence_number", "name", "address", "owner_id", "village_id"
+    )
+    for shop in shops.order_by("licence_number"):
         shops_by_village.setdefault(shop.village_id, []).append(shop)
     created: list[Station] = []
     centre_counties: set[int] = set()
     today = ctx.now.date()
-    for village in villages:
+    for village in ctx.progress(villages, desc="stations"):
         # Each village draws from its own generator: a village skipped on a second run shifts no other's draws.
         rng = random.Random(f"{ctx.seed}:community:{village.code}")
         shops = shops_by_village.get(village.pk, [])
@@ -141,7 +159,7 @@ def build_stations(ctx) -> list[Station]:
             continue
         mine = [s for s in shops if retailer is not None and s.owner_id == retailer.pk]
         shop = mine[0] if mine else shops[rng.randrange(len(shops))]
-        lat0, lon0 = COUNTY_CENTRES[village.county.code]
+        lat0, lon0 = county_centre(village.county.code)
         lat = round(lat0 + rng.uniform(-0.09, 0.09), 6)
         lon = round(lon0 + rng.uniform(-0.09, 0.09), 6)
         kind = (

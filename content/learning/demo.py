@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import io
+import random
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -21,7 +22,10 @@ from django.utils import timezone
 from wagtail.images import get_image_model
 from wagtail.models import Collection, GroupPagePermission, Page, Site
 
-from core.people.models import Role, Shop
+from core.activity.models import Statement, XapiClient
+from core.activity.services import agent_for_user, statement_id_for, statements_store, xapi_client_create
+from core.activity.vocabulary import ActivityType, Verb
+from core.people.models import Role, Shop, User
 
 from . import services
 from .durations import lesson_durations_check, recording_seconds, whole_seconds
@@ -485,6 +489,89 @@ def _history(ctx, courses: list[CoursePage]) -> int:
     return taken
 
 
+# `seed_demo --province`: the history of the province's former academy, reported by its trusted xAPI client.
+PROVINCE_CLIENT = "省学苑历史学习记录"
+PROVINCE_LEARNERS = 0.08  # the share of shop owners with a history there
+PROVINCE_BATCH = 500
+
+
+def _province_statement(user, verb, page, activity_type, key, at, parent=None) -> dict:
+    """What the learning services record for a lesson or course done (courses.py `_record`), as a client sends it."""
+    context: dict = {"language": "zh-CN", "extensions": {services.courses.ITEM_EXTENSION: page.item_id}}
+    if parent is not None:
+        context["contextActivities"] = {
+            "parent": [
+                {
+                    "objectType": "Activity",
+                    "id": parent.activity_iri,
+                    "definition": {"type": ActivityType.COURSE, "name": {"zh-CN": parent.title}},
+                }
+            ]
+        }
+    return {
+        "id": str(statement_id_for(*key)),
+        "actor": agent_for_user(user),
+        "verb": {"id": verb, "display": {"en-US": "completed"}},
+        "object": {
+            "objectType": "Activity",
+            "id": page.activity_iri,
+            "definition": {"type": activity_type, "name": {"zh-CN": page.title}},
+        },
+        "result": {"completion": True},
+        "context": context,
+        "timestamp": at.isoformat(),
+    }
+
+
+def _province_history(ctx, courses: list[CoursePage]) -> int:
+    """With --province: 8 % of the province's shop owners completed lessons and courses over the last five
+    months, as statements of the former academy's trusted client (in batches: a fixed number of queries each),
+    so the cockpit's summaries, the contests and the recommender see a province's learning. Each owner draws from
+    a generator of their own; a second run finds every statement stored and adds nothing."""
+    client = XapiClient.objects.filter(name=PROVINCE_CLIENT).first()
+    if client is None:
+        client, _secret = xapi_client_create(name=PROVINCE_CLIENT, trusted=True)
+    outline = {
+        course.pk: [p for p in course.get_children().live().order_by("path").specific() if isinstance(p, LessonPage)]
+        for course in courses
+    }
+    replayed = set(Enrolment.objects.values_list("user_id", flat=True))
+    owners = User.objects.filter(shops__isnull=False).order_by("username").only("pk", "username", "display_name")
+    total = Shop.objects.filter(owner__isnull=False).count()
+    batch: list[dict] = []
+    sent = 0
+    for owner in ctx.progress(owners.iterator(chunk_size=5000), desc="province learning history", total=total):
+        rng = random.Random(f"{ctx.seed}:learning:{owner.username}")
+        if rng.random() >= PROVINCE_LEARNERS or owner.pk in replayed:
+            continue
+        for course in rng.sample(courses, rng.choice([1, 1, 2, 2, 3])):
+            at = ctx.now - timedelta(days=rng.randint(1, 150), minutes=rng.randint(0, 600))
+            lessons = outline[course.pk]
+            done = len(lessons) if rng.random() < 0.6 else rng.randint(1, max(1, len(lessons) - 1))
+            for lesson in lessons[:done]:
+                at += timedelta(minutes=rng.randint(5, 40))
+                key = ("learning-completed", owner.pk, lesson.pk)
+                batch.append(_province_statement(owner, Verb.COMPLETED, lesson, ActivityType.LESSON, key, at, course))
+            if done == len(lessons):
+                key = ("learning-completed", owner.pk, course.pk)
+                batch.append(_province_statement(owner, Verb.COMPLETED, course, ActivityType.COURSE, key, at))
+            if len(batch) >= PROVINCE_BATCH:
+                sent += _store_new(batch, client)
+                batch = []
+    return sent + _store_new(batch, client)
+
+
+def _store_new(batch: list[dict], client) -> int:
+    """Store the statements of `batch` not stored yet (a second run's timestamps differ from the first's)."""
+    have = {str(pk) for pk in Statement.objects.filter(pk__in=[s["id"] for s in batch]).values_list("pk", flat=True)}
+    new = [statement for statement in batch if statement["id"] not in have]
+    return sum(
+        result.created
+        for start in range(0, len(new), PROVINCE_BATCH)
+        for result in statements_store(statements=new[start : start + PROVINCE_BATCH], client=client)
+    )
+
+
 def seed(ctx) -> None:
     rng = ctx.rng
     catalogue = _catalogue()
@@ -507,3 +594,5 @@ def seed(ctx) -> None:
     catalogue_invalidate()
     taken = _history(ctx, courses)
     ctx.stdout.write(f"  learning: {len(courses)} courses, {taken} course histories replayed")
+    if getattr(ctx, "province", False):
+        ctx.stdout.write(f"  learning: {_province_history(ctx, courses)} statements of the province's history")

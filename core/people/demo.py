@@ -10,11 +10,13 @@ what is missing and never changes what is there. Large tables go in with bulk_cr
 from __future__ import annotations
 
 import datetime
+import math
 import random
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
 from django.utils.translation import gettext_lazy as _
 
+from . import demo_province
 from .models import BranchMembership, OrgUnit, PartyBranch, Role, RoleAssignment, Shop, User, Village
 from .permissions import editor_group_permissions_grant
 from .services import person_roles_set
@@ -251,14 +253,14 @@ class _TreeBuilder:
         OrgUnit.objects.bulk_update(counts, ["numchild"], batch_size=BATCH)
 
 
-def build_tree(rng: random.Random):
+def build_tree(rng: random.Random, *, city_spec=CITY, county_specs=COUNTIES):
     """Province, city, counties, 28 departments and their grids (6 to 10 each); returns (city, counties,
     departments, grids) where departments are (unit, county, place, township)."""
     tree = _TreeBuilder({unit.code: unit for unit in OrgUnit.objects.filter(code__startswith=PROVINCE[0])})
     province = tree.add(None, code=PROVINCE[0], name=PROVINCE[1], kind=OrgUnit.Kind.PROVINCE)
-    city = tree.add(province, code=CITY[0], name=CITY[1], kind=OrgUnit.Kind.CITY)
+    city = tree.add(province, code=city_spec[0], name=city_spec[1], kind=OrgUnit.Kind.CITY)
     counties, departments, grids = [], [], []
-    for county_code, county_name, places in COUNTIES:
+    for county_code, county_name, places in county_specs:
         county = tree.add(city, code=county_code, name=county_name, kind=OrgUnit.Kind.COUNTY)
         counties.append(county)
         for number, (place, township) in enumerate(places, start=1):
@@ -279,8 +281,9 @@ def build_tree(rng: random.Random):
     return city, counties, departments, grids
 
 
-def build_villages(rng: random.Random, departments) -> dict[int, list[Village]]:
-    """Twelve villages per county, in the townships of its departments; returns county pk -> villages."""
+def build_villages(rng: random.Random, departments, per_county: int = VILLAGES_PER_COUNTY) -> dict[int, list[Village]]:
+    """Twelve villages per county (or `per_county`), in the townships of its departments; returns county pk ->
+    villages."""
     by_county: dict[int, list[tuple]] = {}
     for _department, county, _place, township in departments:
         by_county.setdefault(county.pk, []).append((county, township))
@@ -288,7 +291,7 @@ def build_villages(rng: random.Random, departments) -> dict[int, list[Village]]:
     for townships in by_county.values():
         county = townships[0][0]
         names: set[str] = set()
-        for number in range(1, VILLAGES_PER_COUNTY + 1):
+        for number in range(1, per_county + 1):
             name = rng.choice(VILLAGE_FIRST) + rng.choice(VILLAGE_SECOND) + "村"
             while name in names:
                 name = rng.choice(VILLAGE_FIRST) + rng.choice(VILLAGE_SECOND) + "村"
@@ -331,15 +334,19 @@ def _create_people(wanted: list[User], roles: dict[str, list[str]], *, prefix: s
     return pks
 
 
-def build_shops(rng: random.Random, ctx, grids, villages) -> None:
-    """`ctx.shops` shops spread over the grids, each with its owner (a retailer who cannot sign in)."""
+def build_shops(
+    rng: random.Random, ctx, grids, villages, *, city_code: str = CITY[0], count: int | None = None
+) -> None:
+    """`count` shops (by default `ctx.shops`) spread over the grids, each with its owner (a retailer who cannot
+    sign in)."""
+    count = ctx.shops if count is None else count
     county_of_grid = {grid.pk: grid.code[:6] for grid in grids}
     county_pk = dict(
         OrgUnit.objects.filter(kind=OrgUnit.Kind.COUNTY, code__startswith=PROVINCE[0]).values_list("code", "pk")
     )
     serials: dict[str, int] = {}
     owners, shops = [], []
-    for _i in ctx.progress(range(ctx.shops), desc="shops", total=ctx.shops):
+    for _i in ctx.progress(range(count), desc="shops", total=count):
         grid = rng.choice(grids)
         county_code = county_of_grid[grid.pk]
         serials[county_code] = serials.get(county_code, 100000) + 1
@@ -386,8 +393,8 @@ def build_shops(rng: random.Random, ctx, grids, villages) -> None:
             )
         )
         shops[-1]._owner_username = username
-    pks = _create_people(owners, {user.username: [Role.RETAILER] for user in owners}, prefix="r" + CITY[0])
-    have = set(Shop.objects.filter(licence_number__startswith=CITY[0]).values_list("licence_number", flat=True)) & {
+    pks = _create_people(owners, {user.username: [Role.RETAILER] for user in owners}, prefix="r" + city_code)
+    have = set(Shop.objects.filter(licence_number__startswith=city_code).values_list("licence_number", flat=True)) & {
         shop.licence_number for shop in shops
     }
     new = [shop for shop in shops if shop.licence_number not in have]
@@ -397,8 +404,34 @@ def build_shops(rng: random.Random, ctx, grids, villages) -> None:
     ctx.stdout.write(f"  shops: {len(new)} new, {len(have)} already there")
 
 
-def build_staff_and_branches(rng: random.Random, departments, grids) -> list[PartyBranch]:
-    """A customer manager per grid; 24 party branches in 24 departments with about 380 members."""
+def _branch_departments(rng: random.Random, departments, count: int, *, first: bool) -> list[tuple[int, str]]:
+    """(department index, branch name) of `count` branches: one in each of `count` departments drawn at random
+    (with `first`, the first department always among them: the demo logins work there), or, with more branches
+    than departments, several in each (第一党支部, 第二党支部, ...)."""
+    if count <= len(departments):
+        drawn = [0, *rng.sample(range(1, len(departments)), count - 1)] if first else None
+        drawn = drawn or rng.sample(range(len(departments)), count)
+        return [(i, f"{departments[i][2]}市场部党支部") for i in sorted(drawn)]
+    indices = sorted(n % len(departments) for n in range(count))
+    return [
+        (i, f"{departments[i][2]}市场部第{cn_number(indices[:n].count(i) + 1)}党支部") for n, i in enumerate(indices)
+    ]
+
+
+def build_staff_and_branches(
+    rng: random.Random,
+    departments,
+    grids,
+    *,
+    city_code: str = CITY[0],
+    branch_prefix: str = "JH",
+    branch_count: int = BRANCHES,
+    member_count: int = PARTY_MEMBERS,
+    member_prefix: str = "pm",
+    first_department: bool = False,
+) -> list[PartyBranch]:
+    """A customer manager per grid; 24 party branches (`branch_count`) in 24 departments with about 380 members
+    (`member_count`)."""
     department_of_grid = {dept.code: dept for dept, *_rest in departments}
     managers = [
         User(
@@ -410,21 +443,21 @@ def build_staff_and_branches(rng: random.Random, departments, grids) -> list[Par
         )
         for grid in grids
     ]
-    _create_people(managers, {user.username: [Role.STAFF] for user in managers}, prefix="cm" + CITY[0])
+    _create_people(managers, {user.username: [Role.STAFF] for user in managers}, prefix="cm" + city_code)
 
-    chosen = sorted(rng.sample(range(len(departments)), BRANCHES))
+    chosen = _branch_departments(rng, departments, branch_count, first=first_department)
     wanted_branches = []
     members: list[tuple[str, User, datetime.date]] = []
-    per_branch, extra = divmod(PARTY_MEMBERS, BRANCHES)
+    per_branch, extra = divmod(member_count, branch_count)
     serial = 0
-    for number, index in enumerate(chosen, start=1):
-        department, _county, place, _township = departments[index]
-        code = f"JH-B{number:02d}"
-        wanted_branches.append(PartyBranch(code=code, name=f"{place}市场部党支部", org_unit=department))
+    for number, (index, branch_name) in enumerate(chosen, start=1):
+        department = departments[index][0]
+        code = f"{branch_prefix}-B{number:02d}"
+        wanted_branches.append(PartyBranch(code=code, name=branch_name, org_unit=department))
         for _member in range(per_branch + (1 if number <= extra else 0)):
             serial += 1
             user = User(
-                username=f"pm{serial:04d}",
+                username=f"{member_prefix}{serial:04d}",
                 display_name=person_name(rng),
                 phone=mobile_number(rng),
                 org_unit_id=department.pk,
@@ -438,7 +471,7 @@ def build_staff_and_branches(rng: random.Random, departments, grids) -> list[Par
     pks = _create_people(
         [user for _code, user, _joined in members],
         {user.username: [Role.PARTY_MEMBER, Role.STAFF] for _code, user, _joined in members},
-        prefix="pm",
+        prefix=member_prefix,
     )
     BranchMembership.objects.bulk_create(
         [
@@ -511,9 +544,54 @@ def build_demo_users(ctx, *, city, departments, grids, villages, branches) -> di
     }
 
 
+def seed_province(ctx) -> None:
+    """`seed_demo --province`: the ten cities of core/people/demo_province.py, each with `ctx.shops_per_city`
+    shops and, per 30,000 shops, 200 party branches of 16 members and 800 villages. 金华市 comes first, built as
+    the demo city (its real towns, the demo logins) from `ctx.rng`; every other city draws from its own
+    generator, so one city's size never shifts another's data."""
+    per_city = ctx.shops_per_city
+    scale = per_city / demo_province.SHOPS_PER_CITY
+    branch_count = max(2, round(demo_province.BRANCHES_PER_CITY * scale))
+    villages_per_city = max(1, round(demo_province.VILLAGES_PER_CITY * scale))
+    ctx.cities = []
+    for code, name, prefix, _seat, counties in ctx.progress(demo_province.CITIES, desc="cities"):
+        demo_city = code == CITY[0]
+        rng = ctx.rng if demo_city else random.Random(f"{ctx.seed}:people:{code}")
+        county_specs = COUNTIES if demo_city else demo_province.city_counties(counties)
+        city, _counties, departments, grids = build_tree(rng, city_spec=(code, name), county_specs=county_specs)
+        villages = build_villages(rng, departments, per_county=math.ceil(villages_per_city / len(county_specs)))
+        branches = build_staff_and_branches(
+            rng,
+            departments,
+            grids,
+            city_code=code,
+            branch_prefix=prefix,
+            branch_count=branch_count,
+            member_count=branch_count * demo_province.MEMBERS_PER_BRANCH,
+            member_prefix="pm" if demo_city else f"pm{code}",
+            first_department=demo_city,
+        )
+        if demo_city:
+            ctx.city = city
+            ctx.demo_users.update(
+                build_demo_users(
+                    ctx, city=city, departments=departments, grids=grids, villages=villages, branches=branches
+                )
+            )
+        build_shops(rng, ctx, grids, villages, city_code=code, count=per_city)
+        ctx.cities.append(city)
+        ctx.stdout.write(
+            f"  {name}: {len(county_specs)} counties, {len(departments)} market departments, {len(grids)} grids, "
+            f"{sum(len(v) for v in villages.values())} villages, {len(branches)} party branches"
+        )
+
+
 def seed(ctx) -> None:
     rng = ctx.rng
     editor_group_permissions_grant()
+    if getattr(ctx, "province", False):
+        seed_province(ctx)
+        return
     city, _counties, departments, grids = build_tree(rng)
     ctx.city = city
     villages = build_villages(rng, departments)

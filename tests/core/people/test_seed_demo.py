@@ -157,3 +157,79 @@ def test_welcome_before_the_seed_says_what_to_run():
 
 def test_chinese_numerals():
     assert [cn_number(n) for n in (1, 10, 11, 20, 23)] == ["一", "十", "十一", "二十", "二十三"]
+
+
+def test_a_province_of_ten_cities_each_with_its_counties_departments_grids_shops_and_branches():
+    out = io.StringIO()
+    call_command(
+        "seed_demo",
+        "--province",
+        "--shops-per-city",
+        "6",
+        "--seed",
+        "3",
+        "--no-progress",
+        "--only",
+        "people",
+        stdout=out,
+    )
+    province = OrgUnit.objects.get(kind=OrgUnit.Kind.PROVINCE)
+    assert province.name == "浙江省"
+    cities = {unit.name: unit for unit in OrgUnit.objects.filter(kind=OrgUnit.Kind.CITY)}
+    assert set(cities) == {
+        "杭州市",
+        "宁波市",
+        "温州市",
+        "嘉兴市",
+        "湖州市",
+        "绍兴市",
+        "金华市",
+        "衢州市",
+        "台州市",
+        "丽水市",
+    }
+    assert all(city.get_parent() == province for city in cities.values())
+    assert {unit.name for unit in cities["杭州市"].get_children()} >= {"西湖区", "萧山区", "淳安县", "建德市"}
+    assert {unit.name for unit in cities["丽水市"].get_children()} >= {"景宁畲族自治县", "龙泉市"}
+    for city in cities.values():
+        below = OrgUnit.objects.filter(path__startswith=city.path)
+        assert below.filter(kind=OrgUnit.Kind.DEPARTMENT).count() == 28, city.name
+        assert below.filter(kind=OrgUnit.Kind.GRID).count() >= 28 * 6, city.name
+        assert Shop.objects.filter(grid__path__startswith=city.path).count() == 6 + (city.name == "金华市"), city.name
+        branches = PartyBranch.objects.filter(org_unit__path__startswith=city.path)
+        assert branches.count() == 2, city.name
+        # 16 members a branch, and demo_member in the demo city.
+        members = BranchMembership.objects.filter(branch__in=branches).count()
+        assert members == 32 + (city.name == "金华市"), city.name
+        assert Village.objects.filter(county__path__startswith=city.path).exists(), city.name
+        assert f"{city.name}: " in out.getvalue()
+    assert OrgUnit.find_problems() == ([], [], [], [], [])
+    department = OrgUnit.objects.get(code="330106-01")
+    assert department.path_names == "浙江省 / 杭州市 / 西湖区 / 西湖城区市场部"
+    # Shop owners are retailers of their shop's grid; the demo logins live in the demo city, 金华市.
+    for shop in Shop.objects.select_related("grid", "owner"):
+        assert shop.owner.org_unit == shop.grid
+        assert shop.licence_number.startswith(shop.grid.code[:6])
+    assert User.objects.get(username="demo_retailer").org_unit.path.startswith(cities["金华市"].path)
+
+    before = {model.__name__: model.objects.count() for model in (OrgUnit, Shop, User, PartyBranch, Village)}
+    call_command(
+        "seed_demo",
+        "--province",
+        "--shops-per-city",
+        "6",
+        "--seed",
+        "3",
+        "--no-progress",
+        "--only",
+        "people",
+        stdout=out,
+    )
+    assert {model.__name__: model.objects.count() for model in (OrgUnit, Shop, User, PartyBranch, Village)} == before
+
+
+def test_the_province_options_refuse_what_does_not_fit_and_change_nothing():
+    for args in (["--province", "--shops", "10"], ["--shops-per-city", "10"], ["--province", "--shops-per-city", "0"]):
+        with pytest.raises(CommandError):
+            call_command("seed_demo", *args, "--no-progress", "--only", "people")
+    assert OrgUnit.objects.count() == 0

@@ -1,4 +1,6 @@
 """`manage.py seed_demo [--shops N] [--seed S]`: build the demo city and every app's demo data.
+`manage.py seed_demo --province [--shops-per-city N]`: ten cities of 浙江省 (about 300,000 shops), the demo city
+金华市 among them; each app's demo step reads `ctx.province` and `ctx.cities` to scale its part.
 
 Runs the demo step every app registered from its `AppConfig.ready()` (core/people/demo_steps.py), in
 INSTALLED_APPS order (core.people first: it builds the city and the demo logins the others use). Each app's
@@ -33,7 +35,18 @@ class Command(BaseCommand):
     help = "Build a deterministic demo city (organisation, shops, branches, villages, demo logins) and app demos."
 
     def add_arguments(self, parser):
-        parser.add_argument("--shops", type=int, default=2000, help="How many retail shops (default 2000).")
+        parser.add_argument("--shops", type=int, default=None, help="How many retail shops (default 2000).")
+        parser.add_argument(
+            "--province",
+            action="store_true",
+            help="Build a province of ten cities (浙江省) instead of one city; see --shops-per-city.",
+        )
+        parser.add_argument(
+            "--shops-per-city",
+            type=int,
+            default=None,
+            help="With --province: retail shops in each city (default 30000, about 300,000 in all).",
+        )
         parser.add_argument("--seed", type=int, default=42, help="Random seed: the same seed builds the same city.")
         parser.add_argument("--no-progress", action="store_true", help="Do not draw progress bars.")
         parser.add_argument(
@@ -43,9 +56,28 @@ class Command(BaseCommand):
             help="Seed only these apps (repeatable, e.g. --only people); by default every app with a demo step.",
         )
 
-    def handle(self, *args, shops: int, seed: int, no_progress: bool, only: list[str] | None = None, **options):
-        if shops < 0:
-            shops = 0
+    def handle(
+        self,
+        *args,
+        shops: int | None,
+        seed: int,
+        no_progress: bool,
+        only: list[str] | None = None,
+        province: bool = False,
+        shops_per_city: int | None = None,
+        **options,
+    ):
+        if province and shops is not None:
+            raise CommandError("--shops builds one city; with --province give --shops-per-city.")
+        if shops_per_city is not None and not province:
+            raise CommandError("--shops-per-city needs --province.")
+        if shops_per_city is not None and shops_per_city < 1:
+            raise CommandError("--shops-per-city must be at least 1.")
+        if province:
+            shops_per_city = 30000 if shops_per_city is None else shops_per_city
+        from core.people.demo_province import CITIES
+
+        shops = shops_per_city * len(CITIES) if province else max(0, 2000 if shops is None else shops)
         show_bars = not no_progress and options.get("verbosity", 1) > 0
 
         def progress(iterable, desc: str = "", total: int | None = None):
@@ -69,6 +101,9 @@ class Command(BaseCommand):
             demo_users={},
             now=timezone.now(),
             shops=shops,
+            province=province,
+            shops_per_city=shops_per_city,
+            cities=[],
         )
         modules = demo_modules()
         if only:
@@ -87,6 +122,7 @@ class Command(BaseCommand):
         if options.get("verbosity", 1) > 0:
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"Demo ready: {shops} shops, seed {seed}, {len(modules)} apps, {time.monotonic() - started:.1f} s."
+                    f"Demo ready: {shops} shops{' in a province of ten cities' if province else ''}, seed {seed}, "
+                    f"{len(modules)} apps, {time.monotonic() - started:.1f} s."
                 )
             )
