@@ -148,8 +148,11 @@ print(json.dumps({"lesson": lesson.pk, "catalogue": CourseIndexPage.objects.firs
 """
 
 
-def start_workers(env: dict, count: int, first_port: int | None = None) -> list[tuple[subprocess.Popen, str]]:
-    """`count` daphne workers on free ports, or on first_port, first_port + 1 ... (a range given to a bench)."""
+def start_workers(
+    env: dict, count: int, first_port: int | None = None, ready_path: str = "/"
+) -> list[tuple[subprocess.Popen, str]]:
+    """`count` daphne workers on free ports, or on first_port, first_port + 1 ... (a range given to a bench); each is
+    ready when `ready_path` answers."""
     import urllib.request
 
     workers = []
@@ -169,7 +172,7 @@ def start_workers(env: dict, count: int, first_port: int | None = None) -> list[
             if process.poll() is not None:
                 raise RuntimeError(f"daphne at {url} exited")
             try:
-                with urllib.request.urlopen(url + "/", timeout=5):  # noqa: S310 - our own loopback server
+                with urllib.request.urlopen(url + ready_path, timeout=5):  # noqa: S310 - our own loopback server
                     break
             except Exception:  # noqa: BLE001
                 if time.monotonic() > deadline:

@@ -186,7 +186,8 @@ def main() -> None:
 
     CATEGORIES = [row[0] for row in CATEGORY_ROWS]
     SERVICES = [row[1] for row in SERVICE_ROWS]
-    workers = start_workers(env, args.workers, args.port)
+    # The catalogue's database has no site pages (only what the search needs): wait on the search itself.
+    workers = start_workers(env, args.workers, args.port, ready_path="/api/community/stations?lat=29&lon=120&limit=1")
     urls = [url for _p, url in workers]
     try:
 
