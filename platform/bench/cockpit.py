@@ -122,7 +122,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def server_env(workdir: Path, redis_db: str) -> dict:
+def server_env(workdir: Path, redis_db: str, pool: int) -> dict:
     return {
         **os.environ,
         "DATABASE_URL": f"{SERVER}/{DATABASE}",
@@ -132,7 +132,7 @@ def server_env(workdir: Path, redis_db: str) -> dict:
         "DJANGO_SECRET_KEY": "bench-cockpit-fixed-key-for-sessions",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
-        "DATABASE_POOL_MAX_SIZE": "8",
+        "DATABASE_POOL_MAX_SIZE": str(pool),
         "VAR_DIR": str(workdir),
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
@@ -270,13 +270,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/8")
+    parser.add_argument("--pool", type=int, default=20, help="pooled connections per worker (env.example: 20)")
     parser.add_argument("--port", type=int, default=0, help="first worker's port (the next ones follow); 0: any free")
     args = parser.parse_args()
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{DATABASE}"')
     workdir = Path(tempfile.mkdtemp(prefix="bench-cockpit-"))
-    env = server_env(workdir, args.redis)
+    env = server_env(workdir, args.redis, args.pool)
     started = time.perf_counter()
     manage(env, "migrate", "-v0")
     manage(env, "seed_demo", "--only", "people", "--shops", str(args.shops), "--no-progress", "-v0")
