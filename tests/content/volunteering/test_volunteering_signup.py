@@ -39,14 +39,15 @@ def test_places_then_the_waitlist_and_a_second_press_changes_nothing(vol):
 
 def test_a_sign_up_costs_exact_queries_and_announces_the_room_once(vol, django_assert_num_queries, monkeypatch):
     """The sign-up storm's path (platform/bench/volunteer_signup.py): the shift's lock, one read of the places and
-    the person's live sign-up, the insert, the "registered" statement (its check, its insert, the scoring rules);
+    the person's live sign-up, the insert, the "registered" statement (one insert);
     and one room notice after commit. Pressing again costs the lock, the read and the sign-up's fetch."""
     a, b = people(2)
     signup_create(user=a, shift=vol.shift, occurrence=vol.start)
     announced = []
     monkeypatch.setattr(services, "activity_changed", announced.append)
-    # 2 savepoints (test transaction) + lock + read + insert + statement (savepoint, check, insert, rules, release)
-    with TestCase.captureOnCommitCallbacks(execute=True), django_assert_num_queries(10):
+    # 2 savepoints (test transaction) + lock + read + insert + the statement's insert (the scoring rules are held by
+    # the process since the first sign-up)
+    with TestCase.captureOnCommitCallbacks(execute=True), django_assert_num_queries(6):
         signup, created = signup_create(user=b, shift=vol.shift, occurrence=vol.start)
     assert (signup.status, created, announced) == ("confirmed", True, [vol.activity.pk])
     with TestCase.captureOnCommitCallbacks(execute=True), django_assert_num_queries(5):
