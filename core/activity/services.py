@@ -352,15 +352,16 @@ def _insert_if_new(row: Statement) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING (SQLite: INSERT OR IGNORE), built by the ORM's own compiler; whether a row
     was written is the cursor's row count. On PostgreSQL a concurrent insert of the same id waits for the other
     transaction and then skips, so exactly one of them stores it."""
+    db = transaction.get_connection()
     query = InsertQuery(Statement, on_conflict=OnConflict.IGNORE)
     query.insert_values(Statement._meta.local_concrete_fields, [row])
-    with connection.cursor() as cursor:
-        for sql, params in query.get_compiler(connection=connection).as_sql():
+    with db.cursor() as cursor:
+        for sql, params in query.get_compiler(connection=db).as_sql():
             cursor.execute(sql, params)
         inserted = cursor.rowcount == 1
     if inserted:  # as save() leaves it: a saved row of this database
         row._state.adding = False
-        row._state.db = connection.alias
+        row._state.db = db.alias
     return inserted
 
 

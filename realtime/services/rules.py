@@ -57,7 +57,7 @@ def ruleset_version_create(*, index: Index, by=None) -> RuleSetVersion:
         # An update of the one column: save() would re-index the index's unchanged name in Wagtail's search.
         Index.objects.filter(pk=index.pk).update(rules_version=number)
         index.rules_version = number
-        rules_changed()  # entries name the version they were scored with: no process may score with the old one
+        rules_changed()  # entries name the version they were scored with: every process moves to the new one
         return RuleSetVersion.objects.create(index=index, number=number, rules=_rules_snapshot(index), created_by=by)
 
 

@@ -164,18 +164,23 @@ def test_one_support_per_person_withdrawable_and_a_per_board_limit(ideas_world):
 @pytest.mark.django_db(transaction=True)
 def test_fifty_concurrent_supports_give_the_exact_count(ideas_world):
     """On PostgreSQL, each thread its own connection: 25 people each send two supports of one idea at the same
-    moment (50 requests): exactly 25 supports, and the count on the idea says 25."""
+    moment (50 requests): exactly 25 supports, and the count on the idea says 25; each support that counted was told
+    the count it made (1 to 25, each once)."""
     world = ideas_world.world
     idea = post(ideas_world.board, world.staff)
     people = [staff_person(world, f"fan{n:02d}") for n in range(25)]
     barrier = threading.Barrier(50)
     errors: list[BaseException] = []
     created: list[bool] = []
+    counts_made: list[int] = []
 
     def support(person) -> None:
         try:
             barrier.wait(timeout=60)
-            created.append(services.idea_support(idea=Idea.objects.get(pk=idea.pk), user=person)[1])
+            fresh, made = services.idea_support(idea=Idea.objects.get(pk=idea.pk), user=person)
+            created.append(made)
+            if made:
+                counts_made.append(fresh.support_count)
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:
@@ -188,6 +193,7 @@ def test_fifty_concurrent_supports_give_the_exact_count(ideas_world):
         thread.join(timeout=120)
     assert not errors, errors
     assert sorted(created) == [False] * 25 + [True] * 25
+    assert sorted(counts_made) == list(range(1, 26))
     idea.refresh_from_db()
     assert idea.support_count == 25 == Support.objects.filter(idea=idea).count()
     assert Statement.objects.filter(verb_id=Verb.SUPPORTED, object_id=idea.activity_iri).count() == 25
@@ -422,9 +428,9 @@ def test_a_support_pushes_each_room_once_after_commit_and_a_repeat_pushes_nothin
     with TestCase.captureOnCommitCallbacks(execute=True), CaptureQueriesContext(db) as second:
         services.idea_support(idea=idea, user=world.retailer)
     # The support row, the statement (one insert: no savepoint or id check of its own, the points rules held by the
-    # process since posting the idea), the count, the fresh count; inside the test's transaction the support's own
-    # transaction is a savepoint too.
-    assert len(first) == 6, [query["sql"] for query in first]
+    # process since posting the idea), the count moved and read back in one UPDATE ... RETURNING; inside the test's
+    # transaction the support's own transaction is a savepoint too.
+    assert len(first) == 5, [query["sql"] for query in first]
     assert len(second) == len(first)  # the same work for every supporter
     changed.clear()
     with TestCase.captureOnCommitCallbacks(execute=True) as callbacks:
