@@ -209,6 +209,7 @@ def test_two_hundred_sign_ups_at_once_for_thirty_places(vol):
     # arrival order: stamped under the lock, so time and id agree; each worker's presses in its own order
     assert [pk for pk, _s, _at in sorted(rows, key=lambda r: (r[2], r[0]))] == [pk for pk, _s, _at in rows]
     assert all(ids == sorted(ids) for ids in order.values())
+    assert places_of(vol) == (30, 170)
     first_waiting = rows[30][0]
 
     cancelled, promoted = signup_cancel(
@@ -217,4 +218,39 @@ def test_two_hundred_sign_ups_at_once_for_thirty_places(vol):
     assert promoted.pk == first_waiting
     assert SignUp.objects.filter(shift=shift, status="confirmed").count() == 30
     assert SignUp.objects.filter(shift=shift, status="waiting").count() == 169
+    assert places_of(vol) == (30, 169)
     assert Notification.objects.filter(user=promoted.user).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_person_pressing_from_twenty_tabs_at_once_gets_one_place(vol):
+    """Every press passes the "no live sign-up yet" check before any commits; the one-live-sign-up constraint
+    refuses all but one, whose counts alone stay, and every press answers with that one sign-up."""
+    (person,) = people(1)
+    threads_n = 20
+    barrier = threading.Barrier(threads_n)
+    errors: list[BaseException] = []
+    answers: list[tuple[int, bool]] = []
+
+    def press() -> None:
+        try:
+            barrier.wait(timeout=60)
+            signup, created = signup_create(user=person, shift=vol.shift, occurrence=vol.start)
+            answers.append((signup.pk, created))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=press) for _ in range(threads_n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+
+    (only,) = SignUp.objects.filter(user=person).values_list("pk", flat=True)
+    assert sorted(answers) == [(only, False)] * (threads_n - 1) + [(only, True)]
+    assert places_of(vol) == (1, 0)
+    assert Statement.objects.filter(verb_id=Verb.REGISTERED).count() == 1
