@@ -13,6 +13,7 @@ class RealtimeConfig(AppConfig):
         from . import (
             broadcast,  # noqa: F401  (live push: listens to scores_changed)
             contest_cache,  # noqa: F401  (forgets a cached contest when it changes)
+            rules_cache,  # noqa: F401  (renews the rules' token when a rule changes)
         )
         from .services.scoring import statements_score
 

@@ -152,11 +152,13 @@ def _clear_cache() -> None:
 
 @pytest.fixture(autouse=True)
 def _isolated_cache():
-    """Each test starts with an empty cache and no failed sign-ins counted."""
+    """Each test starts with an empty cache, no failed sign-ins counted, and the scoring rules read afresh."""
     from core.people.throttle import sign_in_throttle_reset
+    from realtime.rules_cache import rules_cache_forget
 
     _clear_cache()
     sign_in_throttle_reset()
+    rules_cache_forget()
     yield
 
 

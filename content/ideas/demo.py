@@ -25,64 +25,68 @@ TOPICS = [
     # title, problem, proposal, tags
     (
         "扫码订货减少电话排队",
-        "周一上午订货电话常常打不通,零售户要反复拨打。",
-        "在每家店贴一个订货二维码,扫码进入订货页面,高峰时段自动排队。",
+        "周一上午订货电话常常打不通，零售户要反复拨打。",
+        "在每家店贴一个订货二维码，扫码进入订货页面，高峰时段自动排队。",
         "订货,二维码",
     ),
     (
         "新品陈列样板店",
         "新品上市时零售户不知道怎么摆。",
-        "每个网格选一家样板店,拍照做成陈列指南,客户经理拜访时带着看。",
+        "每个网格选一家样板店，拍照做成陈列指南，客户经理拜访时带着看。",
         "陈列,新品",
     ),
     (
         "送货时间短信提醒",
-        "零售户不知道送货车几点到,只能在店里等。",
-        "送货前一小时自动发短信,写明预计到达时间。",
+        "零售户不知道送货车几点到，只能在店里等。",
+        "送货前一小时自动发短信，写明预计到达时间。",
         "送货,短信",
     ),
     (
         "村级服务站代收快递",
         "村民取快递要跑到镇上。",
-        "在有条件的零售户店里设快递代收点,按件给零售户补贴。",
+        "在有条件的零售户店里设快递代收点，按件给零售户补贴。",
         "服务站,快递",
     ),
     (
         "老年零售户手机培训",
         "年纪大的零售户不会用订货APP。",
-        "每月在市场部开一次手机操作小课,请年轻零售户当小老师。",
+        "每月在市场部开一次手机操作小课，请年轻零售户当小老师。",
         "培训,数字化",
     ),
     (
         "假烟识别卡片",
         "零售户遇到可疑卷烟不会辨别。",
-        "做一张口袋大小的识别卡片,列出五个看点,贴在收银台旁。",
+        "做一张口袋大小的识别卡片，列出五个看点，贴在收银台旁。",
         "打假,市场监管",
     ),
     (
         "客户经理拜访路线优化",
-        "拜访路线凭经验安排,绕路多。",
-        "用网格地图按距离排出每天的拜访顺序,节省路上时间。",
+        "拜访路线凭经验安排，绕路多。",
+        "用网格地图按距离排出每天的拜访顺序，节省路上时间。",
         "拜访,效率",
     ),
     (
         "零售户经营数据周报",
         "零售户看不懂自己的销售数据。",
-        "每周推送一张图表周报:卖得最好的五个品规和库存提醒。",
+        "每周推送一张图表周报：卖得最好的五个品规和库存提醒。",
         "数据,经营",
     ),
-    ("雨天送货防潮包装", "雨天送货时纸箱受潮,零售户投诉。", "给送货车配防水罩,纸箱外加一层薄膜。", "送货,服务"),
-    ("诚信经营积分", "守法经营的零售户没有得到认可。", "建立诚信积分,积分高的零售户在评优和货源上优先。", "诚信,激励"),
-    ("夜间自助订货", "白天忙的零售户只能晚上订货,系统已关闭。", "延长订货系统开放时间到晚上十点。", "订货,系统"),
-    ("网格员交流群", "网格员之间经验分享少。", "建立市场部网格员交流群,每周分享一个好做法。", "交流,网格"),
-    ("收银台整理小贴士", "柜台杂乱影响顾客体验。", "拍一组收银台整理前后对比照片,发给零售户参考。", "陈列,服务"),
-    ("零售户互助小组", "新开店的零售户缺少经验。", "把老店和新店结对,老店主每月带新店主走一次店。", "互助,新店"),
+    ("雨天送货防潮包装", "雨天送货时纸箱受潮，零售户投诉。", "给送货车配防水罩，纸箱外加一层薄膜。", "送货,服务"),
+    ("诚信经营积分", "守法经营的零售户没有得到认可。", "建立诚信积分，积分高的零售户在评优和货源上优先。", "诚信,激励"),
+    ("夜间自助订货", "白天忙的零售户只能晚上订货，系统已关闭。", "延长订货系统开放时间到晚上十点。", "订货,系统"),
+    ("网格员交流群", "网格员之间经验分享少。", "建立市场部网格员交流群，每周分享一个好做法。", "交流,网格"),
+    ("收银台整理小贴士", "柜台杂乱影响顾客体验。", "拍一组收银台整理前后对比照片，发给零售户参考。", "陈列,服务"),
+    ("零售户互助小组", "新开店的零售户缺少经验。", "把老店和新店结对，老店主每月带新店主走一次店。", "互助,新店"),
     ("节日备货提醒", "春节前零售户备货不足或过量。", "根据去年同期销量给每家店推送备货建议。", "备货,数据"),
-    ("便民服务清单上墙", "村民不知道服务站能办哪些事。", "统一设计便民服务清单海报,张贴在服务站门口。", "服务站,便民"),
+    ("便民服务清单上墙", "村民不知道服务站能办哪些事。", "统一设计便民服务清单海报，张贴在服务站门口。", "服务站,便民"),
 ]
-REASONS_ADOPTED = ["成本低,见效快,先在两个网格试点。", "零售户反映强烈,纳入明年工作计划。", "思路清楚,可以直接推广。"]
-REASONS_REJECTED = ["需要改造系统,目前预算不够,明年再议。", "与现行管理规定不符。", "已有类似做法在执行中。"]
-OUTCOMES = ["三个网格试点一个月,相关投诉下降四成。", "全市推广,零售户满意度提高到96%。"]
+REASONS_ADOPTED = [
+    "成本低，见效快，先在两个网格试点。",
+    "零售户反映强烈，纳入明年工作计划。",
+    "思路清楚，可以直接推广。",
+]
+REASONS_REJECTED = ["需要改造系统，目前预算不够，明年再议。", "与现行管理规定不符。", "已有类似做法在执行中。"]
+OUTCOMES = ["三个网格试点一个月，相关投诉下降四成。", "全市推广，零售户满意度提高到96%。"]
 SKILLS = [
     "数据分析",
     "陈列设计",
@@ -99,7 +103,7 @@ CHALLENGES = [
     # title, problem, reward, points, skills, state
     (
         "周一订货高峰分流方案",
-        "每周一上午订货系统排队,零售户平均等待超过十分钟。请提出分流方案并试点。",
+        "每周一上午订货系统排队，零售户平均等待超过十分钟。请提出分流方案并试点。",
         "团队奖励2000元",
         15,
         "数据分析,系统运维",
@@ -124,7 +128,7 @@ CHALLENGES = [
     ),
     (
         "假烟线索快速核查流程",
-        "零售户举报的线索核查慢,平均三天。请设计当天核查的流程。",
+        "零售户举报的线索核查慢，平均三天。请设计当天核查的流程。",
         "优秀团队通报表扬",
         10,
         "法律法规,市场调研",
@@ -143,7 +147,7 @@ def _home() -> IdeasIndexPage:
     page = IdeasIndexPage(
         title="金点子与揭榜挂帅",
         slug="ideas",
-        intro="<p>一线的好点子在这里提出、支持和落地;中心出题,团队揭榜。</p>",
+        intro="<p>一线的好点子在这里提出、支持和落地；中心出题，团队揭榜。</p>",
     )
     root.add_child(instance=page)
     return page
@@ -253,10 +257,10 @@ def _season(
             comment = services.comment_add(
                 idea=idea,
                 author=rng.choice(people),
-                body=rng.choice(["这个办法好,我们网格也遇到过。", "建议先小范围试一下。", "成本大概多少?", "支持!"]),
+                body=rng.choice(["这个办法好，我们网格也遇到过。", "建议先小范围试一下。", "成本大概多少？", "支持！"]),
             )
             if rng.random() < 0.3:
-                services.comment_add(idea=idea, author=idea.author, body="谢谢建议,会补充进方案。", parent=comment)
+                services.comment_add(idea=idea, author=idea.author, body="谢谢建议，会补充进方案。", parent=comment)
         decided_at = min(ctx.now, at + dt.timedelta(days=rng.randint(3, 10)))
         if status in ("under_review", "adopted", "rejected", "merged", "implemented"):
             services.idea_assign(idea=idea, reviewer=reviewer, by=reviewer)
@@ -274,7 +278,7 @@ def _season(
                 idea=idea,
                 by=reviewer,
                 decision="merge",
-                reason=f"与《{target.title}》思路相同,合并处理。",
+                reason=f"与《{target.title}》思路相同，合并处理。",
                 merged_into=target,
                 at=decided_at,
             )
@@ -290,7 +294,7 @@ def _season(
             for reporter in reporters:
                 services.report_file(reporter=reporter, idea=idea, reason="off_topic", note="与本期主题无关")
             if status == "restored":
-                services.idea_restore(idea=idea, by=moderator, note="经核实,内容与主题相关,恢复显示。")
+                services.idea_restore(idea=idea, by=moderator, note="经核实，内容与主题相关，恢复显示。")
     board.closes_at = closes_at
     return [idea for idea, _s, _a in ideas]
 
@@ -323,7 +327,7 @@ def _challenges(ctx, home, people: list[User], owner, badge) -> int:
             by=members[0], name=f"{members[0].display_name}攻关队", member_ids=[m.pk for m in members]
         )
         claim = services.challenge_claim(
-            challenge=challenge, team=team, by=members[0], plan="第一周调研,第二周出方案,第三周试点,第四周总结。"
+            challenge=challenge, team=team, by=members[0], plan="第一周调研，第二周出方案，第三周试点，第四周总结。"
         )
         if state == "claimed":
             continue
@@ -346,7 +350,7 @@ def _challenges(ctx, home, people: list[User], owner, badge) -> int:
         if state == "returned":
             services.delivery_return(claim=claim, by=owner, comment="请补充试点前后的对比数据。")
             continue
-        services.delivery_accept(claim=claim, by=owner, comment="方案可行,全市推广。")
+        services.delivery_accept(claim=claim, by=owner, comment="方案可行，全市推广。")
     return len(CHALLENGES)
 
 
@@ -360,7 +364,7 @@ def _badge(ctx):
         slug="challenge-solver",
         defaults={
             "title": "揭榜挂帅攻关能手",
-            "description": "带领或参与团队完成一个揭榜挂帅课题,交付通过验收。",
+            "description": "带领或参与团队完成一个揭榜挂帅课题，交付通过验收。",
             "criteria": "所在团队的交付通过出题单位验收。",
             "issuer": issuer,
         },
@@ -391,7 +395,7 @@ def seed(ctx) -> None:
             home,
             slug="winter-2026",
             title="2026年冬季金点子:服务零售户",
-            topic="<p>围绕订货、送货、陈列和便民服务,提出让零售户更方便的好点子。</p>",
+            topic="<p>围绕订货、送货、陈列和便民服务，提出让零售户更方便的好点子。</p>",
             scope=city,
             opens_at=ctx.now - dt.timedelta(days=45),
             closes_at=ctx.now + dt.timedelta(days=45),
@@ -438,7 +442,7 @@ def seed(ctx) -> None:
         if not TalentProfile.objects.filter(user=person).exists():
             skills = ctx.rng.sample(SKILLS, k=3)
             services.talent_profile_set(
-                user=person, skills=",".join(skills), intro=f"擅长{skills[0]},愿意参加攻关团队。"
+                user=person, skills=",".join(skills), intro=f"擅长{skills[0]}，愿意参加攻关团队。"
             )
     ctx.stdout.write(
         f"  ideas: {made} ideas on {IdeaBoardPage.objects.count()} boards, {challenges} challenges, "

@@ -102,8 +102,8 @@ class LearningQuizOut(Schema):
     title: str
     pass_mark: int
     attempts_left: int | None
-    attempt_id: int
-    questions: list[LearningQuestionOut]
+    attempt_id: int | None = Field(description="The open attempt, or null: POST .../attempts starts one")
+    questions: list[LearningQuestionOut] = Field(description="The open attempt's questions; empty without one")
 
 
 class LearningQuizSubmitIn(Schema):
@@ -251,18 +251,37 @@ def lesson_complete(request, lesson_id: PageId):
     )
 
 
-@router.get("/quizzes/{quiz_id}", response={200: LearningQuizOut, **errors(400, 401, 404, 409, 422)}, auth=signed_in)
-def quiz_detail(request, quiz_id: PageId):
-    quiz = _live(QuizPage, quiz_id)
-    attempt = services.quiz_start(user=request_person(request), quiz=quiz)
+def _quiz_out(request, quiz: QuizPage, attempt) -> dict:
     return {
         "id": quiz.pk,
         "title": quiz.title,
         "pass_mark": quiz.pass_mark,
         "attempts_left": services.quiz_attempts_left(user=request_person(request), quiz=quiz),
-        "attempt_id": attempt.pk,
-        "questions": selectors.attempt_questions(attempt=attempt),
+        "attempt_id": attempt.pk if attempt else None,
+        "questions": selectors.attempt_questions(attempt=attempt) if attempt else [],
     }
+
+
+@router.get(
+    "/quizzes/{quiz_id}",
+    response={200: LearningQuizOut, **errors(401, 404, 422)},
+    auth=signed_in,
+    summary="A quiz and the learner's open attempt, if any (reading starts nothing)",
+)
+def quiz_detail(request, quiz_id: PageId):
+    quiz = _live(QuizPage, quiz_id)
+    return _quiz_out(request, quiz, selectors.quiz_open_attempt(user=request_person(request), quiz=quiz))
+
+
+@router.post(
+    "/quizzes/{quiz_id}/attempts",
+    response={200: LearningQuizOut, **errors(400, 401, 403, 404, 409, 422)},
+    auth=signed_in,
+    summary="Start an attempt, or get the open one back (idempotent)",
+)
+def quiz_attempt_start(request, quiz_id: PageId):
+    quiz = _live(QuizPage, quiz_id)
+    return _quiz_out(request, quiz, services.quiz_start(user=request_person(request), quiz=quiz))
 
 
 @router.post(

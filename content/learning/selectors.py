@@ -289,6 +289,11 @@ def attempt_questions(*, attempt: QuizAttempt) -> list[dict]:
     return shown
 
 
+def quiz_open_attempt(*, user, quiz: QuizPage) -> QuizAttempt | None:
+    """The attempt the learner started and has not submitted yet, if any (reading a quiz starts nothing)."""
+    return QuizAttempt.objects.filter(user=user, quiz=quiz, submitted_at__isnull=True).order_by("-number").first()
+
+
 def quiz_best(*, user, quiz: QuizPage) -> QuizAttempt | None:
     """The learner's best submitted attempt (a passed one first)."""
     return (

@@ -73,10 +73,18 @@ def lesson_media(request, page):
 
 
 def quiz(request, page):
+    """GET shows the open attempt (or the way to start one); POST starts an attempt (`start`) or submits one."""
     if not request.user.is_authenticated:
         return redirect_to_login(page.url)
     context: dict = {"result": None, "attempt": None, "error": None}
-    if request.method == "POST":
+    if request.method == "POST" and "start" in request.POST:
+        try:
+            services.quiz_start(user=request.user, quiz=page)
+        except ApplicationError as exc:
+            context["error"] = exc.message
+        else:
+            return redirect(page.url)
+    elif request.method == "POST":
         answers = {}
         for key in request.POST:
             if key.startswith("q-"):
@@ -88,11 +96,9 @@ def quiz(request, page):
         except (ApplicationError, ValueError) as exc:
             context["error"] = getattr(exc, "message", str(exc))
     if context["result"] is None:
-        try:
-            context["attempt"] = services.quiz_start(user=request.user, quiz=page)
+        context["attempt"] = selectors.quiz_open_attempt(user=request.user, quiz=page)
+        if context["attempt"] is not None:
             context["questions"] = selectors.attempt_questions(attempt=context["attempt"])
-        except ApplicationError as exc:
-            context["error"] = exc.message
     context["attempts_left"] = services.quiz_attempts_left(user=request.user, quiz=page)
     context["best"] = selectors.quiz_best(user=request.user, quiz=page)
     context["course"] = page.course

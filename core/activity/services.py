@@ -1,8 +1,8 @@
 """The one place statements are written.
 
 Features call `activity_record` (the server speaking about its own users); the xAPI resource calls
-`statements_store` (clients speaking in raw xAPI). Both end in `_store_one`, which writes the row and
-runs the statement handlers in the same transaction, so a statement and everything derived from it
+`statements_store` (clients speaking in raw xAPI). They write the rows (`_store_one`, `_store_batch`) and run the
+statement handlers in the same transaction, so a statement and everything derived from it
 (points, for example) are written together or not at all. Handlers see only statements the trust rule
 (`models.statement_vouched_for`) lets change platform state.
 """
@@ -20,6 +20,8 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models.constants import OnConflict
+from django.db.models.sql.subqueries import InsertQuery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -130,10 +132,10 @@ def activity_record(
         statement["result"] = result
     if context:
         statement["context"] = context
-    with transaction.atomic():
-        existing = Statement.objects.filter(pk=statement_id).first()
-        if existing is not None:
-            return StoreResult(existing, created=False)
+    # No savepoint of its own: inside a caller's transaction an error here rolls the caller's work back with it (the
+    # statement and what it records are one act), and a repeat is no error (the insert skips a stored id). Outside
+    # one, this is the transaction. A savepoint and an id check were two of a feature's ten round trips.
+    with transaction.atomic(savepoint=False):
         return _store_one(statement, client=None, actor_user=actor, authority=server_authority())
 
 
@@ -329,6 +331,8 @@ def _row_for(
 
 
 def _store_one(statement: dict, *, client: XapiClient | None, actor_user, authority: dict) -> StoreResult:
+    """Store one statement unless its id is stored already (then return the stored one, `created=False`): the insert
+    itself decides, so a repeat costs no error and no savepoint, also against a concurrent insert of the same id."""
     row = _row_for(
         copy.deepcopy(statement),
         stored=timezone.now(),
@@ -337,10 +341,27 @@ def _store_one(statement: dict, *, client: XapiClient | None, actor_user, author
         users=None,
         authority=authority,
     )
-    row.save(force_insert=True)
+    if not _insert_if_new(row):
+        return StoreResult(Statement.objects.get(pk=row.pk), created=False)
     _void_targets([row])
     _dispatch([row])
     return StoreResult(row, created=True)
+
+
+def _insert_if_new(row: Statement) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING (SQLite: INSERT OR IGNORE), built by the ORM's own compiler; whether a row
+    was written is the cursor's row count. On PostgreSQL a concurrent insert of the same id waits for the other
+    transaction and then skips, so exactly one of them stores it."""
+    query = InsertQuery(Statement, on_conflict=OnConflict.IGNORE)
+    query.insert_values(Statement._meta.local_concrete_fields, [row])
+    with connection.cursor() as cursor:
+        for sql, params in query.get_compiler(connection=connection).as_sql():
+            cursor.execute(sql, params)
+        inserted = cursor.rowcount == 1
+    if inserted:  # as save() leaves it: a saved row of this database
+        row._state.adding = False
+        row._state.db = connection.alias
+    return inserted
 
 
 # --- xAPI clients -----------------------------------------------------------------------------------

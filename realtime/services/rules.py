@@ -16,6 +16,7 @@ from core.people.models import BranchMembership, RoleAssignment
 
 from ..days import day_bounds, local_day
 from ..models import Contest, Index, PersonDay, PointsEntry, Rule, RuleSetVersion
+from ..rules_cache import rules_changed
 from ..selectors import contests_touching
 from .boards import board_rebuild
 from .scoring import DayState, allot, rule_points
@@ -56,6 +57,7 @@ def ruleset_version_create(*, index: Index, by=None) -> RuleSetVersion:
         # An update of the one column: save() would re-index the index's unchanged name in Wagtail's search.
         Index.objects.filter(pk=index.pk).update(rules_version=number)
         index.rules_version = number
+        rules_changed()  # entries name the version they were scored with: no process may score with the old one
         return RuleSetVersion.objects.create(index=index, number=number, rules=_rules_snapshot(index), created_by=by)
 
 

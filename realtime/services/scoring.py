@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
-from django.db.models import Q
 
 from core.activity.durations import duration_seconds
 from core.activity.models import Statement
@@ -25,6 +24,7 @@ from core.people.models import BranchMembership, RoleAssignment
 
 from ..days import local_day
 from ..models import Index, PersonDay, PointsEntry, Rule
+from ..rules_cache import active_rules_by_verb
 from .boards import boards_apply, ledger_change
 
 CENT = Decimal("0.01")
@@ -75,14 +75,17 @@ def allot(state: DayState, rule: Rule, amount: Decimal) -> Decimal:
 
 
 def _matching_rules(statements: list[Statement]) -> list[Rule]:
-    """The active rules any of these statements may match (one query, and one for their bonus windows)."""
-    return list(
-        Rule.objects.filter(active=True, verb__in={s.verb_id for s in statements})
-        .filter(Q(activity_type="") | Q(activity_type__in={s.activity_type for s in statements}))
-        .select_related("dimension__index")
-        .prefetch_related("bonus_windows")
-        .order_by("dimension__index_id", "pk")
-    )
+    """The active rules any of these statements may match, ordered by (index, pk): from this process's copy of the
+    rules (`rules_cache`), so a statement no rule scores costs no query at all."""
+    by_verb = active_rules_by_verb()
+    types = {s.activity_type for s in statements}
+    found = [
+        rule
+        for verb in {s.verb_id for s in statements}
+        for rule in by_verb.get(verb, ())
+        if rule.activity_type == "" or rule.activity_type in types
+    ]
+    return sorted(found, key=lambda rule: (rule.dimension.index_id, rule.pk))
 
 
 def _scorable(statement: Statement) -> bool:

@@ -46,24 +46,26 @@ def web_worker():
 @pytest.fixture
 def pioneer(world, clean_store):
     """The pioneer index (staff and party members earn; at most 30 a day) with two dimensions and two rules, and a
-    city-wide arena running from 20 days ago to 10 days ahead."""
-    index = Index.objects.create(
-        name="先锋指数", slug="pioneer", eligible_role=Role.PARTY_MEMBER, daily_limit=Decimal(30)
-    )
-    learning = Dimension.objects.create(index=index, name="学习成长", code="learning", weight=Decimal(1))
-    service = Dimension.objects.create(index=index, name="服务实践", code="service", weight=Decimal("1.5"))
-    lesson = Rule.objects.create(
-        name="完成课时",
-        dimension=learning,
-        verb=Verb.COMPLETED,
-        activity_type=ActivityType.LESSON,
-        points=Decimal(2),
-        daily_cap=Decimal(10),
-        min_dwell_seconds=60,
-    )
-    hours = Rule.objects.create(
-        name="志愿服务", dimension=service, verb=Verb.CONFIRMED_HOURS, points=Decimal(4), daily_cap=Decimal(24)
-    )
+    city-wide arena running from 20 days ago to 10 days ahead. Set up as an editor would, before the statements:
+    committed, so the process holds the rules from the first statement on (`realtime.rules_cache`)."""
+    with committed():
+        index = Index.objects.create(
+            name="先锋指数", slug="pioneer", eligible_role=Role.PARTY_MEMBER, daily_limit=Decimal(30)
+        )
+        learning = Dimension.objects.create(index=index, name="学习成长", code="learning", weight=Decimal(1))
+        service = Dimension.objects.create(index=index, name="服务实践", code="service", weight=Decimal("1.5"))
+        lesson = Rule.objects.create(
+            name="完成课时",
+            dimension=learning,
+            verb=Verb.COMPLETED,
+            activity_type=ActivityType.LESSON,
+            points=Decimal(2),
+            daily_cap=Decimal(10),
+            min_dwell_seconds=60,
+        )
+        hours = Rule.objects.create(
+            name="志愿服务", dimension=service, verb=Verb.CONFIRMED_HOURS, points=Decimal(4), daily_cap=Decimal(24)
+        )
     now = timezone.now()
     contest = Contest.objects.create(
         name="党员擂台",

@@ -202,21 +202,36 @@ def test_viewer_standing_outside_the_board(world, pioneer):
     assert standing["rank"] == 1 and standing["score"] == 6 and standing["neighbours"] == []
 
 
+def _rule_active_set(rule: Rule, active: bool) -> None:
+    """As an editor does in the admin: saved, committed."""
+    rule.active = active
+    with committed():
+        rule.save()
+
+
 def test_scoring_one_statement_costs_exact_queries(world, pioneer, web_worker, django_assert_num_queries):
-    """In the statement's transaction: rules, their bonus windows, the person's roles, the day row (insert if
-    missing, lock), the entry, the day row's new totals. After commit: the contests touched (and their branches)
-    and who the person is (unit, roles, branches); then the store, which is not the database."""
+    """In the statement's transaction, with the rules held by the process (as after its first statement): the
+    person's roles, the day row (insert if missing, lock), the entry, the day row's new totals. Reading the rules
+    again after they changed: the rules and their bonus windows. After commit: the contests touched (and their
+    branches) and who the person is (unit, roles, branches); then the store, which is not the database."""
     complete_lesson(world.member)  # the person's day row exists from now on, as on any busy day
-    Rule.objects.filter(pk=pioneer.lesson.pk).update(active=False)
+    _rule_active_set(pioneer.lesson, False)
     statement = complete_lesson(world.member).statement
-    Rule.objects.filter(pk=pioneer.lesson.pk).update(active=True)
+    later = complete_lesson(world.member).statement
+    assert not PointsEntry.objects.filter(statement__in=[statement, later]).exists()
+    _rule_active_set(pioneer.lesson, True)
     with TestCase.captureOnCommitCallbacks(execute=False) as callbacks, django_assert_num_queries(7):
-        entries = statement_score(statement)
+        entries = statement_score(statement)  # the rule changed: this process reads the rules again
     assert [e.points for e in entries] == [Decimal(2)]
+    with TestCase.captureOnCommitCallbacks(execute=False) as later_callbacks, django_assert_num_queries(5):
+        assert [e.points for e in statement_score(later)] == [Decimal(2)]
     with django_assert_num_queries(5):
         for callback in callbacks:
             callback()
     assert leaderboard_snapshot(contest=pioneer.contest)["entries"][0]["score"] == 4
+    for callback in later_callbacks:
+        callback()
+    assert leaderboard_snapshot(contest=pioneer.contest)["entries"][0]["score"] == 6
 
 
 def test_an_xapi_batch_is_scored_in_the_queries_of_one_statement_and_in_its_order(world, pioneer):
@@ -254,6 +269,7 @@ def test_an_xapi_batch_is_scored_in_the_queries_of_one_statement_and_in_its_orde
         return len(scored) - len(unscored)
 
     board_rebuild(contest=pioneer.contest, notify=False)  # the board exists
+    confirm_hours(world.staff)  # the process holds the rules from its first statement on
     with committed():
         one = scoring_queries([hours(world.member)])
     # Member 1: six hours (6 each, the rule's cap is 24), then seven lessons (2 each): the daily limit of 30 is
@@ -267,7 +283,7 @@ def test_an_xapi_batch_is_scored_in_the_queries_of_one_statement_and_in_its_orde
             many = scoring_queries(batch)
     finally:
         scores_changed.disconnect(dispatch_uid="t")
-    assert many == one == 7
+    assert many == one == 5  # roles, the day rows (insert, lock), the entries, the day rows' totals
     points = PointsEntry.objects.filter(user=members[0]).order_by("pk")
     assert [e.points for e in points] == [6, 6, 6, 6, 2, 2, 2]
     assert [total(member, pioneer.index) for member in members] == [30] + [24] * 9

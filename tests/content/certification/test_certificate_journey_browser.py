@@ -52,6 +52,7 @@ def _play_to_the_end(page) -> None:
 def _answer_the_exam(page) -> None:
     from playwright.sync_api import expect
 
+    page.get_by_test_id("quiz-start-button").click()
     expect(page.get_by_test_id("quiz-form")).to_be_visible(timeout=WAIT)
     questions = page.get_by_test_id("question")
     assert questions.count() == len(ANSWERS)

@@ -179,6 +179,7 @@ def learn_as_retailer(page, base: str) -> None:
     _finish_reading_lesson(page)
     page.get_by_test_id("next").click()
 
+    page.get_by_test_id("quiz-start-button").click()
     expect(page.get_by_test_id("quiz-form")).to_be_visible(timeout=WAIT)
     page.get_by_label("对", exact=True).check()
     page.get_by_test_id("quiz-submit").click()

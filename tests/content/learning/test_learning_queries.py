@@ -38,23 +38,23 @@ def answers_for(quiz, *, right: bool) -> dict:
 
 
 def test_a_report_that_passes_a_milestone(world, course_tree, django_assert_num_queries):
-    """Savepoint, lock the row, the course for the statement's parent, the statement (savepoint, lookup, insert,
-    release), one UPDATE, release, the course progress."""
+    """Savepoint, lock the row, the course for the statement's parent, the statement (one insert), one UPDATE,
+    release, the course progress."""
     video = course_tree.video
     services.lesson_view(user=world.retailer, lesson=video, now=at(0))
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(7):
         services.lesson_progress_report(user=world.retailer, lesson=video, position_seconds=30, now=at(20))
     progressed = Statement.objects.filter(actor_user=world.retailer, verb_id=Verb.PROGRESSED)
     assert [s.full["result"]["extensions"][services.PROGRESS_EXTENSION] for s in progressed] == [25]
 
 
 def test_completing_a_lesson(world, course_tree, django_assert_num_queries):
-    """Savepoint, lock the row, write it twice (progress, completion), the course, the statement (savepoint,
-    lookup, insert, release), then the course's progress (lock the enrolment, its lessons and quizzes, the
+    """Savepoint, lock the row, write it twice (progress, completion), the course, the statement (one insert),
+    then the course's progress (lock the enrolment, its lessons and quizzes, the
     lessons done and quizzes passed, write it); release. The person is not read again."""
     text = course_tree.text
     services.lesson_view(user=world.retailer, lesson=text, now=at(0))
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(13):
         services.lesson_complete(user=world.retailer, lesson=text, now=at(60))
     assert LessonProgress.objects.get(user=world.retailer, lesson=text).completed_at == at(60)
     assert Enrolment.objects.get(user=world.retailer).progress_percent == 20
@@ -62,12 +62,12 @@ def test_completing_a_lesson(world, course_tree, django_assert_num_queries):
 
 def test_submitting_a_quiz(world, course_tree, django_assert_num_queries):
     """Savepoint, lock the attempt, its questions, write it, the course and the enrolment, the enrolment's last
-    page, "answered" and "failed" (four each), the attempts left; release."""
+    page, "answered" and "failed" (one insert each), the attempts left; release."""
     quiz = course_tree.quiz
     services.course_enrol(user=world.retailer, course=course_tree.course, now=at(0))
     attempt = services.quiz_start(user=world.retailer, quiz=quiz, now=at(0))
     answers = answers_for(quiz, right=False)
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(11):
         result = services.quiz_submit(
             user=world.retailer, quiz=quiz, attempt_id=attempt.pk, answers=answers, now=at(30)
         )
@@ -89,7 +89,7 @@ def test_the_step_that_completes_the_course(world, course_tree, django_assert_nu
     quiz = course_tree.quiz
     attempt = services.quiz_start(user=world.retailer, quiz=quiz, now=at(400))
     answers = answers_for(quiz, right=True)
-    with django_assert_num_queries(27):
+    with django_assert_num_queries(18):
         result = services.quiz_submit(
             user=world.retailer, quiz=quiz, attempt_id=attempt.pk, answers=answers, now=at(500)
         )

@@ -49,8 +49,15 @@ def test_lesson_pages_render_players_and_record_a_view(retailer_client, world, c
 
 def test_quiz_page_hides_the_answers_and_scores_a_submission(retailer_client, world, course_tree, answers):
     html = retailer_client.get(course_tree.quiz.url).content.decode()
+    assert 'data-testid="quiz-start"' in html and 'data-testid="quiz-form"' not in html
+    assert not course_tree.quiz.attempts.filter(user=world.retailer).exists(), "reading the quiz started nothing"
+    started = retailer_client.post(course_tree.quiz.url, {"start": "1"})
+    assert started.status_code == 302
+    html = retailer_client.get(course_tree.quiz.url).content.decode()
     assert "*" not in html.split('data-testid="quiz-form"')[1].split("</form>")[0]
     attempt = course_tree.quiz.attempts.get(user=world.retailer)
+    retailer_client.post(course_tree.quiz.url, {"start": "1"})
+    assert course_tree.quiz.attempts.filter(user=world.retailer).count() == 1, "starting again resumes the open one"
     data = {"attempt": attempt.pk}
     for qid, choices in answers.right(course_tree.quiz).items():
         data[f"q-{qid}"] = [str(c) for c in choices]
@@ -83,7 +90,12 @@ def test_api_flow_enrol_progress_quiz_and_my_learning(retailer_client, world, co
     assert bad.status_code == 422
 
     quiz = retailer_client.get(f"{base}/quizzes/{course_tree.quiz.pk}").json()
+    assert (quiz["attempt_id"], quiz["questions"]) == (None, [])
+    assert not course_tree.quiz.attempts.exists(), "reading the quiz started nothing"
+    quiz = retailer_client.post(f"{base}/quizzes/{course_tree.quiz.pk}/attempts").json()
     assert len(quiz["questions"]) == 3
+    again = retailer_client.get(f"{base}/quizzes/{course_tree.quiz.pk}").json()
+    assert (again["attempt_id"], again["questions"]) == (quiz["attempt_id"], quiz["questions"])
     assert all("correct" not in c for q in quiz["questions"] for c in q["choices"])
     result = retailer_client.post(
         f"{base}/quizzes/{course_tree.quiz.pk}/submit",

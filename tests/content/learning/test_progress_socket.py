@@ -229,7 +229,7 @@ async def test_a_failed_write_is_answered_and_the_next_report_is_written(world, 
     monkeypatch.setattr(consumers, "_report_batch", database_away_once)
     failed = await report(socket, {"position_seconds": 10})
     assert (failed["type"], failed["status"]) == ("error", 503)
-    assert failed["message"] == "进度保存失败,请重试。"
+    assert failed["message"] == "进度保存失败，请重试。"
     assert (await sync_to_async(stored)(world.retailer, video))[1] == 0
     again = await report(socket, {"position_seconds": 12})
     assert (again["type"], again["position_seconds"]) == ("progress", 12)

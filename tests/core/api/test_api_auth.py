@@ -64,7 +64,7 @@ def test_a_session_write_needs_the_csrf_token(world, course):
     client.force_login(world.retailer)
     refused = client.post(f"/api/learning/courses/{course.pk}/enrol")
     assert refused.status_code == 403
-    assert refused.json() == {"message": "CSRF 校验失败:请刷新页面后重试。", "extra": {}}
+    assert refused.json() == {"message": "CSRF 校验失败：请刷新页面后重试。", "extra": {}}
 
     token = client.cookies["csrftoken"].value
     accepted = client.post(f"/api/learning/courses/{course.pk}/enrol", headers={"X-CSRFToken": token})

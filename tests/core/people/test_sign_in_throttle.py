@@ -11,7 +11,7 @@ from core.people.throttle import sign_in_throttle_reset
 
 pytestmark = pytest.mark.django_db
 
-LOCKED = "登录失败次数过多,请几分钟后再试。"
+LOCKED = "登录失败次数过多，请几分钟后再试。"
 
 
 def sign_in(client: Client, username: str, password: str, *, forwarded: str | None = None, url="/accounts/login/"):
