@@ -9,8 +9,9 @@ with 2,000 pages watching (each on `ws/volunteering/<activity>/`, the live room,
 activities). Signer processes call the sign-up service (`signup_create`, the same function the page and the API
 call; one transaction under the lock of the shift's places row, the room push after commit) at a steady pace,
 each process one sign-up after the other, as before; after each sign-up they log its commit time and id. The
-page's request around the service (session, CSRF, the shift's read) is not part of it. Afterwards each sign-up's rank among its shift's sign-ups (confirmed +
-waiting; nobody cancels) is read from the database, so the signers spend nothing on measuring. A watcher's delay
+page's request around the service (session, CSRF, the shift's read) is not part of it. Afterwards each sign-up's
+rank among its shift's sign-ups (confirmed + waiting; nobody cancels) is read from the database, so the signers
+spend nothing on measuring. A watcher's delay
 for a sign-up is the time from its commit to the first snapshot the watcher receives that counts at least that
 many sign-ups. At the end: no shift has more confirmed than places, and every watcher's last snapshot equals the
 database (confirmed, waiting). The workers run with production settings (`DJANGO_DEBUG=false`, pooled database
