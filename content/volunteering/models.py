@@ -278,6 +278,28 @@ class SignUp(models.Model):
         return self.shift.ends(self.occurrence)
 
 
+class ShiftPlaces(models.Model):
+    """The live sign-ups of one shift on one occurrence, counted as they are written: the row every sign-up and
+    cancellation of that shift and occurrence locks, so a sign-up decides "place or waitlist" from this row
+    instead of counting the sign-ups. Written only by `services` (under its own lock), made on the first
+    sign-up from the sign-ups already there; the sign-ups stay the truth the pages count."""
+
+    shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="places")
+    occurrence = models.DateTimeField(_("occurrence"))
+    confirmed = models.PositiveIntegerField(_("confirmed"), default=0)
+    waiting = models.PositiveIntegerField(_("waiting"), default=0)
+
+    class Meta:
+        verbose_name = _("places of a shift")
+        verbose_name_plural = _("places of shifts")
+        constraints = [
+            models.UniqueConstraint(fields=["shift", "occurrence"], name="volunteering_one_places_row"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shift} · {self.occurrence:%Y-%m-%d}: {self.confirmed}/{self.shift.capacity}"
+
+
 class HoursEntry(models.Model):
     """The hours of one sign-up: from check-in and check-out, then approved, adjusted or declined by a leader.
     Never deleted; every change is a `HoursChange` row."""

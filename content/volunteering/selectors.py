@@ -7,7 +7,7 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, FilteredRelation, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -18,6 +18,7 @@ from .models import Activity, HoursChange, HoursEntry, Notification, Shift, Sign
 from .permissions import may_see
 
 ROOM_OCCURRENCES = 4
+ROOM_LOOKBACK = dt.timedelta(days=2)  # the room snapshot's one query counts sign-ups of occurrences since then
 UPCOMING_DAYS = 60
 BOARD_SIZE = 20
 
@@ -89,17 +90,76 @@ def activity_occurrences(
 
 
 def activity_room_snapshot(key: str, user=None) -> dict:
-    """What every viewer of an activity's page sees live: the places left per shift and occurrence. Two queries
-    (the shifts with their activity, then the counts): every worker reads it up to `pushes_per_second` times a
-    second per room while sign-ups come in."""
+    """What every viewer of an activity's page sees live: per occurrence and shift, the places left and the
+    waitlist (`id`, `confirmed`, `waiting`, `left`; the page has the rest). One query (the shifts with their
+    activity and their live sign-ups counted per occurrence and status): every worker reads it up to
+    `pushes_per_second` times a second per room while sign-ups come in."""
     if not key.isdigit():
         return {"activity": None, "occurrences": []}
-    shifts = list(Shift.objects.filter(activity_id=int(key)).select_related("activity"))
-    activity = shifts[0].activity if shifts else Activity.objects.filter(pk=int(key)).first()
-    if activity is None:
-        return {"activity": None, "occurrences": []}
-    occurrences = activity_occurrences(activity, shifts=shifts)
-    return {"activity": activity.pk, "cancelled": activity.cancelled, "occurrences": occurrences}
+    now = timezone.now()
+    live = [SignUp.Status.CONFIRMED, SignUp.Status.WAITING]
+    rows = list(
+        Shift.objects.filter(activity_id=int(key))
+        .annotate(
+            live=FilteredRelation(
+                "signups", condition=Q(signups__status__in=live, signups__occurrence__gte=now - ROOM_LOOKBACK)
+            )
+        )
+        .values(
+            "pk",
+            "capacity",
+            "offset_minutes",
+            "activity__starts_at",
+            "activity__ends_at",
+            "activity__rrule",
+            "activity__cancelled",
+            "live__occurrence",
+            "live__status",
+        )
+        .annotate(n=Count("live"))
+        .order_by()
+    )
+    if not rows:
+        activity = Activity.objects.filter(pk=int(key)).first()
+        if activity is None:
+            return {"activity": None, "occurrences": []}
+        return {"activity": activity.pk, "cancelled": activity.cancelled, "occurrences": []}
+    first = rows[0]
+    activity = Activity(
+        pk=int(key),
+        starts_at=first["activity__starts_at"],
+        ends_at=first["activity__ends_at"],
+        rrule=first["activity__rrule"],
+    )
+    if activity.duration > ROOM_LOOKBACK:
+        # An activity longer than the window read: its running occurrence started before it; count them all.
+        activity = Activity.objects.get(pk=int(key))
+        counts = _counts([row["pk"] for row in rows], _room_starts(activity, now))
+    else:
+        counts = defaultdict(lambda: {"confirmed": 0, "waiting": 0})
+        for row in rows:
+            if row["n"]:
+                counts[(row["pk"], row["live__occurrence"])][row["live__status"]] = row["n"]
+    shifts = sorted({(row["offset_minutes"], row["pk"]): row["capacity"] for row in rows}.items())
+    occurrences = []
+    for start in _room_starts(activity, now):
+        places = []
+        for (_offset, pk), capacity in shifts:
+            c = counts[(pk, start)]
+            places.append(
+                {
+                    "id": pk,
+                    "confirmed": c["confirmed"],
+                    "waiting": c["waiting"],
+                    "left": max(0, capacity - c["confirmed"]),
+                }
+            )
+        occurrences.append({"start": timezone.localtime(start).isoformat(), "shifts": places})
+    return {"activity": activity.pk, "cancelled": first["activity__cancelled"], "occurrences": occurrences}
+
+
+def _room_starts(activity: Activity, now: dt.datetime) -> list[dt.datetime]:
+    return activity.occurrences(after=now - activity.duration, before=now + dt.timedelta(days=366))[:ROOM_OCCURRENCES]
 
 
 def activity_room_may_watch(key: str, user) -> bool:

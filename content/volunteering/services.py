@@ -1,9 +1,9 @@
 """Writes of volunteer services: teams, activities, sign-ups and the waitlist, check-in and hours, stars.
 
 Every function checks who may act first, then writes in one transaction with its statement, and pushes live
-updates only after commit. Sign-up and cancellation lock the shift's row (`select_for_update`), so with 200
-people pressing at once for 30 places exactly 30 are confirmed and the others wait in the order they reached
-the lock (the sign-ups' ids); a cancellation promotes exactly the first waiting person.
+updates only after commit. Sign-up and cancellation lock the row that counts the shift's places on that occurrence
+(`ShiftPlaces`), so with 200 people pressing at once for 30 places exactly 30 are confirmed and the others wait in
+the order they reached the lock (the sign-ups' ids); a cancellation promotes exactly the first waiting person.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import transaction
-from django.db.models import Count, Max, Q, Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,6 +31,7 @@ from .models import (
     HoursEntry,
     Notification,
     Shift,
+    ShiftPlaces,
     SignUp,
     StarAward,
     Team,
@@ -224,27 +225,122 @@ def signup_create(
         raise ApplicationError(_("The activity does not take place then."), extra={"field": "occurrence"})
     if shift.starts(occurrence) <= now:
         raise ApplicationError(_("This shift has already started."), status=409)
-    with transaction.atomic():
-        # The shift's row is the lock every sign-up and cancellation of this shift queues on.
-        Shift.objects.select_for_update().only("pk").get(pk=shift.pk)
-        # One read after the lock (its own snapshot, so it sees every sign-up committed before): the places taken
-        # and this person's live sign-up, if any.
-        seen = SignUp.objects.filter(
-            shift=shift, occurrence=occurrence, status__in=[SignUp.Status.CONFIRMED, SignUp.Status.WAITING]
-        ).aggregate(
-            taken=Count("pk", filter=Q(status=SignUp.Status.CONFIRMED)),
-            mine=Max("pk", filter=Q(user=user)),
-        )
-        if seen["mine"] is not None:
-            return SignUp.objects.get(pk=seen["mine"]), False
-        status = SignUp.Status.CONFIRMED if seen["taken"] < shift.capacity else SignUp.Status.WAITING
-        # Stamped under the lock: arrival order, the same as the ids' order.
-        signup = SignUp.objects.create(
-            shift=shift, occurrence=occurrence, user=user, status=status, created_at=timezone.now()
-        )
-        if status == SignUp.Status.CONFIRMED:
-            _record_registered(signup, activity)
-        transaction.on_commit(lambda: activity_changed(activity.pk))
+    try:
+        with transaction.atomic():
+            signup, created = _signup_take(user=user, shift=shift, occurrence=occurrence)
+            if not created:  # a live sign-up already: pressing again changes nothing
+                return signup, False
+            if signup.status == SignUp.Status.CONFIRMED:
+                _record_registered(signup, activity)
+            transaction.on_commit(lambda: activity_changed(activity.pk))
+    except IntegrityError:
+        # The same person pressing twice at once: both passed the check before either committed, and the one-live-
+        # sign-up constraint refused the second (its counts rolled back with it).
+        existing = _live_signup(user=user, shift=shift, occurrence=occurrence)
+        if existing is None:
+            raise
+        return existing, False
+    return signup, True
+
+
+def _live_signup(*, user, shift: Shift, occurrence: dt.datetime) -> SignUp | None:
+    return SignUp.objects.filter(
+        shift=shift, occurrence=occurrence, user=user, status__in=[SignUp.Status.CONFIRMED, SignUp.Status.WAITING]
+    ).first()
+
+
+def _places_ensure(*, shift: Shift, occurrence: dt.datetime) -> None:
+    """The shift's places row for this occurrence, made on its first sign-up from the sign-ups already there
+    (made outside these services: the demo's). Whoever makes it has counted while no other sign-up could go through
+    these services (they all need the row); a second maker's row is ignored, and it uses the first one's."""
+    counts = SignUp.objects.filter(
+        shift=shift, occurrence=occurrence, status__in=[SignUp.Status.CONFIRMED, SignUp.Status.WAITING]
+    ).aggregate(
+        confirmed=Count("pk", filter=Q(status=SignUp.Status.CONFIRMED)),
+        waiting=Count("pk", filter=Q(status=SignUp.Status.WAITING)),
+    )
+    ShiftPlaces.objects.bulk_create(
+        [ShiftPlaces(shift=shift, occurrence=occurrence, **counts)],
+        ignore_conflicts=True,
+    )
+
+
+def _places_locked(*, shift: Shift, occurrence: dt.datetime) -> ShiftPlaces:
+    """The shift's places row for this occurrence, locked (the newest committed counts: a lock waits for the
+    sign-up or cancellation holding it, then reads what it wrote)."""
+    for _attempt in range(2):
+        places = ShiftPlaces.objects.select_for_update().filter(shift=shift, occurrence=occurrence).first()
+        if places is not None:
+            return places
+        _places_ensure(shift=shift, occurrence=occurrence)
+    raise RuntimeError("the places row vanished")  # rows are never deleted while their shift exists
+
+
+# PostgreSQL: the sign-up in one statement (one round trip, and the shortest time holding the lock). It locks the
+# places row (FOR UPDATE reads its newest committed version), decides place or waitlist, counts the sign-up there
+# and inserts it, stamped under the lock, so ids and times follow the lock's order. Nothing when the person already
+# has a live sign-up or the row is not made yet. The ORM cannot say this in one statement (an update whose values
+# feed an insert), hence the SQL; `_signup_take_portable` is the same rule step by step.
+_SIGNUP_TAKE_SQL = """
+WITH locked AS (
+    SELECT p.id, p.confirmed < %(capacity)s AS free
+    FROM volunteering_shiftplaces p
+    WHERE p.shift_id = %(shift)s AND p.occurrence = %(occurrence)s
+      AND NOT EXISTS (
+        SELECT 1 FROM volunteering_signup s
+        WHERE s.shift_id = %(shift)s AND s.occurrence = %(occurrence)s AND s.user_id = %(user)s
+          AND s.status IN ('confirmed', 'waiting'))
+    FOR UPDATE OF p
+), counted AS (
+    UPDATE volunteering_shiftplaces p
+    SET confirmed = p.confirmed + locked.free::int, waiting = p.waiting + (NOT locked.free)::int
+    FROM locked WHERE p.id = locked.id
+)
+INSERT INTO volunteering_signup (shift_id, occurrence, user_id, status, created_at)
+SELECT %(shift)s, %(occurrence)s, %(user)s, CASE WHEN free THEN 'confirmed' ELSE 'waiting' END, clock_timestamp()
+FROM locked
+RETURNING id, status, created_at
+"""
+
+
+def _signup_take(*, user, shift: Shift, occurrence: dt.datetime) -> tuple[SignUp, bool]:
+    """A place while the shift's confirmed are fewer than its places, else the waitlist: (the new sign-up, True),
+    or (the person's live sign-up, False). Inside the caller's transaction."""
+    if connection.vendor != "postgresql":
+        return _signup_take_portable(user=user, shift=shift, occurrence=occurrence)
+    params = {"capacity": shift.capacity, "shift": shift.pk, "occurrence": occurrence, "user": user.pk}
+    with connection.cursor() as cursor:
+        cursor.execute(_SIGNUP_TAKE_SQL, params)
+        row = cursor.fetchone()
+        if row is None:
+            existing = _live_signup(user=user, shift=shift, occurrence=occurrence)
+            if existing is not None:
+                return existing, False
+            _places_ensure(shift=shift, occurrence=occurrence)  # the first sign-up of this shift and occurrence
+            cursor.execute(_SIGNUP_TAKE_SQL, params)
+            row = cursor.fetchone()
+    if row is None:  # a sign-up of the same person committed in between
+        return _live_signup(user=user, shift=shift, occurrence=occurrence), False
+    pk, status, created_at = row
+    return SignUp(pk=pk, shift=shift, occurrence=occurrence, user=user, status=status, created_at=created_at), True
+
+
+def _signup_take_portable(*, user, shift: Shift, occurrence: dt.datetime) -> tuple[SignUp, bool]:
+    places = _places_locked(shift=shift, occurrence=occurrence)
+    existing = _live_signup(user=user, shift=shift, occurrence=occurrence)
+    if existing is not None:
+        return existing, False
+    free = places.confirmed < shift.capacity
+    signup = SignUp.objects.create(
+        shift=shift,
+        occurrence=occurrence,
+        user=user,
+        status=SignUp.Status.CONFIRMED if free else SignUp.Status.WAITING,
+        created_at=timezone.now(),  # under the lock: arrival order, the same as the ids' order
+    )
+    ShiftPlaces.objects.filter(pk=places.pk).update(
+        confirmed=F("confirmed") + int(free), waiting=F("waiting") + int(not free)
+    )
     return signup, True
 
 
@@ -255,7 +351,7 @@ def signup_cancel(*, signup: SignUp, by) -> tuple[SignUp, SignUp | None]:
     if by.pk != signup.user_id and not is_leader(by, shift.activity.team):
         raise PermissionDenied(_("You may cancel only your own sign-up."))
     with transaction.atomic():
-        Shift.objects.select_for_update().only("pk").get(pk=shift.pk)
+        places = _places_locked(shift=shift, occurrence=signup.occurrence)
         locked = SignUp.objects.get(pk=signup.pk)
         if locked.status == SignUp.Status.CANCELLED:
             return locked, None
@@ -264,19 +360,20 @@ def signup_cancel(*, signup: SignUp, by) -> tuple[SignUp, SignUp | None]:
         freed = locked.status == SignUp.Status.CONFIRMED
         locked.status, locked.cancelled_at = SignUp.Status.CANCELLED, timezone.now()
         locked.save(update_fields=["status", "cancelled_at"])
-        promoted = None
         if freed:
-            taken = SignUp.objects.filter(
-                shift=shift, occurrence=locked.occurrence, status=SignUp.Status.CONFIRMED
-            ).count()
-            if taken < shift.capacity:
-                promoted = (
-                    SignUp.objects.filter(shift=shift, occurrence=locked.occurrence, status=SignUp.Status.WAITING)
-                    .select_related("user")
-                    .order_by("pk")
-                    .first()
-                )
+            places.confirmed -= 1
+        else:
+            places.waiting -= 1
+        promoted = None
+        if freed and places.confirmed < shift.capacity:
+            promoted = (
+                SignUp.objects.filter(shift=shift, occurrence=locked.occurrence, status=SignUp.Status.WAITING)
+                .select_related("user")
+                .order_by("pk")
+                .first()
+            )
             if promoted is not None:
+                places.confirmed, places.waiting = places.confirmed + 1, places.waiting - 1
                 promoted.status, promoted.promoted_at = SignUp.Status.CONFIRMED, timezone.now()
                 promoted.save(update_fields=["status", "promoted_at"])
                 _record_registered(promoted, shift.activity)
@@ -288,6 +385,7 @@ def signup_cancel(*, signup: SignUp, by) -> tuple[SignUp, SignUp | None]:
                     url=shift.activity.get_absolute_url(),
                     key=f"promoted:{promoted.pk}",
                 )
+        places.save(update_fields=["confirmed", "waiting"])
         activity_pk = shift.activity_id
         transaction.on_commit(lambda: activity_changed(activity_pk))
     return locked, promoted

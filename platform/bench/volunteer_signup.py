@@ -7,9 +7,11 @@
 The issue's scale: 2,000 volunteers sign up for 20 activities of 50 places within 10 s on two daphne workers,
 with 2,000 pages watching (each on `ws/volunteering/<activity>/`, the live room, spread over the workers and the
 activities). Signer processes call the sign-up service (`signup_create`, the same function the page and the API
-call; one transaction under the shift's row lock, the room push after commit) at a steady pace; after each
-sign-up they log its commit time and id. Afterwards each sign-up's rank among its shift's sign-ups (confirmed +
-waiting; nobody cancels) is read from the database, so the signers spend nothing on measuring. A watcher's delay
+call; one transaction under the lock of the shift's places row, the room push after commit) at a steady pace,
+each process one sign-up after the other, as before; after each sign-up they log its commit time and id. The
+page's request around the service (session, CSRF, the shift's read) is not part of it. Afterwards each sign-up's
+rank among its shift's sign-ups (confirmed + waiting; nobody cancels) is read from the database, so the signers
+spend nothing on measuring. A watcher's delay
 for a sign-up is the time from its commit to the first snapshot the watcher receives that counts at least that
 many sign-ups. At the end: no shift has more confirmed than places, and every watcher's last snapshot equals the
 database (confirmed, waiting). The workers run with production settings (`DJANGO_DEBUG=false`, pooled database
@@ -86,6 +88,12 @@ def run_signer(args) -> None:
     shifts = {s.activity_id: s for s in Shift.objects.filter(activity_id__in=ids).select_related("activity")}
     people = list(User.objects.filter(username__startswith="bench_v").order_by("username"))
     mine = [(i, p) for i, p in enumerate(people) if i % args.signers == args.index]
+    # Load the channel layer now, as a running worker has it: the first room notice otherwise imports it on the
+    # publisher's thread in the storm's first second (a profile showed 14 % of a signer's samples there).
+    from channels.layers import get_channel_layer
+
+    get_channel_layer()
+    publisher()
     # Ready (Django loaded, people read): say so, then wait for the common start time from the main process, so a
     # signer slow to start on a loaded machine does not begin late and then rush.
     Path(args.out + ".ready").write_text("ready")

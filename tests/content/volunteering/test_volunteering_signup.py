@@ -12,7 +12,7 @@ from django.db import connection
 from django.test import TestCase
 
 from content.volunteering import services
-from content.volunteering.models import Activity, Notification, SignUp
+from content.volunteering.models import Activity, Notification, ShiftPlaces, SignUp
 from content.volunteering.services import activity_create, signup_cancel, signup_create
 from core.activity.models import Statement
 from core.activity.vocabulary import Verb
@@ -38,21 +38,58 @@ def test_places_then_the_waitlist_and_a_second_press_changes_nothing(vol):
 
 
 def test_a_sign_up_costs_exact_queries_and_announces_the_room_once(vol, django_assert_num_queries, monkeypatch):
-    """The sign-up storm's path (platform/bench/volunteer_signup.py): the shift's lock, one read of the places and
-    the person's live sign-up, the insert, the "registered" statement (one insert);
-    and one room notice after commit. Pressing again costs the lock, the read and the sign-up's fetch."""
+    """The sign-up storm's path (platform/bench/volunteer_signup.py). On PostgreSQL one statement locks the
+    shift's places row, decides, counts and inserts; elsewhere (SQLite, which serialises writers) the same steps
+    one by one: the lock, the person's live sign-up, the insert, the count. Then the "registered" statement (one
+    insert) and one room notice after commit. Pressing again costs the statement that finds nothing to do and the
+    fetch of the sign-up."""
     a, b = people(2)
-    signup_create(user=a, shift=vol.shift, occurrence=vol.start)
+    signup_create(user=a, shift=vol.shift, occurrence=vol.start)  # makes the shift's places row
     announced = []
     monkeypatch.setattr(services, "activity_changed", announced.append)
-    # 2 savepoints (test transaction) + lock + read + insert + the statement's insert (the scoring rules are held by
-    # the process since the first sign-up)
-    with TestCase.captureOnCommitCallbacks(execute=True), django_assert_num_queries(6):
+    take = 1 if connection.vendor == "postgresql" else 4
+    # 2 savepoints (test transaction) + the sign-up + the statement's insert (the scoring rules are held by the
+    # process since the first sign-up)
+    with TestCase.captureOnCommitCallbacks(execute=True), django_assert_num_queries(2 + take + 1):
         signup, created = signup_create(user=b, shift=vol.shift, occurrence=vol.start)
     assert (signup.status, created, announced) == ("confirmed", True, [vol.activity.pk])
-    with TestCase.captureOnCommitCallbacks(execute=True), django_assert_num_queries(5):
+    with TestCase.captureOnCommitCallbacks(execute=True), django_assert_num_queries(4):
         again, created = signup_create(user=b, shift=vol.shift, occurrence=vol.start)
     assert (again.pk, created) == (signup.pk, False)
+
+
+def places_of(vol) -> tuple[int, int]:
+    places = ShiftPlaces.objects.get(shift=vol.shift, occurrence=vol.start)
+    return places.confirmed, places.waiting
+
+
+def test_the_places_row_counts_what_the_sign_ups_say_through_cancellations_and_promotions(vol):
+    a, b, c, d, e = people(5)
+    signups = [signup_create(user=p, shift=vol.shift, occurrence=vol.start)[0] for p in (a, b, c, d, e)]
+    assert places_of(vol) == (3, 2)
+    signup_cancel(signup=signups[0], by=a)  # d moves up
+    assert places_of(vol) == (3, 1)
+    signup_cancel(signup=signups[4], by=e)  # a waitlist place given back
+    assert places_of(vol) == (3, 0)
+    signup_cancel(signup=signups[1], by=b)  # nobody waits: a place stays free
+    assert places_of(vol) == (2, 0)
+    signup_cancel(signup=signups[1], by=b)  # twice changes nothing
+    assert places_of(vol) == (2, 0)
+    assert signup_create(user=a, shift=vol.shift, occurrence=vol.start)[0].status == "confirmed"
+    assert places_of(vol) == (3, 0)
+    live = SignUp.objects.exclude(status="cancelled")
+    assert places_of(vol) == (live.filter(status="confirmed").count(), live.filter(status="waiting").count())
+
+
+def test_sign_ups_made_before_the_places_row_are_counted_when_it_is_made(vol):
+    """The demo writes sign-ups directly; the first sign-up through the service counts them."""
+    a, b, c, d = people(4)
+    SignUp.objects.bulk_create(
+        [SignUp(shift=vol.shift, occurrence=vol.start, user=p, status="confirmed") for p in (a, b)]
+    )
+    assert signup_create(user=c, shift=vol.shift, occurrence=vol.start)[0].status == "confirmed"
+    assert signup_create(user=d, shift=vol.shift, occurrence=vol.start)[0].status == "waiting"
+    assert places_of(vol) == (3, 1)
 
 
 def test_a_cancellation_promotes_exactly_the_first_waiting_person_and_tells_them(vol):
@@ -173,6 +210,7 @@ def test_two_hundred_sign_ups_at_once_for_thirty_places(vol):
     # arrival order: stamped under the lock, so time and id agree; each worker's presses in its own order
     assert [pk for pk, _s, _at in sorted(rows, key=lambda r: (r[2], r[0]))] == [pk for pk, _s, _at in rows]
     assert all(ids == sorted(ids) for ids in order.values())
+    assert places_of(vol) == (30, 170)
     first_waiting = rows[30][0]
 
     cancelled, promoted = signup_cancel(
@@ -181,4 +219,39 @@ def test_two_hundred_sign_ups_at_once_for_thirty_places(vol):
     assert promoted.pk == first_waiting
     assert SignUp.objects.filter(shift=shift, status="confirmed").count() == 30
     assert SignUp.objects.filter(shift=shift, status="waiting").count() == 169
+    assert places_of(vol) == (30, 169)
     assert Notification.objects.filter(user=promoted.user).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_person_pressing_from_twenty_tabs_at_once_gets_one_place(vol):
+    """Every press passes the "no live sign-up yet" check before any commits; the one-live-sign-up constraint
+    refuses all but one, whose counts alone stay, and every press answers with that one sign-up."""
+    (person,) = people(1)
+    threads_n = 20
+    barrier = threading.Barrier(threads_n)
+    errors: list[BaseException] = []
+    answers: list[tuple[int, bool]] = []
+
+    def press() -> None:
+        try:
+            barrier.wait(timeout=60)
+            signup, created = signup_create(user=person, shift=vol.shift, occurrence=vol.start)
+            answers.append((signup.pk, created))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=press) for _ in range(threads_n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+
+    (only,) = SignUp.objects.filter(user=person).values_list("pk", flat=True)
+    assert sorted(answers) == [(only, False)] * (threads_n - 1) + [(only, True)]
+    assert places_of(vol) == (1, 0)
+    assert Statement.objects.filter(verb_id=Verb.REGISTERED).count() == 1
