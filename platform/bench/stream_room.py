@@ -233,12 +233,15 @@ def pin(stream_id: int, host_id: int, product_id: int) -> float:
     from content.livestreams import services
     from content.livestreams.models import StreamPage
     from core.people.models import User
+    from realtime.rooms import publisher
 
     with transaction.atomic():
         services.product_pin(
             user=User.objects.get(pk=host_id), stream=StreamPage.objects.get(pk=stream_id), product_id=product_id
         )
-    return time.time()
+    committed = time.time()
+    publisher().flush()  # its notice is on its way through Redis before the next switch
+    return committed
 
 
 async def run(args, env, workdir: Path, stream_id: int, host_id: int, products: list[int], cookies: list[str]) -> dict:
@@ -246,7 +249,7 @@ async def run(args, env, workdir: Path, stream_id: int, host_id: int, products: 
 
     from content.livestreams.models import ChatMessage
     from content.livestreams.services import ROOM_KIND
-    from realtime.rooms import publisher, room_viewer_count
+    from realtime.rooms import room_viewer_count
 
     ports = [args.port + n for n in range(args.workers)] if args.port else [free_port() for _ in range(args.workers)]
     servers = []
@@ -275,8 +278,18 @@ async def run(args, env, workdir: Path, stream_id: int, host_id: int, products: 
         t0 = time.monotonic()
         seq = 0
         lag_task = asyncio.create_task(loop_lag(lags))
-        next_switch = t0 + args.switch
-        switch_n = 0
+
+        async def switching() -> None:
+            # Beside the chat, not in its loop: the pin and the wait for its notice run in a thread, so neither the
+            # chat's pace nor this loop's reading of the viewers' frames waits for them.
+            switch_n = 1
+            while switch_n * args.switch <= args.duration:
+                await asyncio.sleep(max(0.0, t0 + switch_n * args.switch - time.monotonic()))
+                product = products[(switch_n - 1) % len(products)]
+                pins.append((product, await loop.run_in_executor(None, pin, stream_id, host_id, product)))
+                switch_n += 1
+
+        switch_task = asyncio.create_task(switching())
         while time.monotonic() - t0 < args.duration:
             target = t0 + seq * interval
             delay = target - time.monotonic()
@@ -286,13 +299,7 @@ async def run(args, env, workdir: Path, stream_id: int, host_id: int, products: 
             sent[seq] = time.time()
             chatter.send_text(json.dumps({"type": "chat", "text": f"b{seq}"}).encode())
             seq += 1
-            if time.monotonic() >= next_switch:
-                product = products[switch_n % len(products)]
-                switch_n += 1
-                committed = await loop.run_in_executor(None, pin, stream_id, host_id, product)
-                publisher().flush()
-                pins.append((product, committed))
-                next_switch += args.switch
+        await switch_task
         await asyncio.sleep(args.settle)
         lag_task.cancel()
         stored = {
