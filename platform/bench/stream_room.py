@@ -349,6 +349,7 @@ async def run(args, env, workdir: Path, stream_id: int, host_id: int, products: 
             # How late this process's own loop ran (it receives every viewer's frames): part of every delay above.
             "client_loop_lag_p50_ms": round(percentile(lags, 50) * 1000, 1),
             "client_loop_lag_p99_ms": round(percentile(lags, 99) * 1000, 1),
+            "client_loop_lag_max_ms": round(max(lags, default=float("nan")) * 1000, 1),
             "connect_seconds": round(connect_seconds, 1),
         }
     finally:
