@@ -10,7 +10,8 @@ something happened in it; the viewers of that room, in every daphne worker, get 
 Messages a viewer receives (DESIGN.md, "Live rooms"):
 - ``{"type": "snapshot", "room": "ideas:12", "version": n, "sent_at": ..., "data": {...}}`` on connect and after
   changes, at most `RoomKind.pushes_per_second` times a second: the snapshot is read once per worker, serialised
-  once and framed once for every viewer of the room in that worker (`fanout`), as the leaderboards are;
+  once and framed once for every viewer of the room in that worker (`fanout`), as the leaderboards are, and written
+  to every socket in the same loop turn (`RoomConsumer.write`: no task per viewer);
 - ``{"type": "events", "room": ..., "version": n, "sent_at": ..., "items": [...]}``: the `room_send` payloads
   given since the last such message, in the order they were sent, batched at most `EVENTS_PER_SECOND` times a
   second, serialised once per batch;
@@ -373,7 +374,7 @@ class RoomHub:
             frame = fanout.Frame(serialise(status_message(live=live)))
             for viewers in list(self.viewers.values()):
                 for consumer in list(viewers):
-                    await consumer.write(frame)
+                    consumer.write(frame)
             if live:  # what changed while Redis was away was never announced
                 for room in list(self.viewers):
                     self.mark_dirty(room)
@@ -420,7 +421,7 @@ class RoomHub:
         }
         frame = fanout.Frame(serialise(message))  # one serialisation for every viewer in this worker
         for consumer in list(self.viewers[room]):
-            self.loop.create_task(consumer.write(frame))
+            consumer.write(frame)
 
     async def flush(self, room: str) -> None:
         self.scheduled.discard(room)
@@ -435,7 +436,7 @@ class RoomHub:
             return
         self.pushes += 1
         for consumer in list(self.viewers.get(room, ())):
-            await consumer.push(version, frame)
+            consumer.push(version, frame)
 
     async def read(self, kind: str, key: str) -> tuple[int, fanout.Frame]:
         """The room's snapshot now, serialised once; kept as the room's latest for viewers who connect next."""
@@ -544,6 +545,8 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
     channel_layer_alias = "room-sockets-have-no-channel"
     room: str = ""
     version = -1
+    outbox: collections.deque[fanout.Frame] | None = None  # frames waiting for the ASGI send, oldest first
+    sender: asyncio.Task | None = None
 
     async def connect(self):
         user = self.scope.get("user")
@@ -565,9 +568,9 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         latest = self.hub.latest.get(self.room)
         if latest is None:
             latest = await self.hub.read(self.kind, self.key)
-        await self.push(*latest)
+        self.push(*latest)
         if self.hub.paused:
-            await self.write(fanout.Frame(serialise(status_message(live=False))))
+            self.write(fanout.Frame(serialise(status_message(live=False))))
 
     async def disconnect(self, code):
         if self.room:
@@ -586,17 +589,33 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         if isinstance(content, dict):
             await self.receive_json(content, **kwargs)
 
-    async def push(self, version: int, frame: fanout.Frame) -> None:
+    def push(self, version: int, frame: fanout.Frame) -> None:
+        """A snapshot, unless this viewer already has a newer one."""
         if version <= self.version:
             return
         self.version = version
-        await self.write(frame)
+        self.write(frame)
 
-    async def write(self, frame: fanout.Frame) -> None:
-        """The frame made once for every viewer, straight to the daphne socket; else the ordinary ASGI send."""
-        if self.socket is not None and fanout.write(self.socket, frame):
+    def write(self, frame: fanout.Frame) -> None:
+        """The frame made once for every viewer, written now, in the caller's loop turn: straight to the daphne
+        socket when there is one (no task, no await: a push to a thousand viewers is a thousand writes, not a
+        thousand tasks); else (a test communicator, another ASGI server, a socket no longer open) through the
+        ordinary ASGI send, by one task per socket that sends its frames in order. A frame never overtakes one
+        waiting for that task."""
+        if not self.outbox and self.socket is not None and fanout.write(self.socket, frame):
             return
-        try:
-            await self.send(text_data=frame.text)
-        except Exception:  # noqa: BLE001 - the socket went away; disconnect() cleans up
-            await self.hub.leave(self)
+        if self.outbox is None:
+            self.outbox = collections.deque()
+        self.outbox.append(frame)
+        if self.sender is None or self.sender.done():
+            self.sender = asyncio.get_running_loop().create_task(self._send_outbox())
+
+    async def _send_outbox(self) -> None:
+        while self.outbox:
+            try:
+                await self.send(text_data=self.outbox[0].text)
+            except Exception:  # noqa: BLE001 - the socket went away; disconnect() cleans up
+                self.outbox.clear()
+                await self.hub.leave(self)
+                return
+            self.outbox.popleft()  # only now: until it is sent, later frames wait behind it

@@ -64,13 +64,16 @@ class RawWebSocket(asyncio.Protocol):
         transport.write(self.request)
 
     def data_received(self, data):
-        self.buffer += data
+        if self.buffer:  # the rest of an earlier read comes first
+            data = bytes(self.buffer + data)
+            self.buffer = bytearray()
         if not self.handshaken:
-            end = self.buffer.find(b"\r\n\r\n")
+            end = data.find(b"\r\n\r\n")
             if end < 0:
+                self.buffer += data
                 return
-            status_line = bytes(self.buffer[: self.buffer.find(b"\r\n")])
-            del self.buffer[: end + 4]
+            status_line = data[: data.find(b"\r\n")]
+            data = data[end + 4 :]
             if b" 101 " not in status_line:
                 if not self.open.done():
                     self.open.set_exception(RuntimeError(status_line.decode()))
@@ -80,25 +83,28 @@ class RawWebSocket(asyncio.Protocol):
             if not self.open.done():
                 self.open.set_result(True)
         now = time.time()
-        buf = self.buffer
-        while len(buf) >= 2:
-            opcode = buf[0] & 0x0F
-            length = buf[1] & 0x7F
+        # The frames are read from one bytes object by index (no copy of what remains after each one); what is left
+        # of an incomplete frame waits in `buffer` for the next read.
+        size, at = len(data), 0
+        while size - at >= 2:
+            opcode = data[at] & 0x0F
+            length = data[at + 1] & 0x7F
             offset = 2
             if length == 126:
-                if len(buf) < 4:
-                    return
-                length = int.from_bytes(buf[2:4], "big")
+                if size - at < 4:
+                    break
+                length = int.from_bytes(data[at + 2 : at + 4], "big")
                 offset = 4
             elif length == 127:
-                if len(buf) < 10:
-                    return
-                length = int.from_bytes(buf[2:10], "big")
+                if size - at < 10:
+                    break
+                length = int.from_bytes(data[at + 2 : at + 10], "big")
                 offset = 10
-            if len(buf) < offset + length:
-                return
-            payload = bytes(buf[offset : offset + length])
-            del buf[: offset + length]
+            end = at + offset + length
+            if end > size:
+                break
+            payload = data[at + offset : end]
+            at = end
             if opcode == 1:
                 self.on_text(payload, now)
             elif opcode == 9:  # ping: answer, or the server drops us (daphne pings every 20 s)
@@ -107,6 +113,8 @@ class RawWebSocket(asyncio.Protocol):
                 self.closed = True
                 self.transport.close()
                 return
+        if at < size:
+            self.buffer += data[at:]
 
     def connection_lost(self, exc):
         self.closed = True
