@@ -88,32 +88,11 @@ class CommunityRequestOut(Schema):
 
 
 def _station_out(hit) -> dict:
-    from django.urls import reverse
-
-    station = hit.station
+    card = hit.card
     return {
-        "id": station.pk,
-        "uuid": station.uuid,
-        "name": station.name,
-        "kind": station.kind,
-        "village": station.village.name,
-        "address": station.address,
-        "latitude": station.latitude,
-        "longitude": station.longitude,
+        **card,
         "distance_km": None if hit.distance_km is None else round(hit.distance_km, 3),
         "open_now": hit.open_now,
-        "url": reverse("community:station", args=[station.pk]),
-        "offers": [
-            {
-                "id": offer.pk,
-                "service": offer.kind.code,
-                "name": offer.kind.name,
-                "category": offer.kind.category.code,
-                "capacity": offer.capacity,
-                "capacity_label": offer.kind.capacity_label,
-            }
-            for offer in hit.offers
-        ],
     }
 
 
