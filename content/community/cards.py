@@ -45,8 +45,10 @@ def _cards_built(station_ids: list[int]) -> dict[int, dict]:
     )
     for station_id, pk, kind_id, capacity in rows:
         offers[station_id].append((pk, kind_id, capacity))
-    stations = Station.objects.filter(pk__in=station_ids).order_by().values_list(
-        "pk", "uuid", "name", "kind", "village__name", "address", "latitude", "longitude"
+    stations = (
+        Station.objects.filter(pk__in=station_ids)
+        .order_by()
+        .values_list("pk", "uuid", "name", "kind", "village__name", "address", "latitude", "longitude")
     )
     return {
         pk: {
