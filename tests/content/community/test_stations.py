@@ -138,12 +138,13 @@ def test_the_search_costs_a_fixed_number_of_queries(community):
         return hits, [q["sql"] for q in queries]
 
     # The catalogue, the stations nearest first, their weekly hours and exceptions, the cards' services and
-    # stations.
+    # stations; without PostgreSQL's nearest-first index, one more to see whether there are few stations in all.
+    boxes = connection.vendor != "postgresql"
     hits, queries = search()
-    assert len(queries) == 6, queries
+    assert len(queries) == 6 + boxes, queries
     # The same again: the cards come from the cache.
     again, queries = search()
-    assert len(queries) == 4, queries
+    assert len(queries) == 4 + boxes, queries
     assert [hit.card for hit in again] == [hit.card for hit in hits]
 
 
