@@ -2,7 +2,8 @@
 "open now", which belong to one search), read for a page of results at once and cached.
 
 The cache holds what belongs to the station alone (its fields, its village's name, its services as (offer, kind,
-capacity)); the catalogue's names and labels are joined at reading time, so renaming a service changes no card.
+capacity)); the catalogue's names and labels (cached on their own, `kinds_catalogue`) are joined at reading time,
+so renaming a service changes no card.
 A card is forgotten after commit when anything on it changes: the station's services (its details, a capacity),
 which already tell the station's live room, and every save or delete of a station, an offered service or a
 village (the admin's edits), and an import. Writes that go round all of these (a bulk update in a shell) are
@@ -24,14 +25,22 @@ def _key(station_id: int) -> str:
     return f"community:card:{station_id}"
 
 
+KINDS_KEY = "community:kinds"
+
+
 def kinds_catalogue() -> dict[int, tuple]:
-    """Every service of the catalogue by id: (code, name, category code, capacity label, order), in one query."""
+    """Every service of the catalogue by id: (code, name, category code, capacity label, order), from the cache or
+    in one query; forgotten when a service or a category is saved or deleted."""
     from .models import ServiceKind
 
-    rows = ServiceKind.objects.values_list(
-        "pk", "code", "name", "category__code", "capacity_label", "category__sort_order", "sort_order"
-    )
-    return {pk: (code, name, category, label, order) for pk, code, name, category, label, *order in rows}
+    found = cache.get(KINDS_KEY)
+    if found is None:
+        rows = ServiceKind.objects.values_list(
+            "pk", "code", "name", "category__code", "capacity_label", "category__sort_order", "sort_order"
+        )
+        found = {pk: (code, name, category, label, order) for pk, code, name, category, label, *order in rows}
+        cache.set(KINDS_KEY, found, CARD_SECONDS)
+    return found
 
 
 def _cards_built(station_ids: list[int]) -> dict[int, dict]:
@@ -121,15 +130,26 @@ def _village_saved(sender, instance, **kwargs) -> None:
     station_cards_forget(list(Station.objects.filter(village_id=instance.pk).values_list("pk", flat=True)))
 
 
+def kinds_catalogue_forget() -> None:
+    """Drop the cached catalogue once the transaction that changes it commits."""
+    transaction.on_commit(lambda: cache.delete(KINDS_KEY))
+
+
+def _catalogue_saved(sender, instance, **kwargs) -> None:
+    kinds_catalogue_forget()
+
+
 def cards_connect() -> None:
     """Forget cards on every save or delete of what they show (the app's ready())."""
     from django.db.models.signals import post_delete, post_save
 
     from core.people.models import Village
 
-    from .models import Offer, Station
+    from .models import Offer, ServiceCategory, ServiceKind, Station
 
     for name, signal in (("saved", post_save), ("deleted", post_delete)):
+        signal.connect(_catalogue_saved, sender=ServiceKind, dispatch_uid=f"community-card-kind-{name}")
+        signal.connect(_catalogue_saved, sender=ServiceCategory, dispatch_uid=f"community-card-category-{name}")
         signal.connect(_station_saved, sender=Station, dispatch_uid=f"community-card-station-{name}")
         signal.connect(_offer_saved, sender=Offer, dispatch_uid=f"community-card-offer-{name}")
         signal.connect(_village_saved, sender=Village, dispatch_uid=f"community-card-village-{name}")

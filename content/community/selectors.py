@@ -235,6 +235,7 @@ def station_search(
         hits = _nearest_first(stations, latitude, longitude, wanted, judge)
     else:
         hits = _in_boxes(stations, latitude, longitude, wanted, judge)
+    hits = hits[:wanted]  # the nearest; a text query ranks these
     cards = station_cards([hit.station_id for hit in hits], kinds)
     hits = [hit for hit in hits if hit.station_id in cards]
     for hit in hits:
@@ -346,15 +347,16 @@ class _Judge:
             return
         ids = [hit.station_id for hit in hits]
         weekly, exceptions = _hours_for(ids, self.now.date())
-        own: dict[int, list[Period]] = {}
+        # The chosen service's own hours, where it has them, replace the station's (one query, with the offer).
+        own: dict[int, list[Period]] = defaultdict(list)
         if self.service_kinds is not None:
-            offers = dict(
-                Offer.objects.filter(station_id__in=ids, kind__in=self.service_kinds)
+            rows = (
+                OfferHours.objects.filter(offer__station_id__in=ids, offer__kind__in=self.service_kinds)
                 .order_by()
-                .values_list("pk", "station_id")
+                .values_list("offer__station_id", "weekday", "opens", "closes")
             )
-            for offer_id, periods in _offer_hours(list(offers)).items():
-                own[offers[offer_id]] = periods
+            for station_id, weekday, opens, closes in rows:
+                own[station_id].append(Period(weekday, opens, closes))
         for hit in hits:
             pk = hit.station_id
             hit.open_now = is_open(self.now, self.zones[pk], own.get(pk) or weekly[pk], exceptions[pk])
