@@ -254,19 +254,20 @@ def _nearest_first(stations, latitude: float, longitude: float, wanted: int, jud
     (geo.nearest_possible_km)."""
     ordered = stations.annotate(apart=DegreesApart(latitude, longitude)).order_by("apart")
     hits: list[StationHit] = []
-    taken: list[int] = []
     reached = 0.0  # how far (in degrees) the scan has read
+    at_reached: list[int] = []  # the stations read at exactly that distance: the next batch starts there
     # Enough for `wanted` sure ones in most searches: what lies within the sure distance of the last one read
     # covers at least cos²(latitude) of the area read (three quarters in Zhejiang).
     size = wanted + wanted // 2 + 5
     while True:
-        batch = ordered.filter(apart__gte=reached).exclude(pk__in=taken) if taken else ordered
+        batch = ordered.filter(apart__gte=reached).exclude(pk__in=at_reached) if at_reached else ordered
         rows = list(batch.values_list(*CANDIDATE, "apart")[:size])
-        taken += [row[0] for row in rows]
         hits += judge(rows)
         if len(rows) < size:
             break
-        reached = rows[-1][-1]
+        if rows[-1][-1] > reached:
+            reached, at_reached = rows[-1][-1], []
+        at_reached += [row[0] for row in rows if row[-1] == reached]
         sure = nearest_possible_km(latitude, longitude, reached)
         if sum(1 for hit in hits if hit.distance_km < sure) >= wanted:
             break
