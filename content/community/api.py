@@ -7,8 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
+from pydantic_core import to_json
 
 from core.errors import NotFound, errors
 from core.people.auth import request_person, signed_in
@@ -88,32 +90,11 @@ class CommunityRequestOut(Schema):
 
 
 def _station_out(hit) -> dict:
-    from django.urls import reverse
-
-    station = hit.station
+    card = hit.card
     return {
-        "id": station.pk,
-        "uuid": station.uuid,
-        "name": station.name,
-        "kind": station.kind,
-        "village": station.village.name,
-        "address": station.address,
-        "latitude": station.latitude,
-        "longitude": station.longitude,
+        **card,
         "distance_km": None if hit.distance_km is None else round(hit.distance_km, 3),
         "open_now": hit.open_now,
-        "url": reverse("community:station", args=[station.pk]),
-        "offers": [
-            {
-                "id": offer.pk,
-                "service": offer.kind.code,
-                "name": offer.kind.name,
-                "category": offer.kind.category.code,
-                "capacity": offer.capacity,
-                "capacity_label": offer.kind.capacity_label,
-            }
-            for offer in hit.offers
-        ],
     }
 
 
@@ -130,7 +111,9 @@ def stations(request, filters: Query[CommunitySearchIn]):
         q=filters.q[:50],
         limit=filters.limit,
     )
-    return [_station_out(hit) for hit in hits]
+    # The rows are built to CommunityStationOut from the cards (a test holds them to it); written as they are,
+    # because validating 20 stations' ~300 services through the schema cost more than the whole search.
+    return HttpResponse(to_json([_station_out(hit) for hit in hits]), content_type="application/json")
 
 
 @router.get(

@@ -13,11 +13,13 @@ class CommunityConfig(AppConfig):
         from core.home.navigation import HEADER, MY_PAGE, SiteLink, site_link_register
         from core.people.demo_steps import DemoStep, demo_step_register
 
+        from .cards import cards_connect
         from .cockpit import register as cockpit_register
         from .rooms import register as rooms_register
         from .selectors import recommendable_station_services
 
         rooms_register()
+        cards_connect()
         cockpit_register()
         # Station services may be recommended to villagers; "done" when a station served someone with one.
         item_kind_register(

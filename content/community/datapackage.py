@@ -26,6 +26,7 @@ from core.errors import ApplicationError
 from core.people.models import Shop, Village
 
 from . import hsds
+from .cards import kinds_catalogue_forget, station_cards_forget
 from .models import (
     HoursException,
     Offer,
@@ -433,6 +434,10 @@ def catalogue_import(folder: Path) -> dict:
             ],
             batch_size=2000,
         )
+        # bulk_create and update() send no signals: the search's cards of these stations and its copy of the
+        # catalogue are forgotten here.
+        station_cards_forget(stations.values())
+        kinds_catalogue_forget()
     return {
         "taxonomy_terms": len(categories) + len(kinds),
         "organizations": len(stations) + len(partners),

@@ -254,6 +254,9 @@ class WeeklyHours(HoursBase):
     class Meta(HoursBase.Meta):
         verbose_name = _("opening hours")
         verbose_name_plural = _("opening hours")
+        # "Open now" in the station search asks each candidate station's periods of one weekday or two: read from
+        # this index alone, without the table.
+        indexes = [models.Index(fields=["station", "weekday", "opens", "closes"], name="community_hours_open")]
 
 
 class HoursException(models.Model):

@@ -140,7 +140,7 @@ def _nearest_station(lat: float, lon: float) -> Station | None:
     from .selectors import station_search
 
     hits = station_search(latitude=lat, longitude=lon, limit=1)
-    return hits[0].station if hits else None
+    return Station.objects.filter(pk=hits[0].station_id).first() if hits else None
 
 
 def _float(raw) -> float | None:

@@ -11,12 +11,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from django.db.models import Avg, Exists, F, OuterRef, Q
+from django.db import connection
+from django.db.models import Avg, Exists, F, FloatField, Func, OuterRef, Q, Value
 from django.utils import timezone
 
 from content.learning.text import BODY, LABEL, TITLE, best_first, characters_matched, parse_query, rank, word_matches
 
-from .geo import bounding_box, distance_km
+from .cards import kinds_catalogue, station_cards
+from .geo import bounding_box, distance_km, nearest_possible_km
 from .hours import Exception_, Period, is_open, local_now, next_change
 from .models import (
     DEFAULT_TIME_ZONE,
@@ -39,10 +41,12 @@ MAX_LIMIT = 50
 
 @dataclass
 class StationHit:
-    station: Station
+    """One station found: its card (cards.py, the public part the list shows), how far and whether open now."""
+
+    station_id: int
     distance_km: float | None
     open_now: bool
-    offers: list = field(default_factory=list)
+    card: dict = field(default_factory=dict)
 
     @property
     def distance_text(self) -> str:
@@ -52,18 +56,52 @@ class StationHit:
             return f"{round(self.distance_km * 1000 / 10) * 10:.0f} m"
         return f"{self.distance_km:.1f} km"
 
+    @property
+    def kind_label(self) -> str:
+        return Station.Kind(self.card["kind"]).label
+
+
+# What the search reads of each candidate station, as values: no model objects.
+CANDIDATE = ("pk", "latitude", "longitude", "time_zone")
+
+
+class DegreesApart(Func):
+    """How far a station lies from a position in plain degrees: PostgreSQL's `point <-> point`, which the GiST
+    index on point(longitude, latitude) (migration 0003) answers nearest first, stopping at the LIMIT."""
+
+    output_field = FloatField()
+
+    def __init__(self, latitude: float, longitude: float):
+        super().__init__(F("longitude"), F("latitude"), Value(float(longitude)), Value(float(latitude)))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        parts, params = [], []
+        for expression in self.get_source_expressions():
+            sql, more = compiler.compile(expression)
+            parts.append(sql)
+            params += more
+        return f"(point({parts[0]}, {parts[1]}) <-> point({parts[2]}, {parts[3]}))", params
+
 
 def _hours_for(station_ids: list[int], day: dt.date) -> tuple[dict, dict]:
     """Weekly periods and the exceptions near `day`, per station, in two queries."""
     weekly: dict[int, list[Period]] = defaultdict(list)
-    for row in WeeklyHours.objects.filter(station_id__in=station_ids).values_list(
-        "station_id", "weekday", "opens", "closes"
+    for row in (
+        WeeklyHours.objects.filter(station_id__in=station_ids)
+        .order_by()
+        .values_list("station_id", "weekday", "opens", "closes")
     ):
         weekly[row[0]].append(Period(row[1], row[2], row[3]))
     exceptions: dict[int, list[Exception_]] = defaultdict(list)
-    near = HoursException.objects.filter(
-        station_id__in=station_ids, ends_on__gte=day - dt.timedelta(days=2), starts_on__lte=day + dt.timedelta(days=9)
-    ).values_list("station_id", "starts_on", "ends_on", "closed", "opens", "closes", "reason")
+    near = (
+        HoursException.objects.filter(
+            station_id__in=station_ids,
+            ends_on__gte=day - dt.timedelta(days=2),
+            starts_on__lte=day + dt.timedelta(days=9),
+        )
+        .order_by("starts_on", "pk")
+        .values_list("station_id", "starts_on", "ends_on", "closed", "opens", "closes", "reason")
+    )
     for row in near:
         exceptions[row[0]].append(Exception_(*row[1:]))
     return weekly, exceptions
@@ -102,16 +140,19 @@ def _open_periods(now: dt.datetime) -> Q:
     )
 
 
-def _may_be_open(now: dt.datetime, service: str) -> Q:
+def _may_be_open(now: dt.datetime, service_kinds: list[int] | None) -> Q:
     """A condition every station open at `now` meets, so that "open now" is asked of the database first and a
     search at night does not judge the whole catalogue in Python. It lets through more than it should (a closure
-    today, a service's own hours that are shut, stations in another time zone); `_judge` decides each candidate
+    today, a service's own hours that are shut, stations in another time zone); `_Judge` decides each candidate
     with hours.is_open, the one place for the rule."""
     local = local_now(now, DEFAULT_TIME_ZONE).date()
     periods = _open_periods(now)
+    # `station_id >= pk` adds nothing to `station = pk`; it keeps PostgreSQL from answering this OR by hashing
+    # every station's periods open now (a scan of all the weekly hours, tens of milliseconds at 20,000
+    # stations), so that it looks up only the candidates' periods on the index as it walks out nearest first.
     condition = (
         ~Q(time_zone=DEFAULT_TIME_ZONE)
-        | Exists(WeeklyHours.objects.filter(periods, station=OuterRef("pk")))
+        | Exists(WeeklyHours.objects.filter(periods, station=OuterRef("pk"), station_id__gte=OuterRef("pk")))
         # Exceptions with hours of their own replace the weekly ones on the days they cover (today or yesterday).
         | Exists(
             HoursException.objects.filter(
@@ -119,25 +160,27 @@ def _may_be_open(now: dt.datetime, service: str) -> Q:
             )
         )
     )
-    if service:
+    if service_kinds is not None:
         condition |= Exists(
-            OfferHours.objects.filter(periods, offer__station=OuterRef("pk"), offer__kind__code=service)
+            OfferHours.objects.filter(periods, offer__station=OuterRef("pk"), offer__kind__in=service_kinds)
         )
     return condition
 
 
-def _filtered(*, category: str = "", service: str = "", q: str = "", open_at: dt.datetime | None = None):
+def _filtered(
+    *, service_kinds: list[int] | None, category_kinds: list[int] | None, q: str, open_at: dt.datetime | None
+):
+    """Stations in service that offer one of `service_kinds` and one of `category_kinds` (None: any), match the
+    text `q`, and may be open at `open_at` (None: open or not)."""
     stations = Station.objects.filter(status=Station.Status.ACTIVE)
     if open_at is not None:
-        stations = stations.filter(_may_be_open(open_at, service))
-    if service:
-        stations = stations.filter(
-            Exists(Offer.objects.filter(station=OuterRef("pk"), active=True, kind__code=service))
-        )
-    if category:
-        stations = stations.filter(
-            Exists(Offer.objects.filter(station=OuterRef("pk"), active=True, kind__category__code=category))
-        )
+        stations = stations.filter(_may_be_open(open_at, service_kinds))
+    # The catalogue's ids, not a join, in the per-station test: PostgreSQL probes each candidate's offers.
+    for kinds in (service_kinds, category_kinds):
+        if kinds is not None:
+            stations = stations.filter(
+                Exists(Offer.objects.filter(station=OuterRef("pk"), active=True, kind__in=kinds))
+            )
     query = parse_query(q) if q else None
     if query is not None:
         terms = list(dict.fromkeys([*query.words, *query.chars]))[:12]
@@ -164,112 +207,171 @@ def station_search(
     now: dt.datetime | None = None,
 ) -> list[StationHit]:
     """Stations nearest first (from a position, or from a village's middle), filtered by category, service, text
-    and "open now" (in each station's own time zone, with the service's own hours when a service is chosen).
+    and "open now" (in each station's own time zone, with the service's own hours when a service is chosen), each
+    with its card.
 
-    With a position the search looks in growing boxes around it and stops at the first radius that holds `limit`
-    answers, so a province-sized catalogue costs a few small indexed queries. With a text query, answers are
-    ordered by how well they match (as the course catalogue does), nearest first among equals."""
+    With a position, PostgreSQL walks its nearest-first index (`_nearest_first`); other databases look in growing
+    boxes around the position (`_in_boxes`). Either way a province-sized catalogue costs a few small indexed
+    queries. With a text query, answers are ordered by how well they match (as the course catalogue does), nearest
+    first among equals."""
     now = now or timezone.now()
     limit = max(1, min(limit, MAX_LIMIT))
     if (latitude is None or longitude is None) and village_id:
         centre = village_centre(village_id)
         if centre:
             latitude, longitude = centre
-    stations, query = _filtered(category=category, service=service, q=q, open_at=now if open_now else None)
-    stations = stations.select_related("village")
-    has_position = latitude is not None and longitude is not None
-    hits: list[StationHit] = []
-    if not has_position:
-        candidates = list(
-            stations.order_by("village__code", "name", "pk")[: (limit * 10 if query or open_now else limit)]
-        )
-        hits = _judge(candidates, None, None, service=service, open_now=open_now, now=now)
+    kinds = kinds_catalogue()
+    service_kinds = [pk for pk, kind in kinds.items() if kind[0] == service] if service else None
+    category_kinds = [pk for pk, kind in kinds.items() if kind[2] == category] if category else None
+    stations, query = _filtered(
+        service_kinds=service_kinds, category_kinds=category_kinds, q=q, open_at=now if open_now else None
+    )
+    judge = _Judge(latitude, longitude, service_kinds=service_kinds, open_now=open_now, now=now)
+    wanted = limit * (3 if query else 1)
+    if latitude is None or longitude is None:
+        rows = stations.order_by("village__code", "name", "pk").values_list(*CANDIDATE)
+        hits = judge(list(rows[: (limit * 10 if query or open_now else limit)]))
+    elif connection.vendor == "postgresql":
+        hits = _nearest_first(stations, latitude, longitude, wanted, judge)
     else:
-        import math
-
-        cos_lat = math.cos(math.radians(latitude))
-        approx = (F("latitude") - latitude) * (F("latitude") - latitude) + (F("longitude") - longitude) * (
-            F("longitude") - longitude
-        ) * (cos_lat * cos_lat)
-        ordered = stations.annotate(approx=approx).order_by("approx", "pk")
-        # Few stations in all: no need to look in boxes first (a bounded read of the index, not a count).
-        few = not Station.objects.filter(status=Station.Status.ACTIVE).values("pk")[CHUNK : CHUNK + 1].exists()
-        wanted = limit * (3 if query else 1)
-        # Only candidates within a box's radius are sure to be the nearest (all nearer ones are in the box); the
-        # next box starts after them. They are judged together once there are enough of them (the database has
-        # already left out most closed ones), so a search that widens costs one more query per box, no more.
-        taken: list[int] = []
-        found: list[Station] = []
-        for radius in (None,) if few else SEARCH_RADII_KM:
-            inside = ordered.exclude(pk__in=taken) if taken else ordered
-            if radius is not None:
-                lat_min, lat_max, lon_min, lon_max = bounding_box(latitude, longitude, radius)
-                inside = inside.filter(
-                    latitude__gte=lat_min, latitude__lte=lat_max, longitude__gte=lon_min, longitude__lte=lon_max
-                )
-            start = 0
-            while len(hits) < wanted:
-                chunk = list(inside[start : start + CHUNK])
-                start += CHUNK
-                near = [
-                    station
-                    for station in chunk
-                    if radius is None or distance_km(latitude, longitude, station.latitude, station.longitude) <= radius
-                ]
-                taken += [station.pk for station in near]
-                found += near
-                done = len(chunk) < CHUNK or len(near) < len(chunk)
-                if len(hits) + len(found) >= wanted or (done and radius is None):
-                    hits += _judge(found, latitude, longitude, service=service, open_now=open_now, now=now)
-                    found = []
-                if done:
-                    break
-            if len(hits) >= wanted:
-                break
-        hits.sort(key=lambda hit: (hit.distance_km, hit.station.pk))
+        hits = _in_boxes(stations, latitude, longitude, wanted, judge)
+    hits = hits[:wanted]  # the nearest; a text query ranks these
+    cards = station_cards([hit.station_id for hit in hits], kinds)
+    hits = [hit for hit in hits if hit.station_id in cards]
+    for hit in hits:
+        hit.card = cards[hit.station_id]
     if query is not None:
         hits = _ranked(hits, query)
     hits = hits[:limit]
-    _attach_offers(hits)
+    if not open_now:
+        judge.open_now_mark(hits)
     return hits
 
 
-def _judge(stations: list[Station], latitude, longitude, *, service: str, open_now: bool, now) -> list[StationHit]:
-    if not stations:
-        return []
-    ids = [station.pk for station in stations]
-    weekly, exceptions = _hours_for(ids, now.date())
-    own: dict[int, list[Period]] = {}
-    if service:
-        offers = dict(Offer.objects.filter(station_id__in=ids, kind__code=service).values_list("pk", "station_id"))
-        for offer_id, periods in _offer_hours(list(offers)).items():
-            own[offers[offer_id]] = periods
-    hits = []
-    for station in stations:
-        opened = is_open(now, station.time_zone, own.get(station.pk) or weekly[station.pk], exceptions[station.pk])
-        if open_now and not opened:
-            continue
-        distance = None
-        if latitude is not None:
-            distance = distance_km(latitude, longitude, station.latitude, station.longitude)
-        hits.append(StationHit(station=station, distance_km=distance, open_now=opened))
+def _nearest_first(stations, latitude: float, longitude: float, wanted: int, judge) -> list[StationHit]:
+    """PostgreSQL: read the stations nearest first in plain degrees from the GiST index, in growing batches, and
+    stop once `wanted` of them are sure to be the nearest on the ground: nearer than anything not read yet can be
+    (geo.nearest_possible_km)."""
+    ordered = stations.annotate(apart=DegreesApart(latitude, longitude)).order_by("apart")
+    hits: list[StationHit] = []
+    reached = 0.0  # how far (in degrees) the scan has read
+    at_reached: list[int] = []  # the stations read at exactly that distance: the next batch starts there
+    # Enough for `wanted` sure ones in most searches: what lies within the sure distance of the last one read
+    # covers at least cos²(latitude) of the area read (three quarters in Zhejiang).
+    size = wanted + wanted // 2 + 5
+    while True:
+        batch = ordered.filter(apart__gte=reached).exclude(pk__in=at_reached) if at_reached else ordered
+        rows = list(batch.values_list(*CANDIDATE, "apart")[:size])
+        hits += judge(rows)
+        if len(rows) < size:
+            break
+        if rows[-1][-1] > reached:
+            reached, at_reached = rows[-1][-1], []
+        at_reached += [row[0] for row in rows if row[-1] == reached]
+        sure = nearest_possible_km(latitude, longitude, reached)
+        if sum(1 for hit in hits if hit.distance_km < sure) >= wanted:
+            break
+        size *= 2
+    hits.sort(key=lambda hit: (hit.distance_km, hit.station_id))
     return hits
+
+
+def _in_boxes(stations, latitude: float, longitude: float, wanted: int, judge) -> list[StationHit]:
+    """Other databases: look in boxes around the position on the (latitude, longitude) index, growing (3, 10, 30,
+    100, 400 km, then everything).
+
+    Only candidates within a box's radius are sure to be the nearest (all nearer ones are in the box); the next
+    box starts after them. They are judged together once there are enough of them (the database has already left
+    out most closed ones), so a search that widens costs one more query per box, no more."""
+    import math
+
+    cos_lat = math.cos(math.radians(latitude))
+    approx = (F("latitude") - latitude) * (F("latitude") - latitude) + (F("longitude") - longitude) * (
+        F("longitude") - longitude
+    ) * (cos_lat * cos_lat)
+    ordered = stations.annotate(approx=approx).order_by("approx", "pk")
+    # Few stations in all: no need to look in boxes first (a bounded read of the index, not a count).
+    few = not Station.objects.filter(status=Station.Status.ACTIVE).values("pk")[CHUNK : CHUNK + 1].exists()
+    hits: list[StationHit] = []
+    taken: list[int] = []
+    found: list[tuple] = []
+    for radius in (None,) if few else SEARCH_RADII_KM:
+        inside = ordered.exclude(pk__in=taken) if taken else ordered
+        if radius is not None:
+            lat_min, lat_max, lon_min, lon_max = bounding_box(latitude, longitude, radius)
+            inside = inside.filter(
+                latitude__gte=lat_min, latitude__lte=lat_max, longitude__gte=lon_min, longitude__lte=lon_max
+            )
+        inside = inside.values_list(*CANDIDATE)
+        start = 0
+        while len(hits) < wanted:
+            chunk = list(inside[start : start + CHUNK])
+            start += CHUNK
+            near = [row for row in chunk if radius is None or distance_km(latitude, longitude, *row[1:3]) <= radius]
+            taken += [row[0] for row in near]
+            found += near
+            done = len(chunk) < CHUNK or len(near) < len(chunk)
+            if len(hits) + len(found) >= wanted or (done and radius is None):
+                hits += judge(found)
+                found = []
+            if done:
+                break
+        if len(hits) >= wanted:
+            break
+    hits.sort(key=lambda hit: (hit.distance_km, hit.station_id))
+    return hits
+
+
+class _Judge:
+    """Turns candidate rows (CANDIDATE) into hits: the distance, and with "open now" asked, whether each is open
+    (hours.is_open on its hours, or its chosen service's own), leaving out the closed ones. Without "open now" the
+    hours are read only for the stations finally listed (`open_now_mark`)."""
+
+    def __init__(self, latitude, longitude, *, service_kinds: list[int] | None, open_now: bool, now: dt.datetime):
+        self.latitude, self.longitude = latitude, longitude
+        self.service_kinds, self.open_now, self.now = service_kinds, open_now, now
+        self.zones: dict[int, str] = {}
+
+    def __call__(self, rows: list[tuple]) -> list[StationHit]:
+        hits = []
+        for pk, lat, lon, time_zone, *_rest in rows:
+            self.zones[pk] = time_zone
+            distance = None if self.latitude is None else distance_km(self.latitude, self.longitude, lat, lon)
+            hits.append(StationHit(station_id=pk, distance_km=distance, open_now=False))
+        if self.open_now:
+            self.open_now_mark(hits)
+            hits = [hit for hit in hits if hit.open_now]
+        return hits
+
+    def open_now_mark(self, hits: list[StationHit]) -> None:
+        if not hits:
+            return
+        ids = [hit.station_id for hit in hits]
+        weekly, exceptions = _hours_for(ids, self.now.date())
+        # The chosen service's own hours, where it has them, replace the station's (one query, with the offer).
+        own: dict[int, list[Period]] = defaultdict(list)
+        if self.service_kinds is not None:
+            rows = (
+                OfferHours.objects.filter(offer__station_id__in=ids, offer__kind__in=self.service_kinds)
+                .order_by()
+                .values_list("offer__station_id", "weekday", "opens", "closes")
+            )
+            for station_id, weekday, opens, closes in rows:
+                own[station_id].append(Period(weekday, opens, closes))
+        for hit in hits:
+            pk = hit.station_id
+            hit.open_now = is_open(self.now, self.zones[pk], own.get(pk) or weekly[pk], exceptions[pk])
 
 
 def _ranked(hits: list[StationHit], query) -> list[StationHit]:
-    _attach_offers(hits)
     scored = []
     for hit in hits:
-        services = " ".join(offer.kind.name for offer in hit.offers)
-        fields = [
-            (hit.station.name, TITLE),
-            (services, LABEL),
-            (hit.station.village.name, LABEL),
-            (hit.station.address, BODY),
-        ]
+        card = hit.card
+        services = " ".join(offer["name"] for offer in card["offers"])
+        fields = [(card["name"], TITLE), (services, LABEL), (card["village"], LABEL), (card["address"], BODY)]
         texts = [text for text, _w in fields]
         scored.append(
-            (rank(query, fields), word_matches(query, texts), characters_matched(query, texts), hit.station.name, hit)
+            (rank(query, fields), word_matches(query, texts), characters_matched(query, texts), card["name"], hit)
         )
     ordered = best_first(query, scored)
     # Equal matches: nearest first.
@@ -279,20 +381,6 @@ def _ranked(hits: list[StationHit], query) -> list[StationHit]:
         ordered,
         key=lambda hit: (-score[id(hit)], hit.distance_km if hit.distance_km is not None else 0, position[id(hit)]),
     )
-
-
-def _attach_offers(hits: list[StationHit]) -> None:
-    missing = [hit for hit in hits if not hit.offers]
-    if not missing:
-        return
-    by_station: dict[int, list[Offer]] = defaultdict(list)
-    offers = Offer.objects.filter(station_id__in=[hit.station.pk for hit in missing], active=True).select_related(
-        "kind", "kind__category"
-    )
-    for offer in offers:
-        by_station[offer.station_id].append(offer)
-    for hit in missing:
-        hit.offers = by_station[hit.station.pk]
 
 
 def hours_summary(periods: list[Period]) -> list[tuple[str, str]]:

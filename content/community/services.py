@@ -21,6 +21,7 @@ from core.activity.vocabulary import ActivityType, Verb
 from core.errors import ApplicationError, NotFound, PermissionDenied
 from core.people.models import OrgUnit, Role, Shop, User
 
+from .cards import station_cards_forget
 from .cockpit import resolution_facts
 from .models import DirectLineUnit, DirectRequest, Offer, RequestCategory, RequestEvent, Station
 from .permissions import may_edit_station, may_handle_request
@@ -49,6 +50,8 @@ class InvalidTransition(ApplicationError):
 def _room_changed(kind: str, key) -> None:
     from realtime.rooms import room_changed
 
+    if kind == "stations":  # what the station's room shows is also on its card in the search
+        station_cards_forget([key])
     transaction.on_commit(lambda: room_changed(kind, str(key)))
 
 

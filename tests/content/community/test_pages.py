@@ -53,6 +53,29 @@ def test_only_the_owner_or_an_editor_opens_the_manage_page_and_taps(community, c
 def test_the_api_searches_serves_the_snapshot_and_takes_a_tap(community, client):
     rows = client.get("/api/community/stations", {"lat": 30.179, "lon": 120.09, "open": "false"}).json()
     assert [row["name"] for row in rows][:1] == ["西湖便利店惠民服务站"]
+    # The search writes its rows itself: exactly what the documented schema says, no more, no less.
+    from pydantic import TypeAdapter
+
+    from content.community.api import CommunityStationOut
+
+    assert (
+        TypeAdapter(list[CommunityStationOut]).dump_python(
+            TypeAdapter(list[CommunityStationOut]).validate_python(rows), mode="json"
+        )
+        == rows
+    )
+    assert rows[0]["offers"] == [
+        {
+            "id": community.parcels.pk,
+            "service": "parcel-pickup",
+            "name": community.kinds["parcel-pickup"].name,
+            "category": community.kinds["parcel-pickup"].category.code,
+            "capacity": 12,
+            "capacity_label": community.kinds["parcel-pickup"].capacity_label,
+        },
+        rows[0]["offers"][1],
+    ]
+    assert rows[0]["url"] == f"/stations/{community.near.pk}/" and rows[0]["distance_km"] == 0.111
     live = client.get(f"/api/community/stations/{community.near.pk}/live").json()
     assert live["offers"][0]["capacity"] == 12
     assert (
