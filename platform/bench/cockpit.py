@@ -156,12 +156,15 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
 
 
-async def readers(urls: list[str], sessions: list[str], city: int, seconds: float) -> tuple[list[float], Counter]:
+async def readers(
+    urls: list[str], sessions: list[str], city: int, seconds: float
+) -> tuple[list[tuple[float, float]], Counter]:
     """Each session asks back to back until `seconds` pass: every answer's latency, and the statuses other than 200
     (counted, not raised: a failing run still prints what it measured)."""
-    latencies: list[float] = []
+    latencies: list[tuple[float, float]] = []  # (when it was asked, seconds into the phase; how long it took)
     failures: Counter = Counter()
-    deadline = time.perf_counter() + seconds
+    begun = time.perf_counter()
+    deadline = begun + seconds
     limits = httpx.Limits(max_connections=len(sessions), max_keepalive_connections=len(sessions))
     async with httpx.AsyncClient(limits=limits, timeout=30) as client:
 
@@ -174,9 +177,9 @@ async def readers(urls: list[str], sessions: list[str], city: int, seconds: floa
                     response = await client.get(url, cookies=cookies)
                 except httpx.HTTPError as exc:  # a timeout: counted, and the time it took is a latency too
                     failures[type(exc).__name__] += 1
-                    latencies.append(time.perf_counter() - started)
+                    latencies.append((started - begun, time.perf_counter() - started))
                     continue
-                latencies.append(time.perf_counter() - started)
+                latencies.append((started - begun, time.perf_counter() - started))
                 if response.status_code != 200:
                     failures[response.status_code] += 1
 
@@ -292,12 +295,33 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms"
 
 
-def read_line(name: str, latencies: list[float], failures: Counter, seconds: float) -> str:
+def read_line(name: str, asked: list[tuple[float, float]], failures: Counter, seconds: float) -> str:
+    """p50/p99 of the whole phase, and of its second half alone (the first includes the workers warming up)."""
     failed = f", failed {dict(failures)}" if failures else ""
+    latencies = [took for _at, took in asked]
+    late = [took for at, took in asked if at >= seconds / 2]
     return (
         f"{name}: {len(latencies)} requests in {seconds:.0f} s ({len(latencies) / seconds:.0f}/s), "
-        f"p50 {ms(percentile(latencies, 0.5))}, p99 {ms(percentile(latencies, 0.99))}{failed}"
+        f"p50 {ms(percentile(latencies, 0.5))}, p99 {ms(percentile(latencies, 0.99))}{failed}; "
+        f"second half: p50 {ms(percentile(late, 0.5))}, p99 {ms(percentile(late, 0.99))}"
     )
+
+
+def cpu_seconds(pids: list[int]) -> list[float]:
+    """CPU time (user + system) used so far by each process, all threads; the bench's own last."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = []
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        used.append((int(fields[11]) + int(fields[12])) / ticks)
+    mine = os.times()
+    return [*used, mine.user + mine.system]
+
+
+def cpu_line(before: list[float], after: list[float], seconds: float) -> str:
+    spent = [b - a for a, b in zip(before, after, strict=True)]
+    workers = ", ".join(f"{used / seconds:.2f}" for used in spent[:-1])
+    return f"  CPU (cores busy on average): workers {workers}; the bench's clients {spent[-1] / seconds:.2f}"
 
 
 def profile(pid: int, out: Path, seconds: float) -> subprocess.Popen:
@@ -312,15 +336,18 @@ def profile(pid: int, out: Path, seconds: float) -> subprocess.Popen:
     )
 
 
-async def run(args, info, urls, worker_pid: int) -> None:
+async def run(args, info, urls, worker_pids: list[int]) -> None:
     """The two phases, each printing its figures as it ends, then the exactness check."""
     sessions, city = info["sessions"], info["city"]
+    worker_pid = worker_pids[0]
     if args.profile:
         profile(worker_pid, Path(args.profile) / "read.raw", args.seconds)
     sampler = SessionSampler()
     sampler.start()
+    cpu = cpu_seconds(worker_pids)
     read, failures = await readers(urls, sessions, city, args.seconds)
     print(read_line(f"read ({len(sessions)} users)", read, failures, args.seconds), load(), flush=True)
+    print(cpu_line(cpu, cpu_seconds(worker_pids), args.seconds), flush=True)
     print(sampler.report(), flush=True)
 
     host, port = urls[0].removeprefix("http://").split(":")
@@ -333,6 +360,7 @@ async def run(args, info, urls, worker_pid: int) -> None:
         profile(worker_pid, Path(args.profile) / "read-while-writing.raw", args.seconds)
     sampler = SessionSampler()
     sampler.start()
+    cpu = cpu_seconds(worker_pids)
     reading = asyncio.create_task(readers(urls, sessions[1:], city, args.seconds))
     sent, posts, post_failures = await writer(
         urls, (info["key"], info["secret"]), info["grids"], info["manager"], args.rate, args.seconds
@@ -349,6 +377,7 @@ async def run(args, info, urls, worker_pid: int) -> None:
         f"(POST of 50: p50 {ms(percentile(posts, 0.5))}, p99 {ms(percentile(posts, 0.99))}{failed})",
         flush=True,
     )
+    print(cpu_line(cpu, cpu_seconds(worker_pids), args.seconds), flush=True)
     print(sampler.report(), flush=True)
     await asyncio.sleep(3)  # the last coalesced push
     lags = [
@@ -431,7 +460,7 @@ def main() -> None:
                         break
                 except httpx.HTTPError:
                     time.sleep(0.5)
-        asyncio.run(run(args, info, urls, processes[0].pid))
+        asyncio.run(run(args, info, urls, [process.pid for process in processes]))
     finally:
         for process in processes:
             process.send_signal(signal.SIGTERM)
