@@ -35,8 +35,6 @@ COMPUTE_SECONDS = 5
 KEEP_SECONDS = 600
 WARN_COLOURS = ("yellow", "orange", "red")
 MAX_WARNINGS = 50
-# A warning's fields, as the REST snapshot documents them: its JSON is sent as kept, so nothing else goes in.
-WARNING_FIELDS = frozenset({"indicator", "label", "colour", "unit", "unit_id", "person", "text", "url", "value"})
 
 
 def _roles(user) -> set[str]:
@@ -236,10 +234,7 @@ def cockpit_figures(*, unit: OrgUnit, user=None, at: dt.datetime | None = None) 
             )
         if indicator.warnings is not None:
             for item in indicator.warnings(unit, user):
-                documented = {key: value for key, value in item.items() if key in WARNING_FIELDS}
-                warnings.append(
-                    {"indicator": indicator.key, "label": str(indicator.label), "value": None, **documented}
-                )
+                warnings.append({"indicator": indicator.key, "label": str(indicator.label), "value": None, **item})
         out.append(
             {
                 "key": indicator.key,
