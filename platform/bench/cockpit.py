@@ -329,7 +329,8 @@ def profile(pid: int, out: Path, seconds: float) -> subprocess.Popen:
     or on PostgreSQL shows where)."""
     spy = Path(sys.executable).with_name("py-spy")
     return subprocess.Popen(
-        [str(spy), "record", "--pid", str(pid), "--rate", "50", "--format", "raw", "--idle"]
+        # --nonblocking: without it py-spy stops the worker for every sample, which starved its pool (20:12 run)
+        [str(spy), "record", "--pid", str(pid), "--rate", "50", "--format", "raw", "--idle", "--nonblocking"]
         + ["--duration", str(int(seconds)), "--output", str(out)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
