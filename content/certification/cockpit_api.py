@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from ninja import Query, Router, Schema
 
 from core.cockpit import selectors
@@ -79,4 +80,5 @@ def cockpit(request, unit: int | None = Query(None, ge=1, le=2**31 - 1)):
     """A unit's cockpit (your own unit by default): every registered indicator with its figure, trend, colour,
     daily series and the units below, and the warning list. Staff see their subtree, editors every unit."""
     org_unit = selectors.cockpit_unit(user=request_person(request), unit_id=unit)
-    return selectors.cockpit_snapshot(unit=org_unit)
+    # The kept snapshot's text as it is: every viewer of a unit gets the same figures, serialised once.
+    return HttpResponse(selectors.cockpit_snapshot_json(unit=org_unit), content_type="application/json")

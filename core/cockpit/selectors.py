@@ -8,9 +8,12 @@ children, one of the unit's last days, plus what each indicator's own `responsib
 from __future__ import annotations
 
 import datetime as dt
+import json
+import time
 from collections import defaultdict
 
 from django.core.cache import cache
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -21,24 +24,39 @@ from core.errors import NotFound, PermissionDenied
 from core.people.models import OrgUnit, Role, Shop, User
 
 from .indicators import BASE_PEOPLE, BASE_SHOPS, COLOURS, MONTH, Indicator, indicators
-from .models import IndicatorTally
+from .models import IndicatorTally, PendingTally
 
 SERIES_DAYS = 30
 # A kept snapshot's longest life: even with no statement arriving, the pace and "today" move with the clock.
 SNAPSHOT_SECONDS = 30
+# How long one process may compute a snapshot before the others stop waiting for it and compute their own.
+COMPUTE_SECONDS = 5
+# How long a snapshot stays kept (to answer readers while the next one is computed).
+KEEP_SECONDS = 600
 WARN_COLOURS = ("yellow", "orange", "red")
 MAX_WARNINGS = 50
+
+
+def _roles(user) -> set[str]:
+    """The user's role codes, read once per user object (the permission checks below ask several times)."""
+    if not hasattr(user, "_cockpit_roles"):
+        user._cockpit_roles = user.role_codes()
+    return user._cockpit_roles
 
 
 def may_see_cockpit(user) -> bool:
     if not user.is_authenticated:
         return False
-    return user.is_superuser or bool(user.role_codes() & {Role.STAFF, Role.EDITOR})
+    return user.is_superuser or bool(_roles(user) & {Role.STAFF, Role.EDITOR})
+
+
+def _sees_every_unit(user) -> bool:
+    return user.is_superuser or Role.EDITOR in _roles(user)
 
 
 def cockpit_units_allowed(user):
     """All units for editors and administrators, their own subtree for staff."""
-    if user.is_superuser or user.has_role(Role.EDITOR):
+    if _sees_every_unit(user):
         return OrgUnit.objects.all()
     if user.org_unit_id is None:
         return OrgUnit.objects.none()
@@ -62,7 +80,7 @@ def cockpit_unit(*, user, unit_id: int | None) -> OrgUnit:
     unit = OrgUnit.objects.filter(pk=unit_id).first()
     if unit is None:
         raise NotFound(_("No such organisation unit."))
-    if not allowed.filter(pk=unit.pk).exists():
+    if not _sees_every_unit(user) and not allowed.filter(pk=unit.pk).exists():
         raise PermissionDenied(_("You may only see the units you work in."))
     return unit
 
@@ -88,6 +106,12 @@ def _bases(unit: OrgUnit, children: list[dict], needed: set[str]) -> dict[str, d
         counts[unit.pk] = sum(n for _prefix, n in rows)
         out[base] = counts
     return out
+
+
+def _summaries(query) -> list[dict]:
+    """`query(model)` over the summaries and the deltas pending beside them (`models.PendingTally`), in one
+    statement: a batch folding pending rows into the summaries commits between two statements, never inside one."""
+    return list(query(IndicatorTally).union(query(PendingTally), all=True))
 
 
 def _value(indicator: Indicator, numerator: int, denominator: int, base: int | None) -> float:
@@ -119,25 +143,39 @@ def cockpit_figures(*, unit: OrgUnit, user=None, at: dt.datetime | None = None) 
     bases = _bases(unit, children, {indicator.base for indicator in registered if indicator.base})
 
     keys = [indicator.key for indicator in registered]
-    sums = (
-        IndicatorTally.objects.filter(unit_id__in=ids, indicator__in=keys, day__lte=today)
-        .values("indicator", "unit_id")
-        .annotate(
-            all_n=Sum("numerator"),
-            all_d=Sum("denominator"),
-            month_n=Sum("numerator", filter=Q(day__gte=month_start)),
-            month_d=Sum("denominator", filter=Q(day__gte=month_start)),
-            prev_n=Sum("numerator", filter=Q(day__gte=previous_start, day__lt=month_start)),
-            prev_d=Sum("denominator", filter=Q(day__gte=previous_start, day__lt=month_start)),
+    totals: dict[tuple[str, int], dict] = {}
+    for row in _summaries(
+        lambda model: (
+            model.objects.filter(unit_id__in=ids, indicator__in=keys, day__lte=today)
+            .values("indicator", "unit_id")
+            .annotate(
+                all_n=Sum("numerator"),
+                all_d=Sum("denominator"),
+                month_n=Sum("numerator", filter=Q(day__gte=month_start)),
+                month_d=Sum("denominator", filter=Q(day__gte=month_start)),
+                prev_n=Sum("numerator", filter=Q(day__gte=previous_start, day__lt=month_start)),
+                prev_d=Sum("denominator", filter=Q(day__gte=previous_start, day__lt=month_start)),
+            )
+            .order_by()
         )
-        .order_by()
-    )
-    totals = {(row["indicator"], row["unit_id"]): row for row in sums}
+    ):
+        kept = totals.setdefault((row["indicator"], row["unit_id"]), row)
+        if kept is not row:  # the same unit's pending deltas
+            for name in ("all_n", "all_d", "month_n", "month_d", "prev_n", "prev_d"):
+                kept[name] = (kept[name] or 0) + (row[name] or 0)
     daily: dict[str, dict[dt.date, tuple[int, int]]] = defaultdict(dict)
-    for row in IndicatorTally.objects.filter(
-        unit_id=unit.pk, indicator__in=keys, day__gte=_month_start(series_start), day__lte=today
-    ).values_list("indicator", "day", "numerator", "denominator"):
-        daily[row[0]][row[1]] = (row[2], row[3])
+    for row in _summaries(
+        lambda model: (
+            model.objects.filter(
+                unit_id=unit.pk, indicator__in=keys, day__gte=_month_start(series_start), day__lte=today
+            )
+            .values("indicator", "day")
+            .annotate(n=Sum("numerator"), d=Sum("denominator"))
+            .order_by()
+        )
+    ):
+        n, d = daily[row["indicator"]].get(row["day"], (0, 0))
+        daily[row["indicator"]][row["day"]] = (n + row["n"], d + row["d"])
 
     out = []
     warnings: list[dict] = []
@@ -235,18 +273,47 @@ def snapshot_version_key(unit_id: int) -> str:
 
 
 def cockpit_snapshot(*, unit: OrgUnit) -> dict:
-    """`cockpit_figures` of `unit` as every viewer gets it (the REST snapshot, the page, the live room), computed once
-    and kept in the cache until a statement batch moves the unit's summaries or SNAPSHOT_SECONDS pass: a city's
-    50 viewers cost one computation per change, not one each. With the cache down it computes every time."""
-    version_key, figures_key = snapshot_version_key(unit.pk), f"cockpit:figures:{unit.pk}:{get_language()}"
-    found = cache.get_many([version_key, figures_key])
+    """`cockpit_figures` of `unit` as every viewer gets it (the page and the live room), computed once for all of
+    them (`cockpit_snapshot_json`), of the unit's current summary version: a room pushing a change pushes it."""
+    return json.loads(cockpit_snapshot_json(unit=unit, current=True))
+
+
+def cockpit_snapshot_json(*, unit: OrgUnit, current: bool = False) -> str:
+    """The unit's figures as JSON (the REST snapshot sends this text as it is), computed once and kept in the cache
+    until a statement batch moves the unit's summaries or SNAPSHOT_SECONDS pass: a city's 50 viewers cost one
+    computation per change, not one each.
+
+    One process computes a new version while the others wait for it, or with `current=False` (the REST readers)
+    answer the version kept before it at once: while statements arrive ten batches a second, a reader's figures are
+    at most one computation old, and the next reader after the last batch gets the last figures. With the cache
+    down it computes every time."""
+    version_key, kept_key = snapshot_version_key(unit.pk), f"cockpit:figures:{unit.pk}:{get_language()}"
+    computing_key = f"{kept_key}:computing"
+    found = cache.get_many([version_key, kept_key])
     version = found.get(version_key, "0")
-    kept = found.get(figures_key)
-    if kept is not None and kept[0] == version:
-        return kept[1]
-    figures = cockpit_figures(unit=unit)
-    cache.set(figures_key, (version, figures), SNAPSHOT_SECONDS)
-    return figures
+    kept = found.get(kept_key)
+    if kept is not None and kept[0] == version and time.time() - kept[1] < SNAPSHOT_SECONDS:
+        return kept[2]
+    computing = cache.add(computing_key, 1, COMPUTE_SECONDS)
+    if not computing:
+        if kept is not None and not current:
+            return kept[2]
+        # Another process is computing this version: wait for it, no longer than a computation may take.
+        deadline = time.monotonic() + COMPUTE_SECONDS
+        while time.monotonic() < deadline and cache.get(computing_key) is not None:
+            time.sleep(0.02)
+            found = cache.get_many([version_key, kept_key])
+            kept = found.get(kept_key)
+            if kept is not None and kept[0] == found.get(version_key, "0"):
+                return kept[2]
+    try:
+        figures = cockpit_figures(unit=unit)
+        text = json.dumps(figures, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
+        cache.set(kept_key, (version, time.time(), text), KEEP_SECONDS)
+    finally:
+        if computing:
+            cache.delete(computing_key)
+    return text
 
 
 def _series(indicator, total_row, days: dict, start: dt.date, today: dt.date, base: int | None) -> list[dict]:

@@ -1,8 +1,9 @@
 """Writes of the cockpit: the statement batch handler that keeps the indicator summaries, and the rebuild.
 
 `statements_tally` costs a fixed number of queries per batch whatever its size: the units the statements
-name, the actors' units, the units above them, then one insert of missing summary rows, one locking read and
-one update of them all. After commit it tells the listeners (the cockpit page's live room) which units moved.
+name, the actors' units, the units above them, then the writer's lock (tried, never waited for) and one upsert of
+the summary rows they move, or one insert of pending rows when another batch is writing them. After commit it
+tells the listeners (the cockpit page's live room) which units moved.
 """
 
 from __future__ import annotations
@@ -13,15 +14,14 @@ from collections.abc import Callable, Iterable
 from datetime import date
 
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models import Case, F, IntegerField, Value, When
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core.activity.models import Statement
 from core.people.models import OrgUnit, User
 
 from .indicators import UNIT_EXTENSION, indicators
-from .models import IndicatorTally
+from .models import IndicatorTally, PendingTally
 from .selectors import snapshot_version_key
 
 ChangeListener = Callable[[set[int]], None]
@@ -96,34 +96,64 @@ def _deltas(statements: list[Statement]) -> dict[tuple[str, int, date], list[int
     return {key: value for key, value in deltas.items() if value[0] or value[1]}
 
 
+# The PostgreSQL advisory lock of the summaries' writer: one transaction at a time writes IndicatorTally.
+SUMMARY_WRITER_LOCK = 0x636B7074  # "ckpt"
+
+
 def _apply(deltas: dict[tuple[str, int, date], list[int]]) -> None:
+    """Add a batch's deltas to the summaries without waiting on another batch.
+
+    Every batch of visits moves the same rows (the city's and its ancestors' for today), and a row written in a
+    transaction stays locked until it commits, after the other statement handlers: batches queued on those locks,
+    each holding its pooled connection (platform/BENCHMARKS.md, the city cockpit). So one transaction at a time
+    writes the summary rows, the one that gets the writer's lock without waiting; it folds in the deltas other
+    batches left pending and its own, in one statement. A batch that finds the lock taken inserts its deltas as
+    pending rows, which lock nothing shared. The readers add the pending rows, so the figures are exact either way.
+    """
     if not deltas:
         return
-    IndicatorTally.objects.bulk_create(
-        [IndicatorTally(indicator=key, unit_id=unit_id, day=day) for key, unit_id, day in deltas],
-        ignore_conflicts=True,
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [SUMMARY_WRITER_LOCK])
+            (writer,) = cursor.fetchone()
+        if not writer:
+            PendingTally.objects.bulk_create(
+                [
+                    PendingTally(indicator=k, unit_id=u, day=d, numerator=n, denominator=m)
+                    for (k, u, d), (n, m) in deltas.items()
+                ]
+            )
+            return
+    _fold(deltas)
+
+
+def _fold(deltas: dict[tuple[str, int, date], list[int]]) -> None:
+    """Upsert `deltas` plus (on PostgreSQL) every committed pending row into the summaries, in one statement, rows
+    in the unique key's order (unit, indicator, day). The caller holds the writer's lock (SQLite has one writer)."""
+    tally = connection.ops.quote_name(IndicatorTally._meta.db_table)
+    pending = connection.ops.quote_name(PendingTally._meta.db_table)
+    columns = "indicator, unit_id, day, numerator, denominator"
+    ordered = sorted(deltas.items(), key=lambda item: (item[0][1], item[0][0], item[0][2]))
+    update = (
+        f" ON CONFLICT (unit_id, indicator, day) DO UPDATE SET numerator = {tally}.numerator + excluded.numerator, "
+        f"denominator = {tally}.denominator + excluded.denominator"
     )
-    wanted = set(deltas)
-    units = {unit_id for _k, unit_id, _d in deltas}
-    days = {day for _k, _u, day in deltas}
-    keys = {key for key, _u, _d in deltas}
-    # Lock in one order (by id) so two batches touching the same units never wait on each other in a circle.
-    rows = [
-        row
-        for row in IndicatorTally.objects.select_for_update()
-        .filter(unit_id__in=units, day__in=days, indicator__in=keys)
-        .order_by("pk")
-        .only("pk", "indicator", "unit_id", "day")
-        if (row.indicator, row.unit_id, row.day) in wanted
-    ]
-    if not rows:
-        return
-    numerators = [When(pk=row.pk, then=Value(deltas[(row.indicator, row.unit_id, row.day)][0])) for row in rows]
-    denominators = [When(pk=row.pk, then=Value(deltas[(row.indicator, row.unit_id, row.day)][1])) for row in rows]
-    IndicatorTally.objects.filter(pk__in=[row.pk for row in rows]).update(
-        numerator=F("numerator") + Case(*numerators, default=Value(0), output_field=IntegerField()),
-        denominator=F("denominator") + Case(*denominators, default=Value(0), output_field=IntegerField()),
-    )
+    if connection.vendor == "postgresql":
+        sql = (
+            f"WITH moved AS (DELETE FROM {pending} RETURNING {columns}), "  # noqa: S608 - names from the models
+            f"batch AS (SELECT * FROM unnest(%s::varchar[], %s::bigint[], %s::date[], %s::bigint[], %s::bigint[]) "
+            f"AS b({columns})) "
+            f"INSERT INTO {tally} ({columns}) SELECT indicator, unit_id, day, sum(numerator), sum(denominator) "
+            f"FROM (SELECT * FROM moved UNION ALL SELECT * FROM batch) AS deltas "
+            f"GROUP BY unit_id, indicator, day ORDER BY unit_id, indicator, day" + update
+        )
+        params = [list(column) for column in zip(*((k, u, d, n, m) for (k, u, d), (n, m) in ordered), strict=True)]
+    else:
+        values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(ordered))
+        sql = f"INSERT INTO {tally} ({columns}) VALUES {values}" + update  # noqa: S608 - names from the model
+        params = [value for (k, u, d), (n, m) in ordered for value in (k, u, d, n, m)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _versions_bump(unit_ids: set[int]) -> None:
@@ -157,7 +187,11 @@ def cockpit_rebuild(*, keys: Iterable[str] | None = None, chunk: int = 2000) -> 
     chosen = {indicator.key for indicator in indicators()} if keys is None else set(keys)
     counted = 0
     with transaction.atomic():
+        if connection.vendor == "postgresql":  # the summaries' writer: batches meanwhile leave pending rows
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SUMMARY_WRITER_LOCK])
         IndicatorTally.objects.filter(indicator__in=chosen).delete()
+        PendingTally.objects.filter(indicator__in=chosen).delete()
         deltas: dict[tuple[str, int, date], list[int]] = defaultdict(lambda: [0, 0])
         batch: list[Statement] = []
 

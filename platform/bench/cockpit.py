@@ -26,8 +26,11 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
+from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -153,9 +156,15 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
 
 
-async def readers(urls: list[str], sessions: list[str], city: int, seconds: float) -> list[float]:
-    latencies: list[float] = []
-    deadline = time.perf_counter() + seconds
+async def readers(
+    urls: list[str], sessions: list[str], city: int, seconds: float
+) -> tuple[list[tuple[float, float]], Counter]:
+    """Each session asks back to back until `seconds` pass: every answer's latency, and the statuses other than 200
+    (counted, not raised: a failing run still prints what it measured)."""
+    latencies: list[tuple[float, float]] = []  # (when it was asked, seconds into the phase; how long it took)
+    failures: Counter = Counter()
+    begun = time.perf_counter()
+    deadline = begun + seconds
     limits = httpx.Limits(max_connections=len(sessions), max_keepalive_connections=len(sessions))
     async with httpx.AsyncClient(limits=limits, timeout=30) as client:
 
@@ -164,13 +173,18 @@ async def readers(urls: list[str], sessions: list[str], city: int, seconds: floa
             cookies = {"sessionid": sessions[n]}
             while time.perf_counter() < deadline:
                 started = time.perf_counter()
-                response = await client.get(url, cookies=cookies)
-                latencies.append(time.perf_counter() - started)
+                try:
+                    response = await client.get(url, cookies=cookies)
+                except httpx.HTTPError as exc:  # a timeout: counted, and the time it took is a latency too
+                    failures[type(exc).__name__] += 1
+                    latencies.append((started - begun, time.perf_counter() - started))
+                    continue
+                latencies.append((started - begun, time.perf_counter() - started))
                 if response.status_code != 200:
-                    raise RuntimeError(f"GET answered {response.status_code}: {response.text[:200]}")
+                    failures[response.status_code] += 1
 
         await asyncio.gather(*(user(n) for n in range(len(sessions))))
-    return latencies
+    return latencies, failures
 
 
 def visit_statement(grid: str, manager: str, n: int) -> dict:
@@ -188,19 +202,25 @@ def visit_statement(grid: str, manager: str, n: int) -> dict:
     }
 
 
-async def writer(urls, auth, grids, manager, rate: float, seconds: float) -> tuple[int, list[float]]:
+async def writer(urls, auth, grids, manager, rate: float, seconds: float) -> tuple[int, list[float], Counter]:
+    """Posts batches of 50 at `rate` statements a second without waiting for the answers: the statements stored
+    (sent in batches answered 200), the POSTs' latencies, and the other statuses counted."""
     per_batch = 50
     interval = per_batch / rate
-    sent, latencies, tasks = 0, [], []
+    sent, latencies, tasks, failures = 0, [], [], Counter()
     headers = {"Content-Type": "application/json", "X-Experience-API-Version": "1.0.3"}
     async with httpx.AsyncClient(auth=auth, headers=headers, timeout=60) as client:
 
         async def post(body: bytes, url: str) -> None:
             started = time.perf_counter()
-            response = await client.post(url, content=body)
+            try:
+                response = await client.post(url, content=body)
+            except httpx.HTTPError as exc:  # stored or not, unknown: the exactness check will say
+                failures[type(exc).__name__] += 1
+                return
             latencies.append(time.perf_counter() - started)
             if response.status_code != 200:
-                raise RuntimeError(f"POST answered {response.status_code}: {response.text[:300]}")
+                failures[response.status_code] += 1
 
         start = time.perf_counter()
         batch = 0
@@ -213,7 +233,9 @@ async def writer(urls, auth, grids, manager, rate: float, seconds: float) -> tup
             batch += 1
             await asyncio.sleep(max(0.0, start + batch * interval - time.perf_counter()))
         await asyncio.gather(*tasks)
-    return sent, latencies
+    # A batch answered with an error stored nothing (all or nothing); one that timed out may have been stored.
+    refused = sum(count for status, count in failures.items() if isinstance(status, int))
+    return sent - per_batch * refused, latencies, failures
 
 
 class Viewer(RawWebSocket):
@@ -227,39 +249,167 @@ class Viewer(RawWebSocket):
             self.snapshots.append((time.time(), message))
 
 
-async def run(args, info, urls) -> dict:
+class SessionSampler(threading.Thread):
+    """What the bench database's sessions are doing, sampled from pg_stat_activity every 0.2 s while a phase runs:
+    the average number active, idle in a transaction and waiting (by wait event), and the statements most often
+    seen waiting on a lock, with the statements of the sessions they wait for."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.done = threading.Event()
+        self.samples = 0
+        self.states: Counter = Counter()
+        self.waiting: Counter = Counter()
+        self.blockers: Counter = Counter()
+
+    def run(self) -> None:
+        query = """
+            SELECT a.state, a.wait_event_type, a.wait_event, left(regexp_replace(a.query, '\\s+', ' ', 'g'), 90),
+                   (SELECT left(regexp_replace(b.query, '\\s+', ' ', 'g'), 90) FROM pg_stat_activity b
+                     WHERE b.pid = (pg_blocking_pids(a.pid))[1])
+              FROM pg_stat_activity a WHERE a.datname = %s AND a.pid <> pg_backend_pid() AND a.backend_type = 'client backend'
+        """
+        with psycopg.connect(f"{SERVER}/{DATABASE}", autocommit=True) as conn:
+            while not self.done.wait(0.2):
+                self.samples += 1
+                for state, wait_type, wait_event, statement, blocker in conn.execute(query, (DATABASE,)):
+                    self.states[state] += 1
+                    if state != "idle" and wait_type and wait_type != "Client":
+                        self.waiting[f"{wait_type}:{wait_event}"] += 1
+                    if wait_type == "Lock":
+                        self.blockers[(statement, blocker)] += 1
+
+    def report(self) -> str:
+        self.done.set()
+        self.join()
+        n = max(self.samples, 1)
+        states = ", ".join(f"{state or 'none'} {count / n:.1f}" for state, count in self.states.most_common())
+        waits = ", ".join(f"{event} {count / n:.1f}" for event, count in self.waiting.most_common(5)) or "none"
+        lines = [f"  database sessions (average of {self.samples} samples): {states}; waiting: {waits}"]
+        for (statement, blocker), count in self.blockers.most_common(3):
+            lines.append(f"  on a lock {count / n:.1f}: {statement!r} waiting for {blocker!r}")
+        return "\n".join(lines)
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms"
+
+
+def read_line(name: str, asked: list[tuple[float, float]], failures: Counter, seconds: float) -> str:
+    """p50/p99 of the whole phase, and of its second half alone (the first includes the workers warming up)."""
+    failed = f", failed {dict(failures)}" if failures else ""
+    latencies = [took for _at, took in asked]
+    late = [took for at, took in asked if at >= seconds / 2]
+    return (
+        f"{name}: {len(latencies)} requests in {seconds:.0f} s ({len(latencies) / seconds:.0f}/s), "
+        f"p50 {ms(percentile(latencies, 0.5))}, p99 {ms(percentile(latencies, 0.99))}{failed}; "
+        f"second half: p50 {ms(percentile(late, 0.5))}, p99 {ms(percentile(late, 0.99))}"
+    )
+
+
+def cpu_seconds(pids: list[int]) -> list[float]:
+    """CPU time (user + system) used so far by each process, all threads; the bench's own last."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = []
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        used.append((int(fields[11]) + int(fields[12])) / ticks)
+    mine = os.times()
+    return [*used, mine.user + mine.system]
+
+
+def cpu_line(before: list[float], after: list[float], seconds: float) -> str:
+    spent = [b - a for a, b in zip(before, after, strict=True)]
+    workers = ", ".join(f"{used / seconds:.2f}" for used in spent[:-1])
+    return f"  CPU (cores busy on average): workers {workers}; the bench's clients {spent[-1] / seconds:.2f}"
+
+
+def profile(pid: int, out: Path, seconds: float) -> subprocess.Popen:
+    """py-spy's raw stacks of one worker for `seconds`, idle threads included (a thread waiting for a connection
+    or on PostgreSQL shows where)."""
+    spy = Path(sys.executable).with_name("py-spy")
+    return subprocess.Popen(
+        # --nonblocking: without it py-spy stops the worker for every sample, which starved its pool (20:12 run)
+        [str(spy), "record", "--pid", str(pid), "--rate", "50", "--format", "raw", "--idle", "--nonblocking"]
+        + ["--duration", str(int(seconds)), "--output", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+
+
+async def run(args, info, urls, worker_pids: list[int]) -> None:
+    """The two phases, each printing its figures as it ends, then the exactness check."""
     sessions, city = info["sessions"], info["city"]
-    read = await readers(urls, sessions, city, args.seconds)
+    worker_pid = worker_pids[0]
+    if args.profile:
+        profile(worker_pid, Path(args.profile) / "read.raw", args.seconds)
+    sampler = SessionSampler()
+    sampler.start()
+    cpu = cpu_seconds(worker_pids)
+    read, failures = await readers(urls, sessions, city, args.seconds)
+    print(read_line(f"read ({len(sessions)} users)", read, failures, args.seconds), load(), flush=True)
+    print(cpu_line(cpu, cpu_seconds(worker_pids), args.seconds), flush=True)
+    print(sampler.report(), flush=True)
+
     host, port = urls[0].removeprefix("http://").split(":")
     loop = asyncio.get_running_loop()
     _t, viewer = await loop.create_connection(
         lambda: Viewer(f"/ws/cockpit/{city}/", host, sessions[0]), host, int(port)
     )
     await asyncio.wait_for(viewer.open, 30)
+    if args.profile:
+        profile(worker_pid, Path(args.profile) / "read-while-writing.raw", args.seconds)
+    sampler = SessionSampler()
+    sampler.start()
+    cpu = cpu_seconds(worker_pids)
     reading = asyncio.create_task(readers(urls, sessions[1:], city, args.seconds))
-    sent, post_latencies = await writer(
+    sent, posts, post_failures = await writer(
         urls, (info["key"], info["secret"]), info["grids"], info["manager"], args.rate, args.seconds
     )
-    read_while = await reading
+    read_while, failures = await reading
+    print(
+        read_line(f"read while writing ({len(sessions) - 1} users)", read_while, failures, args.seconds),
+        load(),
+        flush=True,
+    )
+    failed = f", failed {dict(post_failures)}" if post_failures else ""
+    print(
+        f"written: {sent} statements stored at a target of {args.rate:.0f}/s over {args.seconds:.0f} s "
+        f"(POST of 50: p50 {ms(percentile(posts, 0.5))}, p99 {ms(percentile(posts, 0.99))}{failed})",
+        flush=True,
+    )
+    print(cpu_line(cpu, cpu_seconds(worker_pids), args.seconds), flush=True)
+    print(sampler.report(), flush=True)
     await asyncio.sleep(3)  # the last coalesced push
-    from datetime import datetime
-
     lags = [
         received - datetime.fromisoformat(m["sent_at"]).timestamp()
         for received, m in viewer.snapshots
         if "sent_at" in m
     ]
+    print(
+        f"live: {len(viewer.snapshots)} snapshots of the city's room pushed to one viewer while writing"
+        + (
+            f", lag from push to receipt p50 {ms(percentile(lags, 0.5))}, p99 {ms(percentile(lags, 0.99))}, "
+            f"max {ms(max(lags))}"
+            if lags
+            else ""
+        ),
+        flush=True,
+    )
     async with httpx.AsyncClient(timeout=30) as client:
         final = (await client.get(f"{urls[0]}/api/cockpit?unit={city}", cookies={"sessionid": sessions[0]})).json()
-    return {
-        "read": read,
-        "read_while": read_while,
-        "sent": sent,
-        "post": post_latencies,
-        "snapshots": len(viewer.snapshots),
-        "lags": lags,
-        "final": final,
-    }
+    row = next(i for i in final["indicators"] if i["key"] == "visit-coverage")
+    expected = round((info["first"] + sent) / info["shops"], 4)
+    print(
+        f"exact: the city's visit coverage after the run is {row['value']}; history ({info['first']} first visits "
+        f"this month) plus the {sent} stored over {info['shops']} shops gives {expected}: "
+        f"{'equal' if row['value'] == expected else 'DIFFERENT'}",
+        flush=True,
+    )
+
+
+def load() -> str:
+    return "(load " + " ".join(Path("/proc/loadavg").read_text().split()[:3]) + ")"
 
 
 def main() -> None:
@@ -272,6 +422,7 @@ def main() -> None:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/8")
     parser.add_argument("--pool", type=int, default=20, help="pooled connections per worker (env.example: 20)")
     parser.add_argument("--port", type=int, default=0, help="first worker's port (the next ones follow); 0: any free")
+    parser.add_argument("--profile", default="", help="a folder for py-spy's raw stacks of the first worker per phase")
     args = parser.parse_args()
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
@@ -310,7 +461,7 @@ def main() -> None:
                         break
                 except httpx.HTTPError:
                     time.sleep(0.5)
-        result = asyncio.run(run(args, info, urls))
+        asyncio.run(run(args, info, urls, [process.pid for process in processes]))
     finally:
         for process in processes:
             process.send_signal(signal.SIGTERM)
@@ -319,28 +470,6 @@ def main() -> None:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:  # a worker stuck in a failed run must not outlive the bench
                 process.kill()
-    ms = lambda seconds: f"{seconds * 1000:.0f} ms"  # noqa: E731
-    for name, latencies in (("read", result["read"]), ("read while writing", result["read_while"])):
-        print(
-            f"{name}: {len(latencies)} requests in {args.seconds:.0f} s ({len(latencies) / args.seconds:.0f}/s), "
-            f"p50 {ms(percentile(latencies, 0.5))}, p99 {ms(percentile(latencies, 0.99))}"
-        )
-    print(
-        f"written: {result['sent']} statements at a target of {args.rate:.0f}/s over {args.seconds:.0f} s "
-        f"(POST of 50: p50 {ms(percentile(result['post'], 0.5))}, p99 {ms(percentile(result['post'], 0.99))})"
-    )
-    lags = result["lags"]
-    print(
-        f"live: {result['snapshots']} snapshots of the city's room pushed to one viewer while writing"
-        + (f", lag from push to receipt p50 {ms(percentile(lags, 0.5))}, max {ms(max(lags))}" if lags else "")
-    )
-    row = next(i for i in result["final"]["indicators"] if i["key"] == "visit-coverage")
-    expected = round((info["first"] + result["sent"]) / info["shops"], 4)
-    print(
-        f"exact: the city's visit coverage after the run is {row['value']}; history ({info['first']} first visits "
-        f"this month) plus the {result['sent']} posted over {info['shops']} shops gives {expected}: "
-        f"{'equal' if row['value'] == expected else 'DIFFERENT'}"
-    )
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
 

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from content.certification.cockpit_api import CockpitOut
 from content.fieldwork.models import Problem, Question, Questionnaire, Visit
 from content.fieldwork.services import shop_checkin_token
 from core.activity.models import Statement
@@ -79,6 +80,8 @@ def test_pages_answer_each_person_as_they_should(field):
     api = staff.get("/api/cockpit")
     assert api.status_code == 200 and api.json()["unit"]["name"] == "城西市场部"
     assert {row["key"] for row in api.json()["indicators"]} >= {"visit-coverage", "open-problems"}
+    # the kept snapshot's JSON goes out as it is: it must be what the documented schema describes
+    assert CockpitOut.model_validate(api.json()).unit.id == api.json()["unit"]["id"]
     assert Client().get("/api/cockpit").status_code == 401
     assert retailer.get("/api/cockpit").status_code == 403
 
