@@ -253,7 +253,7 @@ def seed(ctx) -> None:
     q1 = Question.objects.create(
         questionnaire=survey,
         sort_order=1,
-        text="本月客户经理是否上门走访?",
+        text="本月客户经理是否上门走访？",
         kind="single",
         choices="是\n否",
         skip_when="否",
@@ -262,7 +262,7 @@ def seed(ctx) -> None:
     q2 = Question.objects.create(
         questionnaire=survey,
         sort_order=2,
-        text="走访中得到了哪些服务?",
+        text="走访中得到了哪些服务？",
         kind="multiple",
         choices="政策宣传\n陈列指导\n经营分析\n问题处理",
     )

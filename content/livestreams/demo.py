@@ -46,24 +46,24 @@ PRODUCTS = [
 ]
 
 QUESTIONS = [
-    ("明前茶指的是哪个节气前采摘的茶?", "*清明\n谷雨\n立夏", 20),
-    ("农产品上线销售,最重要的是?", "*品质稳定、描述真实\n图片越夸张越好\n价格越低越好", 20),
-    ("笋干应该怎样保存?", "*通风干燥处密封\n放在阳光下暴晒\n泡在水里", 15),
+    ("明前茶指的是哪个节气前采摘的茶？", "*清明\n谷雨\n立夏", 20),
+    ("农产品上线销售，最重要的是？", "*品质稳定、描述真实\n图片越夸张越好\n价格越低越好", 20),
+    ("笋干应该怎样保存？", "*通风干燥处密封\n放在阳光下暴晒\n泡在水里", 15),
 ]
 
 CHAPTERS = [(0, "开场与产品介绍"), (20, "产地故事"), (40, "答题互动与下单说明")]
 
 CHAT = [
-    "主播好!",
-    "这个茶叶怎么卖?",
-    "支持助农!",
+    "主播好！",
+    "这个茶叶怎么卖？",
+    "支持助农！",
     "上次买的笋干很好吃",
-    "能寄到县城吗?",
-    "多少钱一斤?",
+    "能寄到县城吗？",
+    "多少钱一斤？",
     "已下单",
     "画面很清楚",
     "村里的合作社好样的",
-    "有没有小包装的?",
+    "有没有小包装的？",
 ]
 
 STREAMS = [
@@ -86,7 +86,7 @@ def _index() -> StreamIndexPage:
     index = StreamIndexPage(
         title="直播",
         slug="live",
-        intro="<p>助农直播、经营课堂,手机上就能看;错过了也能看回放。</p>",
+        intro="<p>助农直播、经营课堂，手机上就能看；错过了也能看回放。</p>",
     )
     home.add_child(instance=index)
     return index
@@ -146,7 +146,7 @@ def _stream(ctx, index, slug, title, start, minutes, host, course, video) -> Str
         host=host,
         starts_at=start,
         ends_at=start + timedelta(minutes=minutes),
-        description=f"<p>{title}。主播现场讲解,边看边学,答题赢积分,看中的产品点一下就能看详情。</p>",
+        description=f"<p>{title}。主播现场讲解，边看边学，答题赢积分，看中的产品点一下就能看详情。</p>",
         course=course,
         video=video,
         video_url="" if video else FALLBACK_VIDEO_URL,
