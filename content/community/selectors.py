@@ -216,10 +216,12 @@ def station_search(
     first among equals."""
     now = now or timezone.now()
     limit = max(1, min(limit, MAX_LIMIT))
-    if (latitude is None or longitude is None) and village_id:
-        centre = village_centre(village_id)
-        if centre:
-            latitude, longitude = centre
+    if latitude is None or longitude is None:
+        latitude = longitude = None  # half a position is no position
+        if village_id:
+            centre = village_centre(village_id)
+            if centre:
+                latitude, longitude = centre
     kinds = kinds_catalogue()
     service_kinds = [pk for pk, kind in kinds.items() if kind[0] == service] if service else None
     category_kinds = [pk for pk, kind in kinds.items() if kind[2] == category] if category else None

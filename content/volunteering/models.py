@@ -286,7 +286,7 @@ class ShiftPlaces(models.Model):
 
     shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="places")
     occurrence = models.DateTimeField(_("occurrence"))
-    confirmed = models.PositiveIntegerField(_("confirmed"), default=0)
+    confirmed = models.PositiveIntegerField(_("confirmed places"), default=0)
     waiting = models.PositiveIntegerField(_("waiting"), default=0)
 
     class Meta:

@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('occurrence', models.DateTimeField(verbose_name='occurrence')),
-                ('confirmed', models.PositiveIntegerField(default=0, verbose_name='confirmed')),
+                ('confirmed', models.PositiveIntegerField(default=0, verbose_name='confirmed places')),
                 ('waiting', models.PositiveIntegerField(default=0, verbose_name='waiting')),
                 ('shift', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='places', to='volunteering.shift')),
             ],

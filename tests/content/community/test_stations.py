@@ -30,6 +30,17 @@ def test_stations_come_nearest_first_with_their_distance(community):
     assert names(hits) == ["转塘服务点", "龙坞惠民服务中心", "西湖便利店惠民服务站"]
 
 
+def test_half_a_position_is_no_position(community, client):
+    # Found by schemathesis: a latitude without a longitude answered 500. It is a search without a position.
+    lat, _lon = community.here
+    hits = selectors.station_search(latitude=lat, longitude=None, now=WEDNESDAY_10)
+    assert sorted(names(hits)) == ["西湖便利店惠民服务站", "转塘服务点", "龙坞惠民服务中心"]
+    assert all(hit.distance_km is None for hit in hits)
+    answer = client.get("/api/community/stations", {"lat": 0, "category": "", "limit": 20})
+    assert answer.status_code == 200
+    assert all(row["distance_km"] is None for row in answer.json())
+
+
 def test_the_search_widens_until_it_has_enough_and_stays_nearest_first(community):
     lat, lon = community.here
     assert names(selectors.station_search(latitude=lat, longitude=lon, limit=1, now=WEDNESDAY_10)) == [
