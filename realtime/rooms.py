@@ -74,6 +74,8 @@ class RoomKind:
     snapshot: Callable[[str, Any], dict]  # (key, user) -> data; reads only; pushes call it with user=None
     may_watch: Callable[[str, Any], bool]  # (key, user) -> whether this person may open the room
     pushes_per_second: float = 4.0
+    # The snapshot shows `room_viewer_count`: a push follows when the count across workers moves.
+    shows_viewers: bool = False
 
 
 _kinds: dict[str, RoomKind] = {}
@@ -204,6 +206,10 @@ def _counts_write(counts: dict[tuple[str, str], int]) -> None:
     pipe.execute()
 
 
+def _counts_read(rooms: list[tuple[str, str]]) -> list[int]:
+    return [room_viewer_count(kind, key) for kind, key in rooms]
+
+
 # --- the hub: one per event loop (one per daphne process) ----------------------------------------------
 
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RoomHub] = weakref.WeakKeyDictionary()
@@ -241,6 +247,7 @@ class RoomHub:
         self.paused = False
         self.counts_dirty: set[str] = set()
         self.counts_task: asyncio.Task | None = None
+        self.viewers_shown: dict[str, int] = {}  # room -> the count across workers its last push was asked for
         self.pushes = 0  # snapshot pushes made, for tests and benchmarks
         self.subscribing = asyncio.Lock()
 
@@ -292,6 +299,7 @@ class RoomHub:
             return
         del self.viewers[room]
         self.latest.pop(room, None)
+        self.viewers_shown.pop(room, None)
         self.pending_events.pop(room, None)
         self.unsubscribed.discard(room)
         if self.layer is not None and self.channel is not None:
@@ -307,8 +315,14 @@ class RoomHub:
             self.receiver = self.watcher = None
             self.channel = None
 
+    def _shows_viewers(self, room: str) -> bool:
+        kind = _kinds.get(self.kinds.get(room, ("", ""))[0])
+        return bool(kind and kind.shows_viewers)
+
     def _counts_changed(self, room: str) -> None:
-        if self.layer is None:
+        if self.layer is None:  # one process: its own count is the count
+            if self._shows_viewers(room):
+                self.mark_dirty(room)
             return
         self.counts_dirty.add(room)
         if self.counts_task is None or self.counts_task.done():
@@ -323,6 +337,21 @@ class RoomHub:
         except Exception as exc:  # noqa: BLE001 - written again on the next change or watch turn
             logger.warning("room viewer counts not written: %s", exc)
             self.counts_dirty.update(rooms)
+            return
+        # Rooms that show their viewer count: push when the count across workers moved. Every worker's watch turn
+        # rewrites its counts each second, so a viewer arriving at another worker shows here within about a second.
+        shown = [room for room in rooms if room in self.viewers and self._shows_viewers(room)]
+        if not shown:
+            return
+        try:
+            totals = await sync_to_async(_counts_read, thread_sensitive=False)([self.kinds[room] for room in shown])
+        except Exception as exc:  # noqa: BLE001 - the next turn tries again
+            logger.warning("room viewer counts not read: %s", exc)
+            return
+        for room, total in zip(shown, totals, strict=True):
+            if self.viewers_shown.get(room) != total:
+                self.viewers_shown[room] = total
+                self.mark_dirty(room)
 
     async def _subscribe(self, room: str) -> None:
         # One channel for the process: rooms whose first viewers arrive together must not each make their own (the

@@ -25,6 +25,7 @@ class LivestreamsConfig(AppConfig):
                 snapshot=selectors.room_snapshot_for,
                 may_watch=selectors.room_may_watch,
                 pushes_per_second=2.0,
+                shows_viewers=True,
             )
         )
         # Streams are items the recommender may recommend: "done" once attended live or watched as a replay.

@@ -91,3 +91,60 @@ async def test_frames_that_wait_for_the_asgi_send_are_not_overtaken():
 
     consumer.write(fanout.Frame('{"n":3}'))  # nothing waits: straight to the socket
     assert _texts(transport) == ['{"n":3}']
+
+
+def _register_counted_kind() -> None:
+    rooms.room_kind_register(
+        rooms.RoomKind(name="countedroom", snapshot=lambda key, user: {}, may_watch=lambda key, user: True)
+    )
+    rooms.room_kind_register(
+        rooms.RoomKind(
+            name="viewedroom", snapshot=lambda key, user: {}, may_watch=lambda key, user: True, shows_viewers=True
+        )
+    )
+
+
+class _Screen:
+    """A viewer that keeps what it is pushed."""
+
+    def __init__(self):
+        self.frames = []
+
+    def push(self, version, frame):
+        self.frames.append(frame)
+
+
+def _join(hub: rooms.RoomHub, kind: str) -> str:
+    room = rooms.room_id(kind, "v1")
+    hub.viewers[room].add(_Screen())
+    hub.kinds[room] = (kind, "v1")
+    return room
+
+
+async def test_a_room_that_shows_its_viewer_count_is_pushed_when_the_count_moves(monkeypatch):
+    # A livestream shows how many watch: a viewer arriving or leaving must reach the others' screens, not wait for
+    # the next pinned product. Other rooms are not pushed for a count they do not show.
+    _register_counted_kind()
+    hub = rooms.RoomHub(asyncio.get_running_loop())
+    hub.layer = None  # one process (the embedded default): its own count is the count
+    shown, hidden = _join(hub, "viewedroom"), _join(hub, "countedroom")
+    hub._counts_changed(shown)
+    hub._counts_changed(hidden)
+    assert hub.scheduled == {shown}
+
+    # Across workers (Redis): pushed when the total across workers moved, once per change.
+    hub.scheduled.clear()
+    hub.layer = object()
+    totals = iter([[2], [2], [3]])
+    monkeypatch.setattr(rooms, "_counts_write", lambda counts: None)
+    monkeypatch.setattr(rooms, "_counts_read", lambda pairs: next(totals))
+    monkeypatch.setattr(rooms.asyncio, "sleep", _no_wait)
+    for expected in ({shown}, set(), {shown}):
+        hub.counts_dirty = {shown, hidden}
+        await hub._counts_flush()
+        assert hub.scheduled == expected
+        hub.scheduled.clear()
+
+
+async def _no_wait(_seconds):
+    return None
